@@ -1,0 +1,22 @@
+/**
+ * webgan: tensors, reverse-mode autodiff and WGSL kernels, and GANs built on them.
+ * `import * as wg from 'webgan'` — PyTorch's names and conventions throughout.
+ */
+import './tensor/methods.ts';
+import { CpuBackend } from './kernels/cpu/index.ts';
+import { setDefaultBackendFactory } from './tensor/runtime.ts';
+
+setDefaultBackendFactory(() => new CpuBackend());
+
+export * from './tensor/ops.ts';
+export { Tensor } from './tensor/tensor.ts';
+export type { DType, Shape, TypedArray } from './tensor/dtype.ts';
+export { ShapeError, AutogradError } from './tensor/errors.ts';
+export { tidy, keep } from './tensor/scope.ts';
+export { noGrad, getBackend } from './tensor/runtime.ts';
+export { manualSeed, getRngState, setRngState, type RngState } from './tensor/random.ts';
+export { grad, backward, type GradOptions } from './autograd/engine.ts';
+export { init, backendInfo, memory, type InitOptions } from './init.ts';
+export { CpuBackend } from './kernels/cpu/index.ts';
+export type { Backend, MemoryInfo } from './kernels/backend.ts';
+export { PRIMS, type Prim } from './tensor/prims.ts';

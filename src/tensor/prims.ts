@@ -1,0 +1,90 @@
+import type { DType, Shape } from './dtype.ts';
+
+/**
+ * The closed set of primitives. Every public op is a composition of these; each primitive
+ * appears exactly once in each of the typed tables `{ [P in Prim]: ... }`:
+ * shape rules (src/tensor/shape.ts), vjp rules (src/autograd/vjp.ts),
+ * CPU kernels (src/kernels/cpu) and WebGPU kernels (src/kernels/webgpu).
+ */
+export const UNARY_PRIMS = [
+  'neg', 'abs', 'sign', 'exp', 'log', 'sqrt', 'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'floor',
+] as const;
+export const BINARY_PRIMS = [
+  'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge',
+] as const;
+
+export type UnaryPrim = (typeof UNARY_PRIMS)[number];
+export type BinaryPrim = (typeof BINARY_PRIMS)[number];
+
+export interface Conv2dParams {
+  stride: [number, number];
+  padding: [number, number];
+  dilation: [number, number];
+  groups: number;
+}
+
+/** Parameters of each primitive (inputs are tensors; these are the static attributes). */
+export interface PrimParams {
+  // elementwise
+  neg: {}; abs: {}; sign: {}; exp: {}; log: {}; sqrt: {}; sin: {}; cos: {}; tanh: {};
+  sigmoid: {}; relu: {}; floor: {};
+  add: {}; sub: {}; mul: {}; div: {}; pow: {}; maximum: {}; minimum: {};
+  eq: {}; ne: {}; lt: {}; le: {}; gt: {}; ge: {};
+  /** where(cond, a, b): cond != 0 ? a : b, all three broadcast. */
+  where: {};
+  cast: { dtype: DType };
+  // reductions (output keeps reduced dims as size 1)
+  sum: { axes: number[] };
+  max: { axes: number[] };
+  /** index of the first maximum along `axis`, int32, keepdim. */
+  argmax: { axis: number };
+  // movement (all outputs contiguous)
+  reshape: { shape: Shape };
+  permute: { perm: number[] };
+  expand: { shape: Shape };
+  /** out[i] = x[start + i*step] per axis; step > 0. */
+  slice: { starts: number[]; steps: number[]; shape: Shape };
+  /** constant pad: pads[d] = [before, after], both >= 0. */
+  pad: { pads: [number, number][]; value: number };
+  concat: { axis: number };
+  flip: { axes: number[] };
+  /** gather(x, idx): out = x[..., idx[j...], ...] along axis (= torch.index_select / jnp.take). */
+  gather: { axis: number };
+  /** scatterAdd(g, idx): the adjoint of gather; out has size `size` along axis. */
+  scatterAdd: { axis: number; size: number };
+  // linear algebra and convolution
+  /** [...B,M,K] @ [...B,K,N] -> [...B,M,N]; transA/transB read the operand transposed in place. */
+  matmul: { transA: boolean; transB: boolean };
+  /** x [N,C,H,W], w [O,C/g,kH,kW] -> [N,O,Ho,Wo] */
+  conv2d: Conv2dParams;
+  /** x [N,C,H,W], w [C,O/g,kH,kW] -> [N,O,Ho,Wo]; the input gradient of conv2d. */
+  convTranspose2d: Conv2dParams & { outputPadding: [number, number] };
+  /** x [N,C,H,W], gy [N,O,Ho,Wo] -> dW [O,C/g,kH,kW]; the weight gradient of conv2d. */
+  conv2dWeightGrad: Conv2dParams & { kernel: [number, number] };
+  // random (Philox-4x32-10 counter stream; no inputs)
+  randUniform: { shape: Shape; dtype: DType; seed: [number, number]; offset: number };
+  randNormal: { shape: Shape; dtype: DType; seed: [number, number]; offset: number };
+}
+
+export type Prim = keyof PrimParams;
+
+export const PRIMS: Prim[] = [
+  ...UNARY_PRIMS, ...BINARY_PRIMS, 'where', 'cast', 'sum', 'max', 'argmax', 'reshape', 'permute',
+  'expand', 'slice', 'pad', 'concat', 'flip', 'gather', 'scatterAdd', 'matmul', 'conv2d',
+  'convTranspose2d', 'conv2dWeightGrad', 'randUniform', 'randNormal',
+];
+
+export function isUnary(p: Prim): p is UnaryPrim {
+  return (UNARY_PRIMS as readonly string[]).includes(p);
+}
+export function isBinary(p: Prim): p is BinaryPrim {
+  return (BINARY_PRIMS as readonly string[]).includes(p);
+}
+/** Binary prims whose result is a 0/1 mask. */
+export const COMPARISONS = ['eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const satisfies readonly BinaryPrim[];
+
+/** What a shape rule computes for a primitive application. */
+export interface AbstractValue {
+  shape: Shape;
+  dtype: DType;
+}
