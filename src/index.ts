@@ -13,7 +13,7 @@ export { Tensor } from './tensor/tensor.ts';
 export type { DType, Shape, TypedArray } from './tensor/dtype.ts';
 export { ShapeError, AutogradError } from './tensor/errors.ts';
 export { tidy, keep } from './tensor/scope.ts';
-export { noGrad, getBackend } from './tensor/runtime.ts';
+export { noGrad, getBackend, setBackend, isGradEnabled } from './tensor/runtime.ts';
 export { manualSeed, getRngState, setRngState, type RngState } from './tensor/random.ts';
 export { grad, backward, type GradOptions } from './autograd/engine.ts';
 export { init, backendInfo, memory, type InitOptions } from './init.ts';
