@@ -20,3 +20,4 @@ export { init, backendInfo, memory, type InitOptions } from './init.ts';
 export { CpuBackend } from './kernels/cpu/index.ts';
 export type { Backend, MemoryInfo } from './kernels/backend.ts';
 export { PRIMS, type Prim } from './tensor/prims.ts';
+export * as nn from './nn/index.ts';

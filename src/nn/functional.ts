@@ -1,0 +1,242 @@
+import { fmtShape } from '../tensor/dtype.ts';
+import { ShapeError } from '../tensor/errors.ts';
+import {
+  abs, add, cast, div, exp, ge, gt, log, logSoftmax, lt, maximum, mean, mul, neg, oneHot, rand, reshape,
+  relu, rsqrt, sqrt, sub, sum, where, type TensorLike,
+} from '../tensor/ops.ts';
+import { noGrad } from '../tensor/runtime.ts';
+import { tidy } from '../tensor/scope.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import { assign_ } from './parameter.ts';
+
+/** torch.nn.functional: normalisation, dropout and losses, all composed of public tensor ops. */
+
+// the activations, linear maps, convolutions and pooling are tensor ops; re-exported for F.* parity
+export {
+  relu, leakyRelu, sigmoid, tanh, softplus, softmax, logSoftmax, linear, conv2d, convTranspose2d,
+  avgPool2d, maxPool2d, upsampleNearest, pad,
+} from '../tensor/ops.ts';
+
+export type Reduction = 'mean' | 'sum' | 'none';
+
+function reduce(op: string, loss: Tensor, reduction: Reduction = 'mean'): Tensor {
+  switch (reduction) {
+    case 'mean': return mean(loss);
+    case 'sum': return sum(loss);
+    case 'none': return loss;
+    default: throw new RangeError(`${op}: reduction must be 'mean', 'sum' or 'none', got ${String(reduction)}`);
+  }
+}
+
+function sameShape(op: string, a: Tensor, b: Tensor, an = 'input', bn = 'target'): void {
+  if (a.ndim !== b.ndim || a.shape.some((d, i) => d !== b.shape[i])) {
+    throw new ShapeError(op, `${bn} size ${fmtShape(b.shape)} must be the same as ${an} size ${fmtShape(a.shape)}`);
+  }
+}
+
+// ---------------------------------------------------------------- normalisation
+
+export interface BatchNormOpts {
+  weight?: Tensor | null;
+  bias?: Tensor | null;
+  training?: boolean;
+  /** running = (1 − momentum)·running + momentum·batch statistic (a number or a scalar tensor) */
+  momentum?: TensorLike;
+  eps?: number;
+}
+
+/**
+ * torch.nn.functional.batch_norm over channel axis 1 of [N,C,...]. Training normalises with the
+ * biased batch variance and (if given) updates runningMean/runningVar in place with the unbiased
+ * one; otherwise it uses the running statistics.
+ */
+export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, opts: BatchNormOpts = {}): Tensor {
+  const { weight = null, bias = null, training = false, momentum = 0.1, eps = 1e-5 } = opts;
+  if (x.ndim < 2) throw new ShapeError('batchNorm', `expected an input of at least 2 dims [N,C,...], got ${fmtShape(x.shape)}`);
+  const C = x.shape[1];
+  const axes = [0, ...Array.from({ length: x.ndim - 2 }, (_, i) => i + 2)];
+  const bshape = x.shape.map((d, i) => (i === 1 ? C : 1));
+  for (const [n, t] of [['weight', weight], ['bias', bias], ['runningMean', runningMean], ['runningVar', runningVar]] as const) {
+    if (t && (t.ndim !== 1 || t.shape[0] !== C)) throw new ShapeError('batchNorm', `${n} must be [${C}] for input ${fmtShape(x.shape)}, got ${fmtShape(t.shape)}`);
+  }
+  let y: Tensor;
+  if (training || !runningMean || !runningVar) {
+    const n = axes.reduce((a, i) => a * x.shape[i], 1);
+    if (training && n <= 1) throw new ShapeError('batchNorm', `expected more than 1 value per channel when training, got input size ${fmtShape(x.shape)}`);
+    const mu = mean(x, axes, true);
+    const d = sub(x, mu);
+    const v = mean(mul(d, d), axes, true);
+    y = mul(d, rsqrt(add(v, eps)));
+    if (training && runningMean && runningVar) {
+      noGrad(() => {
+        const [rm, rv] = tidy(() => {
+          const m = momentum;
+          const keepFrac = typeof m === 'number' ? 1 - m : sub(1, m);
+          const bm = reshape(mu.detach(), [C]);
+          const bv = mul(reshape(v.detach(), [C]), n / (n - 1));
+          return [add(mul(runningMean, keepFrac), mul(bm, m)), add(mul(runningVar, keepFrac), mul(bv, m))];
+        });
+        assign_(runningMean, rm);
+        assign_(runningVar, rv);
+      });
+    }
+  } else {
+    y = mul(sub(x, reshape(runningMean, bshape)), reshape(rsqrt(add(runningVar, eps)), bshape));
+  }
+  if (weight) y = mul(y, reshape(weight, bshape));
+  if (bias) y = add(y, reshape(bias, bshape));
+  return y;
+}
+
+/** torch.nn.functional.layer_norm over the trailing dims `normalizedShape` (biased variance). */
+export function layerNorm(x: Tensor, normalizedShape: readonly number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
+  const k = normalizedShape.length;
+  const tail = x.shape.slice(x.ndim - k);
+  if (k === 0 || k > x.ndim || tail.some((d, i) => d !== normalizedShape[i])) {
+    throw new ShapeError('layerNorm', `normalizedShape ${fmtShape(normalizedShape)} does not match the trailing dims of input ${fmtShape(x.shape)}`);
+  }
+  const axes = Array.from({ length: k }, (_, i) => x.ndim - k + i);
+  const d = sub(x, mean(x, axes, true));
+  let y = mul(d, rsqrt(add(mean(mul(d, d), axes, true), eps)));
+  if (weight) y = mul(y, weight);
+  if (bias) y = add(y, bias);
+  return y;
+}
+
+/** Zero each element with probability p and scale the rest by 1/(1−p) (training only). */
+export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
+  if (!(p >= 0 && p <= 1)) throw new RangeError(`dropout probability has to be between 0 and 1, but got ${p}`);
+  if (!training || p === 0) return x;
+  if (p === 1) return mul(x, 0);
+  const keepMask = cast(ge(rand(x.shape, { dtype: x.dtype }), p), x.dtype);
+  return mul(x, mul(keepMask, 1 / (1 - p)));
+}
+
+/** x / max(‖x‖₂, eps) along `dim` (torch.nn.functional.normalize with p = 2). */
+export function normalize(x: Tensor, dim = 1, eps = 1e-12): Tensor {
+  const n = sqrt(sum(mul(x, x), dim, true));
+  return div(x, maximum(n, eps));
+}
+
+// ---------------------------------------------------------------- losses
+
+export interface LossOpts { reduction?: Reduction }
+export interface WeightedLossOpts extends LossOpts { weight?: Tensor | null }
+
+/** ½-free squared error (x − y)² */
+export function mseLoss(x: Tensor, y: Tensor, opts: LossOpts = {}): Tensor {
+  sameShape('mseLoss', x, y);
+  const d = sub(x, y);
+  return reduce('mseLoss', mul(d, d), opts.reduction);
+}
+
+/** |x − y| */
+export function l1Loss(x: Tensor, y: Tensor, opts: LossOpts = {}): Tensor {
+  sameShape('l1Loss', x, y);
+  return reduce('l1Loss', abs(sub(x, y)), opts.reduction);
+}
+
+/**
+ * −w·[y·log p + (1 − y)·log(1 − p)] with each log clamped at −100 (as torch does, so p ∈ {0, 1}
+ * gives a finite loss). The gradient is 0 where a log is clamped.
+ */
+export function binaryCrossEntropy(p: Tensor, y: Tensor, opts: WeightedLossOpts = {}): Tensor {
+  sameShape('binaryCrossEntropy', p, y);
+  // log(q) for q > 0, −100 below e^−100 or at 0; the inner where keeps log's gradient finite at 0
+  const clampedLog = (q: Tensor) => maximum(where(gt(q, 0), log(where(gt(q, 0), q, 1)), -100), -100);
+  let loss = neg(add(mul(y, clampedLog(p)), mul(sub(1, y), clampedLog(sub(1, p)))));
+  if (opts.weight) loss = mul(loss, opts.weight);
+  return reduce('binaryCrossEntropy', loss, opts.reduction);
+}
+
+export interface BceLogitsOpts extends WeightedLossOpts {
+  /** weight of positive examples, broadcast over the last (class) dim */
+  posWeight?: Tensor | null;
+}
+
+/**
+ * BCE on logits x, stable for any |x| (±1e4 included):
+ *   ℓ = max(x, 0) − x·y + log(1 + e^{−|x|})
+ * with max(x, 0) and −|x| written as where(x ≥ 0, …) so that the gradient at x = 0 is σ(0) − y,
+ * as in torch. With posWeight pw: ℓ = (1 − y)·x + (1 + (pw − 1)·y)·(log(1 + e^{−|x|}) + max(−x, 0)).
+ */
+export function binaryCrossEntropyWithLogits(x: Tensor, y: Tensor, opts: BceLogitsOpts = {}): Tensor {
+  sameShape('binaryCrossEntropyWithLogits', x, y);
+  const pos = ge(x, 0);
+  const softplusNegAbs = log(add(exp(where(pos, neg(x), x)), 1)); // log(1 + e^{−|x|}), argument ≤ 0
+  let loss: Tensor;
+  if (opts.posWeight) {
+    const lw = add(mul(sub(opts.posWeight, 1), y), 1);
+    loss = add(mul(sub(1, y), x), mul(lw, add(softplusNegAbs, where(pos, 0, neg(x)))));
+  } else {
+    loss = add(sub(where(pos, x, 0), mul(x, y)), softplusNegAbs);
+  }
+  if (opts.weight) loss = mul(loss, opts.weight);
+  return reduce('binaryCrossEntropyWithLogits', loss, opts.reduction);
+}
+
+export interface CrossEntropyOpts extends LossOpts {
+  /** per-class weights [C]; 'mean' then divides by the summed weights of the targets (torch) */
+  weight?: Tensor | null;
+  labelSmoothing?: number;
+}
+
+/**
+ * Cross entropy of logits [N,C] against int32 class labels [N] (or class probabilities [N,C]).
+ */
+export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyOpts = {}): Tensor {
+  if (logits.ndim !== 2) throw new ShapeError('crossEntropy', `logits must be [N,C], got ${fmtShape(logits.shape)}`);
+  const [N, C] = logits.shape;
+  const ls = opts.labelSmoothing ?? 0;
+  if (!(ls >= 0 && ls <= 1)) throw new RangeError(`crossEntropy: labelSmoothing must be in [0, 1], got ${ls}`);
+  let probs: Tensor;
+  if (target.dtype === 'int32') {
+    if (target.ndim !== 1 || target.shape[0] !== N) throw new ShapeError('crossEntropy', `int32 labels must be [${N}] for logits ${fmtShape(logits.shape)}, got ${fmtShape(target.shape)}`);
+    probs = cast(oneHot(target, C), logits.dtype);
+  } else {
+    sameShape('crossEntropy', logits, target, 'logits');
+    probs = target;
+  }
+  const lsm = logSoftmax(logits, 1);
+  const w = opts.weight ? reshape(opts.weight, [1, C]) : null;
+  const wl = w ? mul(lsm, w) : lsm;
+  let loss = neg(sum(mul(wl, probs), 1)); // [N]
+  if (ls > 0) loss = add(mul(loss, 1 - ls), mul(neg(sum(wl, 1)), ls / C));
+  if ((opts.reduction ?? 'mean') === 'mean' && w && target.dtype === 'int32') {
+    return div(sum(loss), sum(mul(probs, w)));
+  }
+  return reduce('crossEntropy', loss, opts.reduction);
+}
+
+/** Negative log likelihood of log-probabilities [N,C] at int32 labels [N]. */
+export function nllLoss(logProbs: Tensor, target: Tensor, opts: LossOpts = {}): Tensor {
+  if (logProbs.ndim !== 2 || target.dtype !== 'int32' || target.ndim !== 1 || target.shape[0] !== logProbs.shape[0]) {
+    throw new ShapeError('nllLoss', `expected logProbs [N,C] and int32 labels [N], got ${fmtShape(logProbs.shape)} and ${fmtShape(target.shape)} ${target.dtype}`);
+  }
+  return reduce('nllLoss', neg(sum(mul(logProbs, cast(oneHot(target, logProbs.shape[1]), logProbs.dtype)), 1)), opts.reduction);
+}
+
+/** max(0, margin − y·x) for labels y ∈ {−1, +1} (the per-sample SVM hinge). */
+export function hingeLoss(x: Tensor, y: Tensor, opts: LossOpts & { margin?: number } = {}): Tensor {
+  sameShape('hingeLoss', x, y);
+  return reduce('hingeLoss', relu(sub(opts.margin ?? 1, mul(y, x))), opts.reduction);
+}
+
+/** Hinge GAN discriminator loss: E[max(0, 1 − D(real))] + E[max(0, 1 + D(fake))]. */
+export function hingeLossDiscriminator(realLogits: Tensor, fakeLogits: Tensor): Tensor {
+  return add(mean(relu(sub(1, realLogits))), mean(relu(add(fakeLogits, 1))));
+}
+
+/** Hinge GAN generator loss: −E[D(fake)]. */
+export function hingeLossGenerator(fakeLogits: Tensor): Tensor {
+  return neg(mean(fakeLogits));
+}
+
+/** Smooth L1 (Huber with beta): ½(x−y)²/β where |x−y| < β, else |x−y| − ½β. */
+export function smoothL1Loss(x: Tensor, y: Tensor, opts: LossOpts & { beta?: number } = {}): Tensor {
+  sameShape('smoothL1Loss', x, y);
+  const beta = opts.beta ?? 1;
+  const d = abs(sub(x, y));
+  const loss = beta === 0 ? d : where(lt(d, beta), div(mul(mul(d, d), 0.5), beta), sub(d, 0.5 * beta));
+  return reduce('smoothL1Loss', loss, opts.reduction);
+}
