@@ -21,3 +21,7 @@ export { CpuBackend } from './kernels/cpu/index.ts';
 export type { Backend, MemoryInfo } from './kernels/backend.ts';
 export { PRIMS, type Prim } from './tensor/prims.ts';
 export * as nn from './nn/index.ts';
+export * as io from './io/index.ts';
+export * as data from './data/index.ts';
+export { saveCheckpoint, loadCheckpoint, saveImageGrid, writeNpy, encodeSafetensors, decodeSafetensors, tensorsToSafetensors, safetensorsToTensors, hostToTensor } from './io/index.ts';
+export { DataLoader, loadFashionMnist, loadIdxDataset, loadImageFolder, sampleMixture, mixtureModes, type LoaderState } from './data/index.ts';
