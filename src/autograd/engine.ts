@@ -1,6 +1,6 @@
 import { AutogradError } from '../tensor/errors.ts';
 import { fmtShape } from '../tensor/dtype.ts';
-import { ones, add, sumToShape } from '../tensor/ops.ts';
+import { ones, add, reshape, sumToShape } from '../tensor/ops.ts';
 import { withGradMode } from '../tensor/runtime.ts';
 import { keep, tidy } from '../tensor/scope.ts';
 import { Tensor } from '../tensor/tensor.ts';
@@ -72,6 +72,7 @@ function sweep(outputs: Tensor[], gradOutputs: (Tensor | null)[], wanted: Set<Te
   outputs.forEach((o, i) => {
     let g = gradOutputs[i] ?? null;
     if (g) {
+      if (!(g instanceof Tensor)) throw new AutogradError(`grad: gradOutputs[${i}] must be a Tensor or null, got ${typeof g} (options go in the second argument: backward(undefined, { retainGraph: true }))`);
       if (g.shape.length !== o.shape.length || g.shape.some((d, j) => d !== o.shape[j])) {
         throw new AutogradError(`grad: gradOutputs[${i}] has shape ${fmtShape(g.shape)} but the output has shape ${fmtShape(o.shape)}`);
       }
@@ -96,7 +97,15 @@ function sweep(outputs: Tensor[], gradOutputs: (Tensor | null)[], wanted: Set<Te
       const raw = vjpRules[prim](g, inputs, t, params as never, needs);
       return raw.map((c, i) => (c && needs[i] ? sumToShape(c, inputs[i].shape) : null));
     };
-    const ins = withGradMode(createGraph, () => (createGraph ? step() : tidy(step)));
+    let ins: (Tensor | null)[];
+    try {
+      ins = withGradMode(createGraph, () => (createGraph ? step() : tidy(step)));
+    } catch (e) {
+      if (e instanceof Error && !(e instanceof AutogradError) && /used after dispose/.test(e.message)) {
+        throw new AutogradError(`backward through ${prim}: a tensor saved for its gradient was disposed (by tidy() or dispose()) before backward; run the backward pass inside the same tidy(), or keep() the tensors (${e.message})`);
+      }
+      throw e;
+    }
     ins.forEach((c, i) => { if (c) accumulate(inputs[i], c); });
     if (!wanted.has(t)) {
       cts.delete(t);
@@ -132,7 +141,8 @@ export function grad(outputs: Tensor | Tensor[], inputs: Tensor | Tensor[], opts
   }
   const createGraph = !!opts.createGraph;
   const cts = sweep(outs, opts.gradOutputs ?? [], new Set(ins), createGraph, opts.retainGraph ?? createGraph);
-  const seen = new Set<Tensor>();
+  // a caller's gradOutputs tensor is never handed back as a result (disposing it would free theirs)
+  const seen = new Set<Tensor>((opts.gradOutputs ?? []).filter((g): g is Tensor => g instanceof Tensor));
   return ins.map((t, i) => {
     const c = cts.get(t);
     if (!c) {
@@ -154,7 +164,14 @@ export function backward(t: Tensor, gradient?: Tensor, opts: { retainGraph?: boo
   const cts = sweep([t], [gradient ?? null], wanted, createGraph, opts.retainGraph ?? createGraph);
   // each .grad gets its own tensor object (storage shared by refcount) so that cotangents
   // shared between leaves (add → [g, g]) are freed exactly once
-  const owned = [...cts].map(([x, c]) => [x, createGraph ? c : c.detach()] as const);
+  // with createGraph a cotangent shared by two leaves (or the caller's gradient) gets a view per leaf
+  const given = new Set<Tensor>(gradient ? [gradient] : []);
+  const owned = [...cts].map(([x, c]) => {
+    if (!createGraph) return [x, c.detach()] as const;
+    if (given.has(c)) return [x, withGradMode(true, () => reshape(c, c.shape))] as const;
+    given.add(c);
+    return [x, c] as const;
+  });
   if (!createGraph) for (const c of new Set(cts.values())) if (c !== gradient) c.dispose();
   for (const [x, own] of owned) {
     if (!x.grad) x.grad = keep(own);

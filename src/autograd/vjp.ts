@@ -3,6 +3,7 @@ import { BINARY_PRIMS } from '../tensor/prims.ts';
 import { COMPARISONS } from '../tensor/prims.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import * as op from '../tensor/ops.ts';
+import { convOutSize } from '../tensor/shape.ts';
 
 /**
  * Reverse-mode rules, one per primitive, written with public tensor ops so that the cotangents
@@ -93,11 +94,19 @@ export const vjpRules: { [P in Prim]: VjpRule<P> } = {
       n[1] ? op.conv2dWeightGrad(x, g, k, p) : null,
     ];
   },
-  // convT(x, w) is conv2d's input gradient:  dx = conv2d(g, w),  dw = wgrad(g, x)
-  convTranspose2d: (g, [x, w], _, p, n) => [
-    n[0] ? op.conv2d(g, w, null, p) : null,
-    n[1] ? op.conv2dWeightGrad(g, x, [w.shape[2], w.shape[3]], p) : null,
-  ],
+  // convT(x, w) is conv2d's input gradient:  dx = conv2d(g, w),  dw = wgrad(g, x).
+  // When outputPadding ≥ stride (allowed if < dilation) conv2d(g) has more rows/cols than x:
+  // the extra ones belong to no input position, so dx drops them and dw sees x padded with zeros.
+  convTranspose2d: (g, [x, w], _, p, n) => {
+    const [H, W] = [x.shape[2], x.shape[3]];
+    const eh = convOutSize(g.shape[2], w.shape[2], p.stride[0], p.padding[0], p.dilation[0]);
+    const ew = convOutSize(g.shape[3], w.shape[3], p.stride[1], p.padding[1], p.dilation[1]);
+    const extra = eh !== H || ew !== W;
+    return [
+      n[0] ? (extra ? op.slice(op.conv2d(g, w, null, p), [null, null, [0, H], [0, W]]) : op.conv2d(g, w, null, p)) : null,
+      n[1] ? op.conv2dWeightGrad(g, extra ? op.pad(x, [0, ew - W, 0, eh - H]) : x, [w.shape[2], w.shape[3]], p) : null,
+    ];
+  },
   // dW = wgrad(x, gy) is bilinear:  dx = convT(gy, G),  dgy = conv2d(x, G)
   conv2dWeightGrad: (g, [x, gy], _, p, n) => [
     n[0] ? op.convTranspose2d(gy, g, null, { ...p, outputPadding: op.outputPaddingFor([x.shape[2], x.shape[3]], [gy.shape[2], gy.shape[3]], p.kernel, p) }) : null,

@@ -62,14 +62,19 @@ export function tensor(data: Nested | TypedArray, shape?: Shape, opts: CreateOpt
 }
 
 export function full(shape: Shape, value: number, opts: CreateOpts = {}): Tensor {
-  checkShape('full', shape);
+  return filled('full', shape, value, opts);
+}
+
+/** full(), with errors naming the creating op (zeros, ones, ...). */
+function filled(op: string, shape: Shape, value: number, opts: CreateOpts): Tensor {
+  checkShape(op, shape);
   const dtype = opts.dtype ?? 'float32';
   const arr = arrayFor(dtype, sizeOf(shape));
   arr.fill(value);
   return finish(fromData(arr, shape, dtype), opts);
 }
-export const zeros = (shape: Shape, opts: CreateOpts = {}) => full(shape, 0, opts);
-export const ones = (shape: Shape, opts: CreateOpts = {}) => full(shape, 1, opts);
+export const zeros = (shape: Shape, opts: CreateOpts = {}) => filled('zeros', shape, 0, opts);
+export const ones = (shape: Shape, opts: CreateOpts = {}) => filled('ones', shape, 1, opts);
 export const scalar = (v: number, dtype: DType = 'float32') => full([], v, { dtype });
 
 /** arange(end) or arange(start, end, step), like torch.arange. */
@@ -141,8 +146,11 @@ function bin(p: BinaryPrim) {
     const ta = lift(a, b as Tensor, p);
     const tb = lift(b, ta, p);
     const out = apply(p, [ta, tb], {});
-    if (ta !== a) ta.dispose();
-    if (tb !== b) tb.dispose();
+    // a lifted constant is an input of the graph node (the vjp reads it): free it only when no node holds it
+    if (!out.node) {
+      if (ta !== a) ta.dispose();
+      if (tb !== b) tb.dispose();
+    }
     return out;
   };
 }
@@ -194,8 +202,10 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   const ta = a instanceof Tensor ? a : full([], a, { dtype: dt });
   const tb = b instanceof Tensor ? b : full([], b, { dtype: dt });
   const out = apply('where', [cond, ta, tb], {});
-  if (ta !== a) ta.dispose();
-  if (tb !== b) tb.dispose();
+  if (!out.node) {
+    if (ta !== a) ta.dispose();
+    if (tb !== b) tb.dispose();
+  }
   return out;
 }
 
@@ -404,6 +414,7 @@ export function flip(x: Tensor, dims: number | number[]): Tensor {
 
 /** torch.index_select: rows `index` (int32, 1-D or any rank) along `dim`. */
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
+  if (!(index instanceof Tensor) || index.dtype !== 'int32') throw new ShapeError('indexSelect', `index must be an int32 Tensor, got ${index instanceof Tensor ? `${index.dtype} ${fmtShape(index.shape)}` : typeof index}`);
   return apply('gather', [x, index], { axis: normAxis('indexSelect', dim, x.ndim, 'dim') });
 }
 export const gather = indexSelect;
@@ -500,7 +511,8 @@ export function avgPool2d(x: Tensor, kernel: Pair, stride?: Pair, padding: Pair 
   const c = x.shape[1];
   const w = full([c, 1, k[0], k[1]], 1 / (k[0] * k[1]), { dtype: x.dtype });
   const y = apply('conv2d', [x, w], { stride: pair('avgPool2d', 'stride', stride ?? k, 1), padding: pair('avgPool2d', 'padding', padding, 0), dilation: [1, 1], groups: c });
-  w.dispose();
+  if (!y.node) w.dispose(); // the conv2d vjp reads w
+
   return y;
 }
 

@@ -66,10 +66,11 @@ export function conv2d(x: TypedArray, xs: Shape, w: TypedArray, ws: Shape, p: Co
   const geo: Geometry = { C: Cg, H, W, kh, kw, Ho, Wo, p };
   const cols = arrayFor(out.dtype, Cg * kh * kw * Ho * Wo);
   const y = arrayFor(out.dtype, sizeOf(out.shape));
+  const scratch = {};
   for (let n = 0; n < N; n++) {
     for (let g = 0; g < G; g++) {
       im2col(x, (n * C + g * Cg) * H * W, geo, cols);
-      gemm(w, g * Og * Cg * kh * kw, false, cols, 0, false, y, (n * O + g * Og) * Ho * Wo, Og, Ho * Wo, Cg * kh * kw, false);
+      gemm(w, g * Og * Cg * kh * kw, false, cols, 0, false, y, (n * O + g * Og) * Ho * Wo, Og, Ho * Wo, Cg * kh * kw, false, scratch);
     }
   }
   return y;

@@ -3,46 +3,123 @@ import { arrayFor, sizeOf } from '../../tensor/dtype.ts';
 import type { AbstractValue } from '../../tensor/prims.ts';
 import { broadcastStrides, stridedOffsets } from './strided.ts';
 
-/** Copy a [rows, cols] row-major block into its transpose [cols, rows]. */
-function transposeInto(src: TypedArray, off: number, rows: number, cols: number, dst: TypedArray): void {
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) dst[c * rows + r] = src[off + r * cols + c];
+const MR = 4; // rows of the register tile
+const NR = 4; // columns of the register tile
+const KC = 256; // k-block: one packed B panel (KC x NR) stays in L1
+const MC = 64; // rows per A block (MC x KC packed, kept in L2)
+
+type Packed = Float32Array | Float64Array;
+
+/** Packing buffer in the output's float type (int32 products pack as float64: exact below 2^53). */
+function packBuffer(like: TypedArray, size: number, old: TypedArray | undefined): Packed {
+  const f32 = like instanceof Float32Array;
+  if (old && old.length >= size && (old instanceof Float32Array) === f32 && !(old instanceof Int32Array)) return old as Packed;
+  return f32 ? new Float32Array(size) : new Float64Array(size);
 }
 
-const KB = 128; // k-block: a KB x NB panel of B stays in L1/L2
-const NB = 512;
+/**
+ * Pack rows [i0, i0+mc) x cols [k0, k0+kc) of op(A) into MR-row panels:
+ *   ap[(p·kc + k)·MR + r] = op(A)[i0 + p·MR + r, k0 + k]   (0 past row M)
+ * op(A)[i, k] = transA ? A[k·M + i] : A[i·K + k].
+ */
+function packA(A: TypedArray, aOff: number, transA: boolean, M: number, K: number, i0: number, mc: number, k0: number, kc: number, ap: Packed): void {
+  for (let p = 0; p * MR < mc; p++) {
+    for (let r = 0; r < MR; r++) {
+      const i = i0 + p * MR + r;
+      const base = p * kc * MR + r;
+      if (i >= M || p * MR + r >= mc) {
+        for (let k = 0; k < kc; k++) ap[base + k * MR] = 0;
+      } else if (transA) {
+        for (let k = 0; k < kc; k++) ap[base + k * MR] = A[aOff + (k0 + k) * M + i];
+      } else {
+        const row = aOff + i * K + k0;
+        for (let k = 0; k < kc; k++) ap[base + k * MR] = A[row + k];
+      }
+    }
+  }
+}
 
 /**
- * C[M,N] (+)= op(A)[M,K] · op(B)[K,N]. Operands are packed to row-major A[M,K], B[K,N] first;
- * then an i-k-j loop blocked over k and j keeps a panel of B hot and the inner loop contiguous.
+ * Pack rows [k0, k0+kc) of op(B) into NR-column panels:
+ *   bp[(p·kc + k)·NR + c] = op(B)[k0 + k, p·NR + c]   (0 past column N)
+ * op(B)[k, j] = transB ? B[j·K + k] : B[k·N + j].
+ */
+function packB(B: TypedArray, bOff: number, transB: boolean, N: number, K: number, k0: number, kc: number, bp: Packed): void {
+  const np = Math.ceil(N / NR);
+  if (transB) {
+    for (let p = 0; p < np; p++) {
+      for (let c = 0; c < NR; c++) {
+        const j = p * NR + c, base = p * kc * NR + c;
+        if (j >= N) for (let k = 0; k < kc; k++) bp[base + k * NR] = 0;
+        else for (let k = 0; k < kc; k++) bp[base + k * NR] = B[bOff + j * K + k0 + k];
+      }
+    }
+  } else {
+    for (let k = 0; k < kc; k++) {
+      const row = bOff + (k0 + k) * N;
+      for (let p = 0; p < np; p++) {
+        const base = (p * kc + k) * NR;
+        for (let c = 0; c < NR; c++) {
+          const j = p * NR + c;
+          bp[base + c] = j < N ? B[row + j] : 0;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * C[M,N] (+)= op(A)[M,K] · op(B)[K,N], GotoBLAS-style: pack a KC-deep slice of op(B) into NR-wide
+ * panels and an MC x KC block of op(A) into MR-high panels (transposes are absorbed by the
+ * packing), then a 4x4 register tile accumulates Σ_k a[i,k]·b[k,j] in 16 locals (doubles).
  */
 export function gemm(
   A: TypedArray, aOff: number, transA: boolean, B: TypedArray, bOff: number, transB: boolean,
   C: TypedArray, cOff: number, M: number, N: number, K: number, accumulate: boolean,
   scratch: { a?: TypedArray; b?: TypedArray } = {},
 ): void {
-  let a = A, ao = aOff, b = B, bo = bOff;
-  if (transA) {
-    a = scratch.a && scratch.a.length >= M * K ? scratch.a : (scratch.a = new Float64Array(M * K) as TypedArray);
-    transposeInto(A, aOff, K, M, a);
-    ao = 0;
-  }
-  if (transB) {
-    b = scratch.b && scratch.b.length >= K * N ? scratch.b : (scratch.b = new Float64Array(K * N) as TypedArray);
-    transposeInto(B, bOff, N, K, b);
-    bo = 0;
-  }
   if (!accumulate) C.fill(0, cOff, cOff + M * N);
-  for (let j0 = 0; j0 < N; j0 += NB) {
-    const j1 = Math.min(N, j0 + NB);
-    for (let k0 = 0; k0 < K; k0 += KB) {
-      const k1 = Math.min(K, k0 + KB);
-      for (let i = 0; i < M; i++) {
-        const crow = cOff + i * N;
-        const arow = ao + i * K;
-        for (let k = k0; k < k1; k++) {
-          const av = a[arow + k];
-          const brow = bo + k * N;
-          for (let j = j0; j < j1; j++) C[crow + j] += av * b[brow + j];
+  if (M === 0 || N === 0 || K === 0) return;
+  const np = Math.ceil(N / NR);
+  const kcMax = Math.min(KC, K);
+  const bp = packBuffer(C, np * NR * kcMax, scratch.b);
+  const ap = packBuffer(C, Math.ceil(Math.min(MC, M) / MR) * MR * kcMax, scratch.a);
+  scratch.a = ap; scratch.b = bp;
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const kc = Math.min(KC, K - k0);
+    packB(B, bOff, transB, N, K, k0, kc, bp);
+    for (let i0 = 0; i0 < M; i0 += MC) {
+      const mc = Math.min(MC, M - i0);
+      packA(A, aOff, transA, M, K, i0, mc, k0, kc, ap);
+      const mp = Math.ceil(mc / MR);
+      for (let jp = 0; jp < np; jp++) {
+        const bBase = jp * kc * NR;
+        const j = jp * NR;
+        for (let ip = 0; ip < mp; ip++) {
+          const aBase = ip * kc * MR;
+          let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+          let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+          for (let k = 0, ak = aBase, bk = bBase; k < kc; k++, ak += MR, bk += NR) {
+            const a0 = ap[ak], a1 = ap[ak + 1], a2 = ap[ak + 2], a3 = ap[ak + 3];
+            const b0 = bp[bk], b1 = bp[bk + 1], b2 = bp[bk + 2], b3 = bp[bk + 3];
+            c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+            c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+            c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
+            c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+          }
+          const i = i0 + ip * MR;
+          const o = cOff + i * N + j;
+          if (i + MR <= M && j + NR <= N) {
+            C[o] += c00; C[o + 1] += c01; C[o + 2] += c02; C[o + 3] += c03;
+            const o1 = o + N; C[o1] += c10; C[o1 + 1] += c11; C[o1 + 2] += c12; C[o1 + 3] += c13;
+            const o2 = o1 + N; C[o2] += c20; C[o2 + 1] += c21; C[o2 + 2] += c22; C[o2 + 3] += c23;
+            const o3 = o2 + N; C[o3] += c30; C[o3 + 1] += c31; C[o3 + 2] += c32; C[o3 + 3] += c33;
+          } else {
+            const tile = [c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33];
+            for (let r = 0; r < MR && i + r < M; r++) {
+              for (let c = 0; c < NR && j + c < N; c++) C[o + r * N + c] += tile[r * NR + c];
+            }
+          }
         }
       }
     }
