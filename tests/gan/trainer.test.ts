@@ -1,0 +1,98 @@
+import { mkdtempSync, readFileSync, existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import * as wg from '../../src/index.ts';
+import { GanTrainer, DivergenceError } from '../../src/gan/trainer.ts';
+import { runTraining } from '../../src/gan/run.ts';
+import { resolveConfig } from '../../src/gan/config.ts';
+
+const small = { preset: 'mlp2d' as const, data: 'ring', batch: 16, logEvery: 2, sampleEvery: 100, ckptEvery: 3, steps: 6 };
+
+/** All parameters of G and D, flat (compared with sameValues: a failing toEqual on 10⁵ numbers would print for minutes). */
+async function paramsOf(t: GanTrainer): Promise<Float64Array> {
+  const parts: number[][] = [];
+  for (const p of [...t.models.G.parameters(), ...t.models.D.parameters()]) parts.push(Array.from(await p.data()));
+  return Float64Array.from(parts.flat());
+}
+function sameValues(a: Float64Array, b: Float64Array): boolean {
+  return a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+}
+
+describe('GAN trainer', () => {
+  it('is deterministic for a seed', async () => {
+    // runs draw from the one global generator, so they run one after the other (as in PyTorch)
+    const run = async (seed: number) => {
+      const t = await GanTrainer.create({ ...small, seed });
+      for (let i = 0; i < 3; i++) t.trainStep();
+      const p = await paramsOf(t);
+      t.dispose();
+      return p;
+    };
+    const [pa, pb, pc] = [await run(3), await run(3), await run(4)];
+    expect(sameValues(pa, pb)).toBe(true);
+    expect(sameValues(pa, pc)).toBe(false);
+  });
+
+  it('trains every loss without NaN, the critic and generator losses change', async () => {
+    for (const loss of ['minimax', 'nsgan', 'wgan', 'wgan-gp', 'hinge', 'lsgan'] as const) {
+      const t = await GanTrainer.create({ ...small, loss, seed: 1 });
+      const before = await paramsOf(t);
+      for (let i = 0; i < 2; i++) t.trainStep();
+      const r = await t.collect();
+      for (const [k, v] of Object.entries(r.stats)) expect(Number.isFinite(v), `${loss} ${k}`).toBe(true);
+      if (loss === 'wgan-gp') expect(r.stats.gp).toBeGreaterThan(0);
+      expect(sameValues(await paramsOf(t), before)).toBe(false);
+      expect(Object.keys(r.gradNorms).length).toBe(t.models.G.parameters().length + t.models.D.parameters().length);
+      if (loss === 'wgan') {
+        for (const p of t.models.D.parameters()) expect(Math.max(...(await p.data()).map(Math.abs))).toBeLessThanOrEqual(0.01 + 1e-7);
+      }
+      t.dispose();
+    }
+  });
+
+  it('resumes exactly: 3 steps + checkpoint + 3 steps = 6 steps', async () => {
+    const dirA = mkdtempSync(join(tmpdir(), 'wg-a-')), dirB = mkdtempSync(join(tmpdir(), 'wg-b-'));
+    const straight = await runTraining({ ...small, seed: 5 }, { out: dirA });
+    await runTraining({ ...small, seed: 5, steps: 3 }, { out: dirB });
+    const resumed = await runTraining({ steps: 6 }, { out: dirB, resume: dirB });
+    expect(resumed.trainer.step).toBe(6);
+    expect(sameValues(await paramsOf(resumed.trainer), await paramsOf(straight.trainer))).toBe(true);
+    const logA = readFileSync(join(dirA, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).stats);
+    const logB = readFileSync(join(dirB, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).stats);
+    expect(logB).toEqual(logA);
+    expect(readdirSync(join(dirB, 'checkpoints'))).toContain('step-000006.safetensors');
+    expect(existsSync(join(dirB, 'losses.svg'))).toBe(true);
+    straight.trainer.dispose();
+    resumed.trainer.dispose();
+  });
+
+  it('keeps device memory flat over many steps', async () => {
+    const t = await GanTrainer.create({ ...small, loss: 'wgan-gp', seed: 2 });
+    t.trainStep();
+    await t.collect();
+    const base = wg.memory().liveBuffers;
+    for (let i = 0; i < 20; i++) t.trainStep();
+    await t.collect();
+    expect(wg.memory().liveBuffers).toBe(base);
+    t.dispose();
+  });
+
+  it('stops on divergence naming the step and the last checkpoint', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wg-nan-'));
+    // a learning rate this large sends an MLP GAN to inf/NaN within a few steps
+    const err = await runTraining({ ...small, lr: 1e30, steps: 40, ckptEvery: 2 }, { out: dir }).catch((e) => e);
+    expect(err).toBeInstanceOf(DivergenceError);
+    expect(err.message).toMatch(/training diverged at step \d+: non-finite/);
+  });
+
+  it('rejects bad configurations clearly', () => {
+    expect(() => resolveConfig({ preset: 'nope' as never })).toThrow(/unknown preset 'nope'/);
+    expect(() => resolveConfig({ loss: 'bogus' as never })).toThrow(/unknown loss 'bogus'/);
+    expect(() => resolveConfig({ preset: 'dcgan', data: 'ring' })).toThrow(/trains on images/);
+    expect(() => resolveConfig({ preset: 'mlp2d', data: 'fashion-mnist' })).toThrow(/2-D data/);
+    expect(() => resolveConfig({ steps: 0 })).toThrow(/--steps must be an integer/);
+    expect(() => resolveConfig({ batch: 10, pack: 4 })).toThrow(/divisible by --pack/);
+    expect(() => resolveConfig({ lr: NaN })).toThrow(/--lr must be a positive number/);
+  });
+});
