@@ -52,6 +52,19 @@ export function unary(p: UnaryPrim, x: TypedArray, out: AbstractValue): TypedArr
   return y;
 }
 
+/**
+ * Offsets of an operand broadcast to `outShape`, or null when the operand is a suffix of the
+ * output shape (a scalar, the same shape, a bias row): then element i reads operand[i % length].
+ */
+function offsetsOrNull(inShape: Shape, outShape: Shape): Int32Array | Float64Array | null {
+  const off = outShape.length - inShape.length;
+  let p = 0;
+  while (p < inShape.length && inShape[p] === 1) p++;
+  let suffix = true;
+  for (let d = p; d < inShape.length; d++) if (inShape[d] !== outShape[off + d]) suffix = false;
+  return suffix ? null : stridedOffsets(outShape, broadcastStrides(inShape, outShape));
+}
+
 export function binary(p: BinaryPrim, a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, out: AbstractValue): TypedArray {
   const f = (out.dtype === 'int32' && INT_FIX[p]) || BINARY_FNS[p];
   const n = out.shape.reduce((x, y) => x * y, 1);
@@ -65,9 +78,9 @@ export function binary(p: BinaryPrim, a: TypedArray, aShape: Shape, b: TypedArra
     const av = a[0];
     for (let i = 0; i < n; i++) y[i] = f(av, b[i]);
   } else {
-    const ia = stridedOffsets(out.shape, broadcastStrides(aShape, out.shape));
-    const ib = stridedOffsets(out.shape, broadcastStrides(bShape, out.shape));
-    for (let i = 0; i < n; i++) y[i] = f(a[ia[i]], b[ib[i]]);
+    const ia = offsetsOrNull(aShape, out.shape), ib = offsetsOrNull(bShape, out.shape);
+    const na = a.length, nb = b.length;
+    for (let i = 0; i < n; i++) y[i] = f(a[ia ? ia[i] : i % na], b[ib ? ib[i] : i % nb]);
   }
   return y;
 }
@@ -75,10 +88,9 @@ export function binary(p: BinaryPrim, a: TypedArray, aShape: Shape, b: TypedArra
 export function where(c: TypedArray, cShape: Shape, a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, out: AbstractValue): TypedArray {
   const n = out.shape.reduce((x, y) => x * y, 1);
   const y = arrayFor(out.dtype, n);
-  const ic = stridedOffsets(out.shape, broadcastStrides(cShape, out.shape));
-  const ia = stridedOffsets(out.shape, broadcastStrides(aShape, out.shape));
-  const ib = stridedOffsets(out.shape, broadcastStrides(bShape, out.shape));
-  for (let i = 0; i < n; i++) y[i] = c[ic[i]] !== 0 ? a[ia[i]] : b[ib[i]];
+  const ic = offsetsOrNull(cShape, out.shape), ia = offsetsOrNull(aShape, out.shape), ib = offsetsOrNull(bShape, out.shape);
+  const nc = c.length, na = a.length, nb = b.length;
+  for (let i = 0; i < n; i++) y[i] = c[ic ? ic[i] : i % nc] !== 0 ? a[ia ? ia[i] : i % na] : b[ib ? ib[i] : i % nb];
   return y;
 }
 

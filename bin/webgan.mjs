@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// The webgan CLI for Node (runs the build in dist/; `npm run build` first in a checkout).
+// Deno runs the sources directly: deno run -A src/cli/main.ts <command>.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const entry = new URL('../dist/cli/main.js', import.meta.url);
+if (!existsSync(fileURLToPath(entry))) {
+  console.error('webgan: dist/ is missing; run `npm run build` (or `bash scripts/setup.sh`) first');
+  process.exit(1);
+}
+const { main } = await import(entry.href);
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,124 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ConfigError, BASE_DEFAULTS } from '../gan/config.ts';
+import { LOSS_NAMES } from '../gan/losses.ts';
+import { PRESETS } from '../gan/models.ts';
+import { DivergenceError } from '../gan/trainer.ts';
+
+/** The `webgan` command line: train, sample, eval, info, train-classifier, bench. */
+const num = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number, got '${v}'`);
+  return n;
+};
+const int = (name: string) => (v: string) => {
+  const n = num(name)(v);
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError(`${name} must be an integer, got '${v}'`);
+  return n;
+};
+const backendOpt = () => new Option('--backend <name>', 'webgpu | cpu | auto').choices(['webgpu', 'cpu', 'auto']).default('auto');
+
+export function buildCli(): Command {
+  const program = new Command('webgan')
+    .description('Train, sample and evaluate GANs with webgan (WebGPU or CPU).')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program.command('train')
+    .description('train a GAN; writes samples, curves, log.jsonl and .safetensors checkpoints under --out')
+    .addOption(new Option('--preset <name>', 'model preset').choices(PRESETS).default(BASE_DEFAULTS.preset))
+    .addOption(new Option('--loss <name>', 'objective').choices(LOSS_NAMES).default(BASE_DEFAULTS.loss))
+    .option('--data <name|dir>', 'ring | grid | spiral | moons | fashion-mnist | a directory of IDX files or PNGs (default: fashion-mnist, grid for mlp2d)')
+    .option('--steps <n>', 'generator steps', int('--steps'))
+    .option('--batch <n>', 'batch size', int('--batch'))
+    .option('--lr <x>', 'learning rate (default: per loss)', num('--lr'))
+    .option('--n-critic <n>', 'critic steps per generator step (default: per loss)', int('--n-critic'))
+    .option('--gp-lambda <x>', 'gradient penalty weight for wgan-gp', num('--gp-lambda'))
+    .option('--clip <x>', 'weight clipping for wgan', num('--clip'))
+    .option('--r1 <x>', 'R1 penalty weight γ', num('--r1'))
+    .option('--spectral-norm', 'spectral normalisation in D')
+    .option('--pack <n>', 'PacGAN packing degree', int('--pack'))
+    .option('--ema <decay>', 'keep an EMA copy of G with this decay (e.g. 0.999)', num('--ema'))
+    .option('--seed <n>', 'random seed', int('--seed'), 0)
+    .option('--limit <n>', 'use only the first n training images', int('--limit'))
+    .option('--log-every <n>', 'steps between log lines', int('--log-every'))
+    .option('--sample-every <n>', 'steps between sample grids', int('--sample-every'))
+    .option('--ckpt-every <n>', 'steps between checkpoints', int('--ckpt-every'))
+    .addOption(backendOpt())
+    .option('--out <dir>', 'output directory', 'runs/latest')
+    .option('--resume <path>', 'continue from a checkpoint file or a run directory')
+    .option('--quiet', 'no progress bar')
+    .action(async (o) => (await import('./train.ts')).trainCommand(o));
+
+  program.command('sample')
+    .description('sample from a checkpoint: a PNG grid, or .npy ([N,C,H,W] in [-1,1], or [N,2])')
+    .requiredOption('--ckpt <file>', 'checkpoint (.safetensors)')
+    .option('--n <n>', 'number of samples', int('--n'), 64)
+    .option('--out <file>', 'output file', 'samples.png')
+    .addOption(new Option('--format <f>', 'png | npy | svg').choices(['png', 'npy', 'svg']))
+    .option('--seed <n>', 'random seed', int('--seed'), 0)
+    .option('--class <k>', 'class label for conditional models (default: cycle through classes)', int('--class'))
+    .addOption(backendOpt())
+    .action(async (o) => (await import('./sample.ts')).sampleCommand(o));
+
+  program.command('eval')
+    .description('metrics of a checkpoint or a .npy file: mode metrics for 2-D data; FID, IS and class coverage for Fashion-MNIST')
+    .argument('<file>', 'checkpoint (.safetensors) or samples (.npy)')
+    .option('--n <n>', 'samples to draw from a checkpoint', int('--n'))
+    .option('--data <name>', 'reference dataset for .npy input (ring, grid, fashion-mnist)')
+    .option('--classifier <file>', 'Fashion-MNIST classifier weights (default: the bundled one)')
+    .option('--json <file>', 'also write the metrics as JSON')
+    .option('--seed <n>', 'random seed', int('--seed'), 0)
+    .addOption(backendOpt())
+    .action(async (file, o) => (await import('./eval.ts')).evalCommand(file, o));
+
+  program.command('info')
+    .description('backend, adapter and limits')
+    .addOption(backendOpt())
+    .action(async (o) => (await import('./info.ts')).infoCommand(o));
+
+  program.command('train-classifier')
+    .description('train the Fashion-MNIST classifier used by FID / IS and report its test accuracy')
+    .option('--data <dir>', 'IDX directory (default: the bundled subset)')
+    .option('--epochs <n>', 'epochs', int('--epochs'), 3)
+    .option('--batch <n>', 'batch size', int('--batch'), 128)
+    .option('--lr <x>', 'Adam learning rate', num('--lr'), 1e-3)
+    .option('--seed <n>', 'random seed', int('--seed'), 0)
+    .option('--out <file>', 'weights file', 'models/fashion-classifier.safetensors')
+    .addOption(backendOpt())
+    .action(async (o) => (await import('./classifier.ts')).trainClassifierCommand(o));
+
+  return program;
+}
+
+/** Run the CLI; returns the exit code (clear messages, never a stack trace for user errors). */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildCli();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    const err = e as Error & { code?: string; exitCode?: number };
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+    if (err.code?.startsWith('commander.')) return err.exitCode || 2;
+    if (err instanceof DivergenceError) {
+      console.error(`webgan: ${err.message}`);
+      return 3;
+    }
+    if (err instanceof ConfigError || err.name === 'ShapeError' || err.name === 'CheckpointError' || err.name === 'SafetensorsError' || err.name === 'IdxError') {
+      console.error(`webgan: ${err.message}`);
+      return 2;
+    }
+    console.error(`webgan: ${err.stack ?? err.message}`);
+    return 1;
+  }
+}
+
+const isMain = (() => {
+  const g = globalThis as { Deno?: { mainModule: string } };
+  if (g.Deno) return g.Deno.mainModule === import.meta.url;
+  return false;
+})();
+if (isMain) {
+  const g = globalThis as unknown as { Deno: { args: string[]; exit(c: number): never } };
+  main(g.Deno.args).then((c) => g.Deno.exit(c));
+}

@@ -1,0 +1,45 @@
+import cliProgress from 'cli-progress';
+import type { TrainConfig } from '../gan/config.ts';
+import { runTraining } from '../gan/run.ts';
+import { startBackend } from './backend.ts';
+
+export interface TrainFlags {
+  preset: string; loss: string; data?: string; steps?: number; batch?: number; lr?: number; nCritic?: number;
+  gpLambda?: number; clip?: number; r1?: number; spectralNorm?: boolean; pack?: number; ema?: number; seed: number;
+  limit?: number; logEvery?: number; sampleEvery?: number; ckptEvery?: number; backend: 'webgpu' | 'cpu' | 'auto';
+  out: string; resume?: string; quiet?: boolean;
+}
+
+export async function trainCommand(f: TrainFlags): Promise<void> {
+  const backend = await startBackend(f.backend);
+  const cfg: Partial<TrainConfig> = {
+    preset: f.preset as TrainConfig['preset'], loss: f.loss as TrainConfig['loss'], data: f.data, steps: f.steps, batch: f.batch,
+    lr: f.lr, nCritic: f.nCritic, gpLambda: f.gpLambda, clip: f.clip, r1Gamma: f.r1, spectralNorm: f.spectralNorm, pack: f.pack,
+    ema: f.ema, seed: f.seed, limit: f.limit, logEvery: f.logEvery, sampleEvery: f.sampleEvery, ckptEvery: f.ckptEvery,
+  };
+  const tty = !f.quiet && (globalThis as { process?: { stderr?: { isTTY?: boolean } } }).process?.stderr?.isTTY;
+  const bar = tty ? new cliProgress.SingleBar({
+    format: 'step {value}/{total} |{bar}| {rate} steps/s | ETA {eta_formatted} | D {lossD} G {lossG}', hideCursor: true,
+  }, cliProgress.Presets.shades_classic) : null;
+  let started = false;
+  const t0 = Date.now();
+  const result = await runTraining(cfg, {
+    out: f.out,
+    resume: f.resume,
+    onStep: (step, t) => {
+      if (!bar) return;
+      if (!started) { bar.start(t.cfg.steps, step, { rate: '-', lossD: '-', lossG: '-' }); started = true; }
+      bar.update(step);
+    },
+    onLog: (r, t) => {
+      const msg = { rate: r.stepsPerSec.toFixed(2), lossD: r.stats.lossD.toFixed(3), lossG: r.stats.lossG.toFixed(3) };
+      if (bar) bar.update(r.step, msg);
+      else if (!f.quiet) console.error(`step ${r.step}/${t.cfg.steps}  ${msg.rate} steps/s  D ${msg.lossD}  G ${msg.lossG}  D(x) ${r.stats.dReal.toFixed(3)}  D(G(z)) ${r.stats.dFake.toFixed(3)}`);
+    },
+  });
+  bar?.stop();
+  const secs = (Date.now() - t0) / 1000;
+  console.error(`webgan: trained ${result.trainer.cfg.preset}/${result.trainer.cfg.loss} to step ${result.trainer.step} in ${secs.toFixed(0)} s on ${backend}`);
+  console.error(`webgan: samples, curves and log.jsonl in ${f.out}; last checkpoint ${result.lastCheckpoint}`);
+  result.trainer.dispose();
+}
