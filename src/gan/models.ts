@@ -18,6 +18,9 @@ export interface PresetOptions {
   pack?: number;
   /** spectral normalisation on every Linear/Conv of D */
   spectralNorm?: boolean;
+  /** dcgan64 widths (pytorch/examples' --ngf / --ndf; default 64) */
+  ngf?: number;
+  ndf?: number;
 }
 
 export interface GanModels {
@@ -115,7 +118,7 @@ function dcgan(o: Required<PresetOptions>, zIn = 100) {
 
 /** dcgan64: pytorch/examples/dcgan (nz 100, ngf = ndf = 64), same state-dict keys; D ends in logits. */
 function dcgan64(o: Required<PresetOptions>) {
-  const nc = o.channels, nz = 100, ngf = 64, ndf = 64, nb = { bias: false };
+  const nc = o.channels, nz = 100, ngf = o.ngf, ndf = o.ndf, nb = { bias: false };
   const G = new Main(seq(
     new nn.ConvTranspose2d(nz, ngf * 8, 4, { stride: 1, padding: 0, ...nb }), new nn.BatchNorm2d(ngf * 8), new nn.ReLU(),
     new nn.ConvTranspose2d(ngf * 8, ngf * 4, 4, { stride: 2, padding: 1, ...nb }), new nn.BatchNorm2d(ngf * 4), new nn.ReLU(),
@@ -195,7 +198,7 @@ class ProjectionD extends nn.Module {
 /** Build a preset's G and D (initialised: PyTorch defaults for MLPs, N(0, 0.02) for conv presets). */
 export function buildGan(preset: PresetName, opts: PresetOptions = {}): GanModels {
   if (!PRESETS.includes(preset)) throw new Error(`unknown preset '${preset}' (choose one of ${PRESETS.join(', ')})`);
-  const o: Required<PresetOptions> = { channels: 3, numClasses: 10, pack: 1, spectralNorm: false, ...opts };
+  const o: Required<PresetOptions> = { channels: 3, numClasses: 10, pack: 1, spectralNorm: false, ngf: 64, ndf: 64, ...opts };
   if (!Number.isInteger(o.pack) || o.pack < 1) throw new Error(`pack must be a positive integer, got ${o.pack}`);
   if ((preset === 'cgan' || preset === 'cdcgan') && o.pack !== 1) throw new Error(`PacGAN packing is not supported by the conditional preset ${preset}`);
   let built: { G: nn.Module; D: nn.Module; zDim: number; sampleShape: number[] };
