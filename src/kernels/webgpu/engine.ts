@@ -1,0 +1,236 @@
+import type { AcquiredDevice } from './device.ts';
+import { BufferPool, type GBuf, UniformArena } from './memory/pool.ts';
+
+/** Words of the per-dispatch parameter block every kernel sees as `meta` (256 bytes). */
+export const META_WORDS = 64;
+
+/** WGSL shared by every kernel: the parameter block and its typed accessors, NaN test. */
+export function metaDecl(binding: number): string {
+  return /* wgsl */ `
+struct Meta { v: array<vec4<u32>, ${META_WORDS / 4}> }
+@group(0) @binding(${binding}) var<uniform> prm: Meta;
+fn mu(i: u32) -> u32 { return prm.v[i / 4u][i % 4u]; }
+fn mi(i: u32) -> i32 { return bitcast<i32>(mu(i)); }
+fn mf(i: u32) -> f32 { return bitcast<f32>(mu(i)); }
+fn isnan_f(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
+// NaN and -inf are not representable as WGSL constants: build them at run time
+var<private> NAN_BITS: u32 = 0x7fc00000u;
+var<private> NEG_INF_BITS: u32 = 0xff800000u;
+fn nan_f() -> f32 { return bitcast<f32>(NAN_BITS); }
+fn neginf_f() -> f32 { return bitcast<f32>(NEG_INF_BITS); }
+`;
+}
+
+/** Linear invocation index of a 1-D launch folded into a 2-D grid (see `grid1d`). */
+export const LINEAR_INDEX = 'let gi = (wid.y * nwg.x + wid.x) * WG + lid_i;';
+export const ENTRY_ARGS = '@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid_i: u32, @builtin(local_invocation_id) lid: vec3<u32>';
+
+/** Packs u32 / i32 / f32 parameters into a parameter block. */
+export class Params {
+  readonly u = new Uint32Array(META_WORDS);
+  private i32 = new Int32Array(this.u.buffer);
+  private f32 = new Float32Array(this.u.buffer);
+  n = 0;
+  u32(...v: number[]): this { for (const x of v) this.u[this.n++] = x >>> 0; return this; }
+  int(...v: number[]): this { for (const x of v) this.i32[this.n++] = x; return this; }
+  f(...v: number[]): this { for (const x of v) this.f32[this.n++] = x; return this; }
+  /** reserve the next word index (for arrays laid out later) */
+  at(i: number): this { this.n = i; return this; }
+  check(): this {
+    if (this.n > META_WORDS) throw new Error(`WebGPU: kernel parameters need ${this.n} words (> ${META_WORDS}); too many dims?`);
+    return this;
+  }
+}
+
+export interface Limits { maxWorkgroups: number; maxBinding: number }
+
+/**
+ * The execution context: a shared command encoder with one open compute pass, submitted at sync
+ * points or every `maxBatch` dispatches; a pipeline cache keyed by shader key; pooled buffers and
+ * per-dispatch uniform slots (see memory/pool.ts for the reuse invariant).
+ */
+export class GpuContext {
+  readonly device: GPUDevice;
+  readonly pool: BufferPool;
+  readonly limits: Limits;
+  private arena: UniformArena;
+  private pipelines = new Map<string, GPUComputePipeline>();
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private batched = 0;
+  maxBatch = 64;
+  /** the first fatal error (device lost, validation / OOM error); every later call throws it */
+  private fatal: Error | null = null;
+  private lostReject: ((e: Error) => void)[] = [];
+  private errorChecks: Promise<GPUError | null>[] = [];
+  dispatches = 0;
+
+  constructor(readonly acq: AcquiredDevice) {
+    this.device = acq.device;
+    this.limits = { maxWorkgroups: acq.limits.maxComputeWorkgroupsPerDimension, maxBinding: acq.limits.maxStorageBufferBindingSize };
+    this.pool = new BufferPool(this.device, this.limits.maxBinding);
+    this.arena = new UniformArena(this.device);
+    this.device.lost.then((info) => {
+      const e = new Error(`WebGPU device lost (${info.reason ?? 'unknown'}): ${info.message}`);
+      this.fail(e);
+    });
+    const onErr = (ev: Event) => {
+      const err = (ev as GPUUncapturedErrorEvent).error;
+      this.fail(new Error(`WebGPU uncaptured ${err?.constructor?.name ?? 'error'}: ${err?.message ?? String(err)}`));
+    };
+    if (typeof this.device.addEventListener === 'function') this.device.addEventListener('uncapturederror', onErr);
+    else (this.device as unknown as { onuncapturederror: unknown }).onuncapturederror = onErr;
+  }
+
+  private fail(e: Error): void {
+    this.fatal ??= e;
+    for (const r of this.lostReject.splice(0)) r(this.fatal);
+  }
+
+  check(): void {
+    if (this.fatal) throw this.fatal;
+  }
+
+  /** A promise that rejects when the device is lost or a fatal error arrives. */
+  private failure(): { promise: Promise<never>; done: () => void } {
+    let rej!: (e: Error) => void;
+    const promise = new Promise<never>((_, r) => (rej = r));
+    promise.catch(() => {});
+    if (this.fatal) rej(this.fatal);
+    else this.lostReject.push(rej);
+    return { promise, done: () => { const i = this.lostReject.indexOf(rej); if (i >= 0) this.lostReject.splice(i, 1); } };
+  }
+
+  pipeline(key: string, source: () => string): GPUComputePipeline {
+    let p = this.pipelines.get(key);
+    if (!p) {
+      const code = source();
+      const module = this.device.createShaderModule({ code, label: key });
+      p = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: key });
+      this.pipelines.set(key, p);
+    }
+    return p;
+  }
+
+  /** Workgroup counts for `groups` workgroups of a 1-D launch, folded into 2-D past the limit. */
+  grid1d(groups: number): [number, number, number] {
+    const m = this.limits.maxWorkgroups;
+    if (groups <= m) return [Math.max(groups, 1), 1, 1];
+    const y = Math.ceil(groups / m);
+    if (y > m) throw new RangeError(`WebGPU: ${groups} workgroups exceed ${m}² (maxComputeWorkgroupsPerDimension)`);
+    return [m, y, 1];
+  }
+
+  private computePass(): GPUComputePassEncoder {
+    this.encoder ??= this.device.createCommandEncoder();
+    this.pass ??= this.encoder.beginComputePass();
+    return this.pass;
+  }
+
+  /**
+   * Record one dispatch. Bindings: buffers[i] at binding i (storage), the parameter block at
+   * binding buffers.length (uniform).
+   */
+  dispatch(key: string, source: () => string, buffers: GBuf[], params: Params | null, grid: [number, number, number]): void {
+    this.check();
+    if (grid[0] === 0 || grid[1] === 0 || grid[2] === 0) return;
+    for (const g of grid) {
+      if (g > this.limits.maxWorkgroups) throw new RangeError(`WebGPU: dispatch of ${grid.join('x')} workgroups exceeds maxComputeWorkgroupsPerDimension ${this.limits.maxWorkgroups} (${key})`);
+    }
+    const pipeline = this.pipeline(key, source);
+    // bind only the bytes the tensor uses (rounded to 16), never past the buffer's size class
+    const entries: GPUBindGroupEntry[] = buffers.map((b, i) => ({
+      binding: i, resource: { buffer: b.buffer, offset: 0, size: Math.min(b.cls, Math.max(16, Math.ceil(b.bytes / 16) * 16)) },
+    }));
+    if (params) {
+      const slot = this.arena.push(params.check().u);
+      entries.push({ binding: buffers.length, resource: { buffer: slot.buffer, offset: slot.offset, size: META_WORDS * 4 } });
+    }
+    const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    const pass = this.computePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(grid[0], grid[1], grid[2]);
+    this.dispatches++;
+    if (++this.batched >= this.maxBatch) this.flush();
+  }
+
+  /** Record a buffer-to-buffer copy (ends the open compute pass). */
+  copy(src: GBuf, dst: GBuf, bytes: number): void {
+    this.check();
+    if (bytes === 0) return;
+    this.pass?.end();
+    this.pass = null;
+    this.encoder ??= this.device.createCommandEncoder();
+    this.encoder.copyBufferToBuffer(src.buffer, 0, dst.buffer, 0, Math.ceil(bytes / 4) * 4);
+  }
+
+  /** Submit everything recorded so far. */
+  flush(): void {
+    this.check();
+    this.device.pushErrorScope('out-of-memory');
+    this.device.pushErrorScope('validation');
+    this.arena.upload(this.device.queue);
+    if (this.encoder) {
+      this.pass?.end();
+      this.pass = null;
+      this.device.queue.submit([this.encoder.finish()]);
+      this.encoder = null;
+    }
+    this.errorChecks.push(this.device.popErrorScope(), this.device.popErrorScope());
+    this.batched = 0;
+    this.pool.afterSubmit();
+  }
+
+  private async checkSubmitted(): Promise<void> {
+    const checks = this.errorChecks.splice(0);
+    for (const e of await Promise.all(checks)) {
+      if (e) this.fail(new Error(`WebGPU ${e.constructor?.name ?? 'error'} in submitted work: ${e.message}`));
+    }
+    this.check();
+  }
+
+  /** Wait for the device (rejects if it is lost meanwhile). */
+  async sync(): Promise<void> {
+    this.flush();
+    const f = this.failure();
+    try {
+      await Promise.race([this.device.queue.onSubmittedWorkDone(), f.promise]);
+    } finally {
+      f.done();
+    }
+    await this.checkSubmitted();
+  }
+
+  async read(src: GBuf, bytes: number): Promise<ArrayBuffer> {
+    this.check();
+    const size = Math.max(4, Math.ceil(bytes / 4) * 4);
+    const staging = this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    if (bytes > 0) this.copy(src, { buffer: staging, bytes: size, cls: size }, size);
+    this.flush();
+    const f = this.failure();
+    try {
+      await Promise.race([staging.mapAsync(GPUMapMode.READ), f.promise]);
+      await this.checkSubmitted();
+      const out = staging.getMappedRange().slice(0, bytes);
+      staging.unmap();
+      return out;
+    } finally {
+      f.done();
+      staging.destroy();
+    }
+  }
+
+  upload(dst: GBuf, data: ArrayBufferView): void {
+    this.check();
+    if (data.byteLength === 0) return;
+    const padded = data.byteLength % 4 === 0 ? data : new Uint8Array(Math.ceil(data.byteLength / 4) * 4);
+    if (padded !== data) (padded as Uint8Array).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    this.device.queue.writeBuffer(dst.buffer, 0, padded.buffer, padded.byteOffset, padded.byteLength);
+  }
+
+  destroy(): void {
+    this.pool.trim();
+    this.device.destroy();
+  }
+}

@@ -1,0 +1,155 @@
+import { type GpuContext, Params, metaDecl } from './engine.ts';
+import type { GBuf } from './memory/pool.ts';
+import { reduceView } from './reduce.ts';
+
+/**
+ * One tiled GEMM template behind matmul and the three convolutions:
+ *   C[z][m, n] = Σ_k A[z](m, k) · B[z](k, n)
+ * where the spec supplies how A(m,k) and B(k,n) are read (strided matrices, or an implicit im2col
+ * view of an image) and where C(m,n) is stored. A workgroup computes a TM×TN tile; each thread a
+ * 4×4 register block (acc0..acc3, a vec4 over 4 columns each; never indexed dynamically, which
+ * would push them out of registers). K is walked in TK-slices staged through workgroup memory;
+ * the inner loop builds one vec4 of A and one of B and does 16 FMAs. Out-of-range elements
+ * load as 0, so any M, N, K works (K = 0 stores zeros).
+ *
+ * Split-K: with few output tiles and a long K, z also enumerates `splits` K-ranges; each writes
+ * its partial C to its own slice of a scratch buffer, and a sum over the split axis follows.
+ */
+export interface GemmSpec {
+  /** unique name of the loaders (part of the pipeline key) */
+  key: string;
+  /** element type (f32, or i32 for integer matmul) */
+  T: 'f32' | 'i32';
+  /** module-scope WGSL (helper functions reading the parameter block) */
+  functions?: string;
+  /** WGSL declarations of the input bindings 0..nInputs-1 (the output is bound after them) */
+  inputs: string;
+  nInputs: number;
+  /** WGSL run once per invocation with `bz` (batch index); may define `let`s used below */
+  prologue: string;
+  /** expression for A(m, k) (m < M, k < K guaranteed) */
+  loadA: string;
+  /** expression for B(k, n) */
+  loadB: string;
+  /** lets needed by `index` inside the store helper (which sees m, n, M, N, bz) */
+  storePrologue?: string;
+  /** expression for the flat output index of C(m, n) */
+  index: string;
+  /** whether neighbouring k are contiguous in memory (then threads walk k fastest when loading) */
+  aKFast: boolean;
+  bKFast: boolean;
+}
+
+export interface GemmShape {
+  M: number; N: number; K: number;
+  /** number of independent products (z) */
+  batch: number;
+  /** total output elements (for split-K scratch) */
+  outSize: number;
+  /** spec parameters, placed from word 16 of the parameter block */
+  extra: (p: Params) => void;
+  /** override the split-K choice */
+  splits?: number;
+}
+
+interface Tile { wgx: number; wgy: number }
+const TK = 16;
+const BIG: Tile = { wgx: 16, wgy: 16 }; // 64×64 tile, 256 threads
+const THIN: Tile = { wgx: 16, wgy: 4 }; // 16×64 tile for small M, 64 threads
+const TINY: Tile = { wgx: 16, wgy: 1 }; // 4×64 tile for M ≤ 4 (e.g. one output channel), 16 threads
+
+function source(spec: GemmSpec, tile: Tile): string {
+  const TM = 4 * tile.wgy, TN = 4 * tile.wgx, NT = tile.wgx * tile.wgy;
+  const aIdx = spec.aKFast ? ['e / TK', 'e % TK'] : ['e % TM', 'e / TM'];
+  const bIdx = spec.bKFast ? ['e / TK', 'e % TK'] : ['e % TN', 'e / TN'];
+  return `${metaDecl(spec.nInputs + 1)}
+${spec.inputs}
+@group(0) @binding(${spec.nInputs}) var<storage, read_write> out: array<T>;
+alias T = ${spec.T};
+${spec.functions ?? ''}
+fn storeRow(partial: u32, m: u32, nBase: u32, M: u32, N: u32, bz: u32, r: vec4<T>) {
+  if (m >= M) { return; }
+  ${spec.storePrologue ?? ''}
+  for (var j = 0u; j < 4u; j++) {
+    let n = nBase + j;
+    if (n < N) { out[partial + ${spec.index}] = r[j]; }
+  }
+}
+const TM = ${TM}u; const TN = ${TN}u; const TK = ${TK}u; const NT = ${NT}u;
+var<workgroup> As: array<T, ${TK * TM}>;
+var<workgroup> Bs: array<T, ${TK * TN}>;
+@compute @workgroup_size(${tile.wgx}, ${tile.wgy})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let M = mu(0u); let N = mu(1u); let K = mu(2u);
+  let splits = mu(3u); let kChunk = mu(4u);
+  let z = wid.z + mu(5u);
+  let split = z % splits;
+  let bz = z / splits;
+  ${spec.prologue}
+  let m0 = wid.y * TM; let n0 = wid.x * TN;
+  let tx = lid.x; let ty = lid.y; let t = ty * ${tile.wgx}u + tx;
+  var acc0 = vec4<T>(); var acc1 = vec4<T>(); var acc2 = vec4<T>(); var acc3 = vec4<T>();
+  let kBeg = split * kChunk;
+  let kEnd = min(K, kBeg + kChunk);
+  for (var k0 = kBeg; k0 < kEnd; k0 += TK) {
+    for (var r = 0u; r < TM * TK / NT; r++) {
+      let e = t + r * NT;
+      let mm = ${aIdx[0]}; let kk = ${aIdx[1]};
+      let m = m0 + mm; let k = k0 + kk;
+      var v = T(0);
+      if (m < M && k < kEnd) { v = ${spec.loadA}; }
+      As[kk * TM + mm] = v;
+    }
+    for (var r = 0u; r < TN * TK / NT; r++) {
+      let e = t + r * NT;
+      let nn = ${bIdx[0]}; let kk = ${bIdx[1]};
+      let n = n0 + nn; let k = k0 + kk;
+      var v = T(0);
+      if (n < N && k < kEnd) { v = ${spec.loadB}; }
+      Bs[kk * TN + nn] = v;
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < TK; kk++) {
+      let ai = kk * TM + 4u * ty; let bi = kk * TN + 4u * tx;
+      let a = vec4<T>(As[ai], As[ai + 1u], As[ai + 2u], As[ai + 3u]);
+      let b = vec4<T>(Bs[bi], Bs[bi + 1u], Bs[bi + 2u], Bs[bi + 3u]);
+      acc0 += vec4<T>(a.x) * b;
+      acc1 += vec4<T>(a.y) * b;
+      acc2 += vec4<T>(a.z) * b;
+      acc3 += vec4<T>(a.w) * b;
+    }
+    workgroupBarrier();
+  }
+  let partial = split * mu(7u);
+  // unrolled: indexing the accumulators dynamically would force them out of registers
+  storeRow(partial, m0 + 4u * ty, n0 + 4u * tx, M, N, bz, acc0);
+  storeRow(partial, m0 + 4u * ty + 1u, n0 + 4u * tx, M, N, bz, acc1);
+  storeRow(partial, m0 + 4u * ty + 2u, n0 + 4u * tx, M, N, bz, acc2);
+  storeRow(partial, m0 + 4u * ty + 3u, n0 + 4u * tx, M, N, bz, acc3);
+}`;
+}
+
+/** Record the GEMM; `inputs` are bound in order, the result lands in `out` (allocated by the caller). */
+export function runGemm(ctx: GpuContext, spec: GemmSpec, shape: GemmShape, inputs: GBuf[], out: GBuf): void {
+  const { M, N, K, batch, outSize } = shape;
+  if (M === 0 || N === 0 || batch === 0) return;
+  const tile = M <= 4 ? TINY : M <= 16 ? THIN : BIG;
+  const TM = 4 * tile.wgy, TN = 4 * tile.wgx;
+  const tiles = Math.ceil(M / TM) * Math.ceil(N / TN) * batch;
+  let splits = shape.splits ?? 1;
+  if (shape.splits === undefined && tiles < 32 && K >= 512) splits = Math.min(Math.ceil(K / 256), Math.ceil(64 / tiles));
+  const kChunk = Math.max(TK, Math.ceil(K / splits / TK) * TK);
+  splits = Math.max(1, Math.ceil(K / kChunk));
+  const target = splits > 1 ? ctx.pool.alloc(splits * outSize * 4, 'split-K scratch') : out;
+  const key = `gemm:${spec.key}:${spec.T}:${tile.wgx}x${tile.wgy}`;
+  const zTotal = batch * splits, zMax = ctx.limits.maxWorkgroups;
+  for (let zBase = 0; zBase < zTotal; zBase += zMax) {
+    const p = new Params().u32(M, N, K, splits, kChunk, zBase, batch, outSize).at(16);
+    shape.extra(p);
+    ctx.dispatch(key, () => source(spec, tile), [...inputs, target], p, [Math.ceil(N / TN), Math.ceil(M / TM), Math.min(zMax, zTotal - zBase)]);
+  }
+  if (splits > 1) {
+    reduceView(ctx, 'sum', spec.T === 'f32' ? 'float32' : 'int32', target, { shape: [outSize], strides: [1] }, { shape: [splits], strides: [outSize] }, out);
+    ctx.pool.release(target);
+  }
+}

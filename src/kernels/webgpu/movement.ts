@@ -1,0 +1,206 @@
+import type { Shape } from '../../tensor/dtype.ts';
+import { stridesOf } from '../../tensor/dtype.ts';
+import type { TensorInfo } from '../backend.ts';
+import { ENTRY_ARGS, type GpuContext, LINEAR_INDEX, Params, metaDecl } from './engine.ts';
+import { type GpuKernel, allocOut, buf, numel, wgslType } from './kernel.ts';
+import type { GBuf } from './memory/pool.ts';
+
+/**
+ * Movement primitives by index math; every output is contiguous. permute / expand / slice / flip /
+ * reshape are one strided gather:  out[i] = x[base + Σ_d coord_d(i) · stride_d]  (strides may be
+ * 0 for broadcast or negative for flip).
+ */
+const WG = 256;
+
+function header(T: string, nIn: number): string {
+  const ins = Array.from({ length: nIn }, (_, i) => `@group(0) @binding(${i}) var<storage, read> in${i}: array<${i === 1 ? 'i32' : T}>;`).join('\n');
+  return `${metaDecl(nIn + 1)}
+${ins}
+@group(0) @binding(${nIn}) var<storage, read_write> out: array<${T}>;
+const WG = ${WG}u;`;
+}
+
+// meta: [0] n, [1] rank, [2] base (i32), [4..] shape, strides (i32)
+function stridedSource(T: string): string {
+  return `${header(T, 1)}
+@compute @workgroup_size(${WG})
+fn main(${ENTRY_ARGS}) {
+  ${LINEAR_INDEX}
+  if (gi >= mu(0u)) { return; }
+  let R = mu(1u);
+  var rem = gi;
+  var off = mi(2u);
+  for (var d = i32(R) - 1; d >= 0; d--) {
+    let du = u32(d);
+    let s = mu(4u + du);
+    off += i32(rem % s) * mi(4u + R + du);
+    rem = rem / s;
+  }
+  out[gi] = in0[off];
+}`;
+}
+
+/** Drop size-1 dims and merge dims that stay contiguous in the source (fewer divisions). */
+function simplify(shape: Shape, strides: number[]): { shape: number[]; strides: number[] } {
+  const s: number[] = [], st: number[] = [];
+  for (let i = 0; i < shape.length; i++) {
+    if (shape[i] === 1) continue;
+    const k = s.length - 1;
+    if (k >= 0 && st[k] === shape[i] * strides[i]) { s[k] *= shape[i]; st[k] = strides[i]; }
+    else { s.push(shape[i]); st.push(strides[i]); }
+  }
+  return { shape: s, strides: st };
+}
+
+export function stridedCopy(ctx: GpuContext, x: TensorInfo, outShape: Shape, strides: number[], base: number): GBuf {
+  const y = allocOut(ctx, { shape: outShape, dtype: x.dtype });
+  const n = numel(outShape);
+  if (n === 0) return y;
+  const T = wgslType(x.dtype);
+  const v = simplify(outShape, strides);
+  const p = new Params().u32(n, v.shape.length).int(base).at(4).u32(...v.shape).int(...v.strides);
+  ctx.dispatch(`strided:${T}`, () => stridedSource(T), [buf(x), y], p, ctx.grid1d(Math.ceil(n / WG)));
+  return y;
+}
+
+export const reshapeKernel: GpuKernel<'reshape'> = (ctx, [x], _, out) =>
+  stridedCopy(ctx, x, out.shape, stridesOf(out.shape), 0);
+
+export const permuteKernel: GpuKernel<'permute'> = (ctx, [x], { perm }, out) => {
+  const st = stridesOf(x.shape);
+  return stridedCopy(ctx, x, out.shape, perm.map((p) => st[p]), 0);
+};
+
+export const expandKernel: GpuKernel<'expand'> = (ctx, [x], _, out) => {
+  const s = stridesOf(x.shape), off = out.shape.length - x.shape.length;
+  return stridedCopy(ctx, x, out.shape, out.shape.map((_, i) => (i < off || x.shape[i - off] === 1 ? 0 : s[i - off])), 0);
+};
+
+export const sliceKernel: GpuKernel<'slice'> = (ctx, [x], { starts, steps }, out) => {
+  const st = stridesOf(x.shape);
+  return stridedCopy(ctx, x, out.shape, steps.map((s, i) => s * st[i]), starts.reduce((a, s, i) => a + s * st[i], 0));
+};
+
+export const flipKernel: GpuKernel<'flip'> = (ctx, [x], { axes }, out) => {
+  const st = stridesOf(x.shape);
+  const base = axes.reduce((a, d) => a + (x.shape[d] - 1) * st[d], 0);
+  return stridedCopy(ctx, x, out.shape, st.map((s, i) => (axes.includes(i) ? -s : s)), base);
+};
+
+/** pad: out[c] = x[c - before] inside, `value` outside. meta: [0] n, [1] rank, [2] value bits, [4..] out shape, in shape, before. */
+export const padKernel: GpuKernel<'pad'> = (ctx, [x], { pads, value }, out) => {
+  const y = allocOut(ctx, out);
+  const n = numel(out.shape);
+  if (n === 0) return y;
+  const T = wgslType(x.dtype);
+  const R = out.shape.length;
+  const p = new Params().u32(n, R);
+  if (T === 'f32') p.f(value); else p.int(value);
+  p.at(4).u32(...out.shape, ...x.shape, ...pads.map((q) => q[0]));
+  const src = () => `${header(T, 1)}
+@compute @workgroup_size(${WG})
+fn main(${ENTRY_ARGS}) {
+  ${LINEAR_INDEX}
+  if (gi >= mu(0u)) { return; }
+  let R = mu(1u);
+  var rem = gi;
+  var off = 0u;
+  var stride = 1u;
+  var inside = true;
+  for (var d = i32(R) - 1; d >= 0; d--) {
+    let du = u32(d);
+    let s = mu(4u + du);
+    let c = i32(rem % s) - i32(mu(4u + 2u * R + du));
+    rem = rem / s;
+    let len = mu(4u + R + du);
+    if (c < 0 || c >= i32(len)) { inside = false; }
+    off += u32(max(c, 0)) * stride;
+    stride *= len;
+  }
+  out[gi] = select(bitcast<${T}>(mu(2u)), in0[select(0u, off, inside)], inside);
+}`;
+  ctx.dispatch(`pad:${T}`, src, [buf(x), y], p, ctx.grid1d(Math.ceil(n / WG)));
+  return y;
+};
+
+/** concat: each input [outer, len·inner] is copied into columns [at·inner, …) of out [outer, total·inner]. */
+export const concatKernel: GpuKernel<'concat'> = (ctx, xs, { axis }, out) => {
+  const y = allocOut(ctx, out);
+  const T = wgslType(out.dtype);
+  const inner = numel(out.shape.slice(axis + 1)), total = out.shape[axis];
+  const src = () => `${header(T, 1)}
+@compute @workgroup_size(${WG})
+fn main(${ENTRY_ARGS}) {
+  ${LINEAR_INDEX}
+  if (gi >= mu(0u)) { return; }
+  let w = mu(1u);
+  out[(gi / w) * mu(2u) + mu(3u) + gi % w] = in0[gi];
+}`;
+  let at = 0;
+  for (const x of xs) {
+    const n = numel(x.shape);
+    if (n > 0) {
+      const p = new Params().u32(n, x.shape[axis] * inner, total * inner, at * inner);
+      ctx.dispatch(`concat:${T}`, src, [buf(x), y], p, ctx.grid1d(Math.ceil(n / WG)));
+    }
+    at += x.shape[axis];
+  }
+  return y;
+};
+
+/**
+ * gather: out[o, j, i] = x[o, idx[j], i] (o < outer, j < |idx|, i < inner). An index out of
+ * range yields 0 (the CPU throws; a kernel cannot).
+ */
+export const gatherKernel: GpuKernel<'gather'> = (ctx, [x, idx], { axis }, out) => {
+  const y = allocOut(ctx, out);
+  const n = numel(out.shape);
+  if (n === 0) return y;
+  const T = wgslType(x.dtype);
+  const p = new Params().u32(n, numel(idx.shape), x.shape[axis], numel(x.shape.slice(axis + 1)));
+  const src = () => `${header(T, 2)}
+@compute @workgroup_size(${WG})
+fn main(${ENTRY_ARGS}) {
+  ${LINEAR_INDEX}
+  if (gi >= mu(0u)) { return; }
+  let J = mu(1u); let N = mu(2u); let inner = mu(3u);
+  let i = gi % inner;
+  let t = gi / inner;
+  let j = t % J;
+  let o = t / J;
+  let k = in1[j];
+  out[gi] = select(${T}(0), in0[(o * N + u32(max(k, 0))) * inner + i], k >= 0 && u32(k) < N);
+}`;
+  ctx.dispatch(`gather:${T}`, src, [buf(x), buf(idx), y], p, ctx.grid1d(Math.ceil(n / WG)));
+  return y;
+};
+
+/**
+ * scatterAdd (the adjoint of gather): out[o, k, i] = Σ_{j : idx[j] = k} g[o, j, i]. One thread per
+ * output element loops over the index in order, so the sum is deterministic (no atomics).
+ */
+export const scatterAddKernel: GpuKernel<'scatterAdd'> = (ctx, [g, idx], { axis, size }, out) => {
+  const y = allocOut(ctx, out);
+  const n = numel(out.shape);
+  if (n === 0) return y;
+  const T = wgslType(g.dtype);
+  const p = new Params().u32(n, numel(idx.shape), size, numel(out.shape.slice(axis + 1)));
+  const src = () => `${header(T, 2)}
+@compute @workgroup_size(${WG})
+fn main(${ENTRY_ARGS}) {
+  ${LINEAR_INDEX}
+  if (gi >= mu(0u)) { return; }
+  let J = mu(1u); let N = mu(2u); let inner = mu(3u);
+  let i = gi % inner;
+  let t = gi / inner;
+  let k = i32(t % N);
+  let o = t / N;
+  var acc = ${T}(0);
+  for (var j = 0u; j < J; j++) {
+    if (in1[j] == k) { acc += in0[(o * J + j) * inner + i]; }
+  }
+  out[gi] = acc;
+}`;
+  ctx.dispatch(`scatterAdd:${T}`, src, [buf(g), buf(idx), y], p, ctx.grid1d(Math.ceil(n / WG)));
+  return y;
+};

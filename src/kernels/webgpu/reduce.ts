@@ -1,0 +1,201 @@
+import type { DType, Shape } from '../../tensor/dtype.ts';
+import { stridesOf } from '../../tensor/dtype.ts';
+import { ENTRY_ARGS, type GpuContext, LINEAR_INDEX, Params, metaDecl } from './engine.ts';
+import { type GpuKernel, allocOut, buf, numel, wgslType } from './kernel.ts';
+import type { GBuf } from './memory/pool.ts';
+
+/**
+ * sum / max over any set of axes. The input is viewed as kept dims × reduced dims, each list with
+ * its own strides (adjacent dims that are contiguous are merged first). Two strategies:
+ *   per-thread:    one thread per output loops over the R reduced elements (coalesced when the
+ *                  innermost input dim is kept: neighbouring threads read neighbouring elements);
+ *   per-workgroup: 256 threads stride over a chunk of ≤ CHUNK reduced elements of one output and
+ *                  combine by a shared-memory tree; with more than one chunk per output the
+ *                  partials [nOut, chunks] are reduced again by the same kernel (two passes).
+ * max propagates NaN like the CPU (v > acc || isnan(v)).
+ */
+type Op = 'sum' | 'max';
+const WG = 256;
+const CHUNK = WG * 16;
+
+interface Dims { shape: number[]; strides: number[] }
+
+/** Merge neighbouring dims d, d+1 when stride[d] = shape[d+1]·stride[d+1] (drop size-1 dims). */
+function merge(shape: number[], strides: number[]): Dims {
+  const s: number[] = [], st: number[] = [];
+  for (let i = 0; i < shape.length; i++) {
+    if (shape[i] === 1) continue;
+    const k = s.length - 1;
+    if (k >= 0 && st[k] === shape[i] * strides[i]) { s[k] *= shape[i]; st[k] = strides[i]; }
+    else { s.push(shape[i]); st.push(strides[i]); }
+  }
+  return { shape: s, strides: st };
+}
+
+function init(op: Op, T: string): string {
+  if (op === 'sum') return `${T}(0)`;
+  return T === 'f32' ? 'neginf_f()' : 'i32(-2147483647 - 1)';
+}
+function combine(op: Op, T: string, acc: string, v: string): string {
+  if (op === 'sum') return `${acc} + ${v}`;
+  return T === 'f32' ? `select(${acc}, ${v}, ${v} > ${acc} || isnan_f(${v}))` : `max(${acc}, ${v})`;
+}
+
+/** WGSL computing the offset of index `idx` over dims stored at meta[shapeAt..], strides after. */
+function offsetCode(name: string, idx: string, rankExpr: string, at: string): string {
+  return `var ${name} = 0u;
+  { var rem = ${idx};
+    for (var d = i32(${rankExpr}) - 1; d >= 0; d--) {
+      let du = u32(d);
+      let s = mu(${at} + du);
+      ${name} += (rem % s) * mu(${at} + ${rankExpr} + du);
+      rem = rem / s;
+    } }`;
+}
+
+// meta: [0] nOut, [1] R, [2] nk, [3] nr, [4] chunk size, [5] chunks, [8..] kept shape, kept strides, red shape, red strides
+const HEAD = 8;
+const KEPT = `${HEAD}u`;
+const RED = `${HEAD}u + 2u * mu(2u)`;
+
+function perThreadSource(op: Op, T: string): string {
+  return `${metaDecl(2)}
+@group(0) @binding(0) var<storage, read> x: array<${T}>;
+@group(0) @binding(1) var<storage, read_write> y: array<${T}>;
+const WG = ${WG}u;
+@compute @workgroup_size(${WG})
+fn main(${ENTRY_ARGS}) {
+  ${LINEAR_INDEX}
+  if (gi >= mu(0u)) { return; }
+  ${offsetCode('base', 'gi', 'mu(2u)', KEPT)}
+  var acc = ${init(op, T)};
+  let R = mu(1u);
+  if (mu(3u) == 1u) {
+    let st = mu(${RED} + 1u);
+    for (var r = 0u; r < R; r++) { let v = x[base + r * st]; acc = ${combine(op, T, 'acc', 'v')}; }
+  } else {
+    for (var r = 0u; r < R; r++) {
+      ${offsetCode('o', 'r', 'mu(3u)', RED)}
+      let v = x[base + o];
+      acc = ${combine(op, T, 'acc', 'v')};
+    }
+  }
+  y[gi] = acc;
+}`;
+}
+
+function perGroupSource(op: Op, T: string): string {
+  return `${metaDecl(2)}
+@group(0) @binding(0) var<storage, read> x: array<${T}>;
+@group(0) @binding(1) var<storage, read_write> y: array<${T}>;
+var<workgroup> part: array<${T}, ${WG}>;
+const WG = ${WG}u;
+@compute @workgroup_size(${WG})
+fn main(${ENTRY_ARGS}) {
+  let g = wid.y * nwg.x + wid.x;          // (output, chunk) pair
+  let chunks = mu(5u);
+  let o = g / chunks;
+  let c = g % chunks;
+  var acc = ${init(op, T)};
+  if (o < mu(0u)) {
+    ${offsetCode('base', 'o', 'mu(2u)', KEPT)}
+    let R = mu(1u);
+    let start = c * mu(4u);
+    let end = min(R, start + mu(4u));
+    if (mu(3u) == 1u) {
+      let st = mu(${RED} + 1u);
+      for (var r = start + lid_i; r < end; r += WG) { let v = x[base + r * st]; acc = ${combine(op, T, 'acc', 'v')}; }
+    } else {
+      for (var r = start + lid_i; r < end; r += WG) {
+        ${offsetCode('off', 'r', 'mu(3u)', RED)}
+        let v = x[base + off];
+        acc = ${combine(op, T, 'acc', 'v')};
+      }
+    }
+  }
+  part[lid_i] = acc;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s = s / 2u) {
+    if (lid_i < s) { let a = part[lid_i]; let v = part[lid_i + s]; part[lid_i] = ${combine(op, T, 'a', 'v')}; }
+    workgroupBarrier();
+  }
+  if (lid_i == 0u && o < mu(0u)) { y[g] = part[0]; }
+}`;
+}
+
+/** Reduce the [kept × reduced] view of x; returns a buffer of numel(kept) results in kept order. */
+export function reduceView(ctx: GpuContext, op: Op, dtype: DType, x: GBuf, kept: Dims, red: Dims, into?: GBuf): GBuf {
+  const T = wgslType(dtype);
+  const nOut = numel(kept.shape), R = numel(red.shape);
+  if (nOut === 0) return into ?? ctx.pool.alloc(16);
+  const innerReduced = red.strides.includes(1) && !kept.strides.includes(1);
+  const params = (chunk: number, chunks: number) => new Params()
+    .u32(nOut, R, kept.shape.length, red.shape.length, chunk, chunks).at(HEAD)
+    .u32(...kept.shape, ...kept.strides, ...red.shape, ...red.strides);
+  if (R <= 16 || (!innerReduced && nOut >= 512)) {
+    const y = into ?? ctx.pool.alloc(nOut * 4);
+    ctx.dispatch(`reduce:thread:${op}:${T}`, () => perThreadSource(op, T), [x, y], params(0, 1), ctx.grid1d(Math.ceil(nOut / WG)));
+    return y;
+  }
+  const chunks = Math.max(1, Math.ceil(R / CHUNK));
+  const chunk = Math.ceil(R / chunks);
+  if (chunks === 1) {
+    const y = into ?? ctx.pool.alloc(nOut * 4);
+    ctx.dispatch(`reduce:group:${op}:${T}`, () => perGroupSource(op, T), [x, y], params(chunk, 1), ctx.grid1d(nOut));
+    return y;
+  }
+  const partial = ctx.pool.alloc(nOut * chunks * 4, 'reduction partial');
+  ctx.dispatch(`reduce:group:${op}:${T}`, () => perGroupSource(op, T), [x, partial], params(chunk, chunks), ctx.grid1d(nOut * chunks));
+  const out = reduceView(ctx, op, dtype, partial, { shape: [nOut], strides: [chunks] }, { shape: [chunks], strides: [1] }, into);
+  ctx.pool.release(partial);
+  return out;
+}
+
+export function reduceAxes(ctx: GpuContext, op: Op, x: GBuf, shape: Shape, dtype: DType, axes: number[]): GBuf {
+  const st = stridesOf(shape);
+  const kept = merge(shape.filter((_, i) => !axes.includes(i)), st.filter((_, i) => !axes.includes(i)));
+  const red = merge(shape.filter((_, i) => axes.includes(i)), st.filter((_, i) => axes.includes(i)));
+  return reduceView(ctx, op, dtype, x, kept, red);
+}
+
+export const sumKernel: GpuKernel<'sum'> = (ctx, [x], { axes }, out) => {
+  const n = numel(out.shape);
+  if (n === 0) return allocOut(ctx, out);
+  // an empty reduction is 0 everywhere: every output reads a zero-length view
+  if (numel(x.shape) === 0) return reduceView(ctx, 'sum', out.dtype, buf(x), { shape: [n], strides: [0] }, { shape: [0], strides: [1] });
+  return reduceAxes(ctx, 'sum', buf(x), x.shape, x.dtype, axes);
+};
+
+export const maxKernel: GpuKernel<'max'> = (ctx, [x], { axes }, out) => {
+  if (numel(out.shape) === 0) return allocOut(ctx, out);
+  return reduceAxes(ctx, 'max', buf(x), x.shape, x.dtype, axes);
+};
+
+/** argmax along one axis: one thread per output scans the axis; first maximum wins, NaN beats numbers. */
+export const argmaxKernel: GpuKernel<'argmax'> = (ctx, [x], { axis }, out) => {
+  const y = allocOut(ctx, out);
+  const n = numel(out.shape);
+  if (n === 0) return y;
+  const T = wgslType(x.dtype);
+  const inner = numel(x.shape.slice(axis + 1)), len = x.shape[axis];
+  const p = new Params().u32(n, len, inner);
+  const src = () => `${metaDecl(2)}
+@group(0) @binding(0) var<storage, read> x: array<${T}>;
+@group(0) @binding(1) var<storage, read_write> y: array<i32>;
+const WG = ${WG}u;
+@compute @workgroup_size(${WG})
+fn main(${ENTRY_ARGS}) {
+  ${LINEAR_INDEX}
+  if (gi >= mu(0u)) { return; }
+  let len = mu(1u); let inner = mu(2u);
+  let base = (gi / inner) * len * inner + gi % inner;
+  var best = 0u; var bv = x[base];
+  for (var i = 1u; i < len; i++) {
+    let v = x[base + i * inner];
+    ${T === 'f32' ? 'if (v > bv || (isnan_f(v) && !isnan_f(bv))) { bv = v; best = i; }' : 'if (v > bv) { bv = v; best = i; }'}
+  }
+  y[gi] = i32(best);
+}`;
+  ctx.dispatch(`argmax:${T}`, src, [buf(x), y], p, ctx.grid1d(Math.ceil(n / WG)));
+  return y;
+};
