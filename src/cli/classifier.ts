@@ -3,16 +3,17 @@ import * as nn from '../nn/index.ts';
 import { DataLoader } from '../data/loader.ts';
 import { loadFashionMnist } from '../data/fashion.ts';
 import { loadIdxDataset } from '../data/idx.ts';
-import { FashionClassifier, classify } from '../gan/classifier.ts';
+import { FashionClassifier, classify, loadClassifier } from '../gan/classifier.ts';
 import { mkdirp, writeFileAtomic } from '../io/fs.ts';
 import { startBackend } from './backend.ts';
 
-export async function trainClassifierCommand(o: { data?: string; epochs: number; batch: number; lr: number; seed: number; out: string; backend: 'webgpu' | 'cpu' | 'auto' }): Promise<void> {
+export async function trainClassifierCommand(o: { data?: string; epochs: number; batch: number; lr: number; seed: number; out: string; init?: string; backend: 'webgpu' | 'cpu' | 'auto' }): Promise<void> {
   const backend = await startBackend(o.backend);
   wg.manualSeed(o.seed);
   const train = o.data ? await loadIdxDataset(o.data, { split: 'train' }) : await loadFashionMnist({ split: 'train' });
   const test = o.data ? await loadIdxDataset(o.data, { split: 'test' }) : await loadFashionMnist({ split: 'test' });
-  const model = new FashionClassifier();
+  const model = o.init ? await loadClassifier(o.init) : new FashionClassifier();
+  model.train();
   const opt = new nn.Adam(model.parameters(), { lr: o.lr });
   const loader = new DataLoader({ images: train.images, shape: train.shape, labels: train.labels }, { batchSize: o.batch, shuffle: true, seed: o.seed, dropLast: true });
   const t0 = Date.now();
@@ -46,7 +47,7 @@ export async function trainClassifierCommand(o: { data?: string; epochs: number;
   const acc = correct / test.shape[0];
   const dir = o.out.includes('/') ? o.out.slice(0, o.out.lastIndexOf('/')) : '.';
   await mkdirp(dir);
-  const meta = { accuracy: acc.toFixed(4), trainImages: String(train.shape[0]), epochs: String(o.epochs), backend, seed: String(o.seed), date: new Date().toISOString() };
+  const meta = { accuracy: acc.toFixed(4), trainImages: String(train.shape[0]), epochs: String(o.epochs), initFrom: o.init ?? '', lr: String(o.lr), backend, seed: String(o.seed), date: new Date().toISOString() };
   await writeFileAtomic(o.out, await wg.tensorsToSafetensors(model.stateDict(), meta));
   console.log(`test accuracy ${(100 * acc).toFixed(2)} % on ${test.shape[0]} images; weights written to ${o.out}`);
 }

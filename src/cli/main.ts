@@ -84,6 +84,7 @@ export function buildCli(): Command {
     .option('--lr <x>', 'Adam learning rate', num('--lr'), 1e-3)
     .option('--seed <n>', 'random seed', int('--seed'), 0)
     .option('--out <file>', 'weights file', 'models/fashion-classifier.safetensors')
+    .option('--init <file>', 'continue training from these weights')
     .addOption(backendOpt())
     .action(async (o) => (await import('./classifier.ts')).trainClassifierCommand(o));
 

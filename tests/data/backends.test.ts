@@ -18,7 +18,8 @@ describe.each(backends)('data and io on $name', ({ make }) => {
       const got = await t.data();
       t.dispose();
       setBackend(new CpuBackend());
-      for (let i = 0; i < ref.length; i++) expect(Math.abs(got[i] - ref[i]), `${name}[${i}]`).toBeLessThan(1e-4);
+      // WGSL's sin/cos/log promise an absolute error of 2^-11 (SwiftShader uses it: ~1.2e-4 seen on spiral)
+      for (let i = 0; i < ref.length; i++) expect(Math.abs(got[i] - ref[i]), `${name}[${i}]`).toBeLessThan(2 ** -11);
     }
   });
 

@@ -24,7 +24,9 @@ export const UNARY_WGSL: { [P in UnaryPrim]: Expr } = {
   abs: () => 'abs(x)',
   sign: (T) => `select(select(x, ${T}(-1), x < ${T}(0)), ${T}(1), x > ${T}(0))`,
   exp: () => 'exp(x)',
-  log: () => 'log(x)',
+  // log(±0) = -inf and log(x<0) = NaN as on the CPU: WGSL leaves log outside x > 0 undefined (SwiftShader
+  // gives -88 for 0). The special values are built from x's bits at run time (-inf/NaN literals are const-eval errors).
+  log: () => 'select(select(log(x), bitcast<f32>(bitcast<u32>(x) | 0xff800000u), x == 0.0), bitcast<f32>(bitcast<u32>(x) | 0x7fc00000u), x < 0.0)',
   sqrt: () => 'sqrt(x)',
   sin: () => 'sin(x)',
   cos: () => 'cos(x)',
