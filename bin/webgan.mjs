@@ -10,4 +10,5 @@ if (!existsSync(fileURLToPath(entry))) {
   process.exit(1);
 }
 const { main } = await import(entry.href);
-process.exitCode = await main(process.argv.slice(2));
+// exit explicitly: a WebGPU device (Dawn) can keep the event loop alive after the work is done
+process.exit(await main(process.argv.slice(2)));

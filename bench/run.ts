@@ -1,0 +1,33 @@
+/**
+ * Run a bench suite directly (until `webgan bench` is registered in src/cli/main.ts):
+ *   npx deno run -A bench/run.ts --suite kernels --quick [--backend webgpu] [--json out.json]
+ *   node bench/run.mjs --suite train --quick --backend cpu
+ * Same options as `webgan bench`.
+ */
+import { Command, Option } from 'commander';
+import { benchCommand } from '../src/cli/bench.ts';
+
+const program = new Command('bench')
+  .description('kernel, training and profile benchmarks; webgan vs TensorFlow.js on the same adapter')
+  .addOption(new Option('--suite <name>', 'kernels | train | profile').choices(['kernels', 'train', 'profile']).default('kernels'))
+  .option('--quick', 'the small set (minutes on a software adapter)')
+  .option('--json <file>', 'also write the results as JSON')
+  .option('--filter <regex>', 'kernels: only cases whose name matches')
+  .option('--matmul4096', 'kernels: add matmul 4096 to the full set')
+  .option('--tfjs-all', 'kernels: also time tfjs-cpu conv2dWeightGrad (minutes per layer)')
+  .option('--no-tfjs', 'do not load TensorFlow.js (webgan only)')
+  .option('--preset <names>', 'train/profile: comma-separated presets (default dcgan,mlp2d)')
+  .option('--batch <n>', 'train/profile: batch size (default 64; mlp2d trains at 256)', (v: string) => Number.parseInt(v, 10))
+  .addOption(new Option('--backend <name>', 'webgpu | cpu | auto').choices(['webgpu', 'cpu', 'auto']).default('auto'))
+  .action(async (o) => { await benchCommand(o); });
+
+const g = globalThis as unknown as { Deno?: { args: string[]; exit(c: number): never }; process?: { argv: string[]; exit(c: number): never } };
+const args = g.Deno ? g.Deno.args : g.process!.argv.slice(2);
+try {
+  await program.parseAsync(args, { from: 'user' });
+  // WebGPU devices keep the event loop alive: leave explicitly
+  if (g.Deno) g.Deno.exit(0); else g.process!.exit(0);
+} catch (e) {
+  console.error(`bench: ${(e as Error).stack ?? e}`);
+  if (g.Deno) g.Deno.exit(1); else g.process!.exit(1);
+}

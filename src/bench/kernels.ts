@@ -1,0 +1,329 @@
+/**
+ * Kernel suite: webgan vs TensorFlow.js on the same backend kind, same process, warm, with the
+ * device synchronised after every timed call. Reports GFLOP/s (matmul, conv family) or GB/s
+ * (elementwise, reduction, optimizer) and the ratio webgan / tfjs (> 1: webgan faster).
+ */
+import * as wg from '../index.ts';
+import type { Tensor } from '../index.ts';
+import * as nn from '../nn/index.ts';
+import { measureInterleaved, type MeasureOptions } from './measure.ts';
+import type { Tf, TfPeer } from './tfjs.ts';
+import type * as TF from '@tensorflow/tfjs-core';
+
+/**
+ * A convolution layer in canonical conv2d form: x [N,C,H,W] * w [O,C,k,k] → [N,O,Ho,Wo].
+ * A generator's ConvTranspose2d(Cin→Cout, H→Ho) is the transpose of conv2d(Cout→Cin, Ho→H), so
+ * every layer needs the same three primitives (forward and the two gradients):
+ *   conv2d           D forward, G input-gradient
+ *   convTranspose2d  G forward, D input-gradient
+ *   conv2dWeightGrad the weight gradient of both
+ */
+export interface ConvLayer {
+  name: string;
+  c: number; o: number; k: number; stride: number; pad: number;
+  /** conv2d input size (square); output is (h + 2p − k)/s + 1 */
+  h: number;
+}
+
+const convOut = (l: ConvLayer) => Math.floor((l.h + 2 * l.pad - l.k) / l.stride) + 1;
+
+/** G layer ConvT(cin→cout, k, s, p, hin→hout) as its canonical conv2d(cout→cin, hout→hin). */
+const gLayer = (name: string, cin: number, cout: number, k: number, s: number, p: number, hout: number): ConvLayer => ({ name, c: cout, o: cin, k, stride: s, pad: p, h: hout });
+const dLayer = (name: string, cin: number, cout: number, k: number, s: number, p: number, hin: number): ConvLayer => ({ name, c: cin, o: cout, k, stride: s, pad: p, h: hin });
+
+/** Every conv layer of the `dcgan` preset (28×28×1). */
+export const DCGAN_LAYERS: ConvLayer[] = [
+  gLayer('dcgan G1 ConvT 100→256 k7 s1 p0 1→7', 100, 256, 7, 1, 0, 7),
+  gLayer('dcgan G2 ConvT 256→128 k4 s2 p1 7→14', 256, 128, 4, 2, 1, 14),
+  gLayer('dcgan G3 ConvT 128→1 k4 s2 p1 14→28', 128, 1, 4, 2, 1, 28),
+  dLayer('dcgan D1 Conv 1→64 k4 s2 p1 28→14', 1, 64, 4, 2, 1, 28),
+  dLayer('dcgan D2 Conv 64→128 k4 s2 p1 14→7', 64, 128, 4, 2, 1, 14),
+  dLayer('dcgan D3 Conv 128→1 k7 s1 p0 7→1', 128, 1, 7, 1, 0, 7),
+];
+
+/** Every conv layer of the `dcgan64` preset (pytorch/examples, ngf = ndf = 64, nc = 3). */
+export const DCGAN64_LAYERS: ConvLayer[] = [
+  gLayer('dcgan64 G1 ConvT 100→512 k4 s1 p0 1→4', 100, 512, 4, 1, 0, 4),
+  gLayer('dcgan64 G2 ConvT 512→256 k4 s2 p1 4→8', 512, 256, 4, 2, 1, 8),
+  gLayer('dcgan64 G3 ConvT 256→128 k4 s2 p1 8→16', 256, 128, 4, 2, 1, 16),
+  gLayer('dcgan64 G4 ConvT 128→64 k4 s2 p1 16→32', 128, 64, 4, 2, 1, 32),
+  gLayer('dcgan64 G5 ConvT 64→3 k4 s2 p1 32→64', 64, 3, 4, 2, 1, 64),
+  dLayer('dcgan64 D1 Conv 3→64 k4 s2 p1 64→32', 3, 64, 4, 2, 1, 64),
+  dLayer('dcgan64 D2 Conv 64→128 k4 s2 p1 32→16', 64, 128, 4, 2, 1, 32),
+  dLayer('dcgan64 D3 Conv 128→256 k4 s2 p1 16→8', 128, 256, 4, 2, 1, 16),
+  dLayer('dcgan64 D4 Conv 256→512 k4 s2 p1 8→4', 256, 512, 4, 2, 1, 8),
+  dLayer('dcgan64 D5 Conv 512→1 k4 s1 p0 4→1', 512, 1, 4, 1, 0, 4),
+];
+
+/** Parameter shapes of dcgan64's generator: 3.58M parameters, the optimizer-step workload. */
+export const DCGAN64_G_PARAMS: number[][] = [
+  [100, 512, 4, 4], [512], [512], [512, 256, 4, 4], [256], [256], [256, 128, 4, 4], [128], [128], [128, 64, 4, 4], [64], [64], [64, 3, 4, 4],
+];
+
+export type ConvOp = 'conv2d' | 'convTranspose2d' | 'conv2dWeightGrad';
+export const CONV_OPS: ConvOp[] = ['conv2d', 'convTranspose2d', 'conv2dWeightGrad'];
+
+export interface KernelSuiteOptions {
+  /** [M, K, N]: A [M,K] @ B [K,N] */
+  matmul: [number, number, number][];
+  convLayers: ConvLayer[];
+  convOps: ConvOp[];
+  batch: number;
+  /** elements of the elementwise add (0: skip) */
+  elementwise: number;
+  /** elements of the full sum (0: skip) */
+  reduction: number;
+  /** parameter shapes of the Adam step ([]: skip) */
+  adamShapes: number[][];
+  measure: MeasureOptions;
+  /** compare each webgan result with tfjs's (sum of outputs) before timing */
+  check: boolean;
+  /** only cases whose name matches */
+  filter?: RegExp;
+  /** cases measured in webgan only (e.g. tfjs-cpu's Conv2DBackpropFilter: ~0.005 GFLOP/s, minutes per call) */
+  tfjsSkip?: RegExp;
+}
+
+export function kernelPreset(kind: 'quick' | 'full', opts: { matmul4096?: boolean } = {}): KernelSuiteOptions {
+  const sq = (n: number): [number, number, number] => [n, n, n];
+  const quick = kind === 'quick';
+  return {
+    matmul: [...(quick ? [256, 512, 1024] : [256, 512, 1024, 2048, ...(opts.matmul4096 ? [4096] : [])]).map(sq), [64, 1024, 1024], [1024, 64, 1024]],
+    convLayers: quick ? DCGAN_LAYERS : [...DCGAN_LAYERS, ...DCGAN64_LAYERS],
+    convOps: CONV_OPS,
+    batch: 64,
+    elementwise: 16 * 2 ** 20,
+    reduction: 16 * 2 ** 20,
+    adamShapes: DCGAN64_G_PARAMS,
+    measure: quick ? { warmup: 1, iters: 5, maxMs: 2000, minIters: 1 } : { warmup: 2, iters: 10, maxMs: 10000, minIters: 3 },
+    check: true,
+  };
+}
+
+export interface KernelResult {
+  group: 'matmul' | ConvOp | 'elementwise' | 'reduction' | 'optimizer';
+  name: string;
+  /** shape description */
+  shape: string;
+  /** floating-point operations of one call (compute-bound cases) */
+  flops?: number;
+  /** bytes moved by one call (bandwidth-bound cases) */
+  bytes?: number;
+  unit: 'GFLOP/s' | 'GB/s';
+  webganMs: number;
+  tfjsMs: number | null;
+  webganRate: number;
+  tfjsRate: number | null;
+  /** webgan rate / tfjs rate (> 1: webgan faster) */
+  ratio: number | null;
+  /** |Σ webgan − Σ tfjs| / Σ|webgan| of the outputs, when checked */
+  relDiff?: number;
+  samples: number;
+}
+
+/** The same operation in both libraries, set up once. */
+interface Case {
+  group: KernelResult['group'];
+  name: string;
+  shape: string;
+  flops?: number;
+  bytes?: number;
+  /** records one call; returns the output (disposed by the runner) */
+  wg: () => Tensor | void;
+  tf?: () => TF.Tensor | void;
+  /** a device-computed tfjs tensor to read for the sync when `tf` returns nothing */
+  tfProbe?: () => TF.Tensor;
+  dispose(): void;
+}
+
+export const matmulFlops = (m: number, k: number, n: number) => 2 * m * n * k;
+/** multiply-adds of conv2d on the canonical layer (also its input- and weight-gradient) ×2 */
+export const convFlops = (l: ConvLayer, batch: number) => 2 * batch * l.o * convOut(l) ** 2 * l.c * l.k * l.k;
+
+/** Host data in [-1, 1) from a small LCG (same values for both libraries). */
+function hostRandom(n: number, seed: number): Float32Array {
+  const a = new Float32Array(n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    a[i] = s / 2 ** 31 - 1;
+  }
+  return a;
+}
+
+function pairTensors(tf: Tf | null, shape: number[], seed: number, tfPerm?: number[]): [Tensor, TF.Tensor | null] {
+  const h = hostRandom(shape.reduce((a, b) => a * b, 1), seed);
+  const w = wg.tensor(h, shape);
+  if (!tf) return [w, null];
+  const t = tf.tensor(h, shape);
+  if (!tfPerm) return [w, t];
+  const p = tf.transpose(t, tfPerm);
+  t.dispose();
+  return [w, p];
+}
+
+const NCHW_TO_NHWC = [0, 2, 3, 1];
+/** webgan [O,C,kH,kW] → tfjs conv2d filter [kH,kW,C,O]; also webgan convT weight [Cin,Cout,k,k] → tfjs [k,k,Cout,Cin] */
+const OIHW_TO_HWIO = [2, 3, 1, 0];
+
+function matmulCase(tf: Tf | null, [m, k, n]: [number, number, number]): Case {
+  const [a, ta] = pairTensors(tf, [m, k], 1);
+  const [b, tb] = pairTensors(tf, [k, n], 2);
+  return {
+    group: 'matmul', name: `matmul ${m}×${k}×${n}`, shape: `[${m},${k}]@[${k},${n}]`, flops: matmulFlops(m, k, n),
+    wg: () => wg.matmul(a, b),
+    tf: tf ? () => tf.matMul(ta!, tb!) : undefined,
+    dispose: () => { a.dispose(); b.dispose(); ta?.dispose(); tb?.dispose(); },
+  };
+}
+
+function convCase(tf: Tf | null, l: ConvLayer, op: ConvOp, batch: number): Case {
+  const ho = convOut(l);
+  const opts = { stride: l.stride, padding: l.pad };
+  // tfjs padding: these layers are all 'valid' (p = 0) or 'same' (k4 s2 p1, an exact halving)
+  const pad: 'valid' | 'same' = l.pad === 0 ? 'valid' : 'same';
+  if (pad === 'same' && ho !== Math.ceil(l.h / l.stride)) throw new Error(`${l.name}: padding ${l.pad} is not tfjs 'same'`);
+  const [w, tw] = pairTensors(tf, [l.o, l.c, l.k, l.k], 3, OIHW_TO_HWIO);
+  const flops = convFlops(l, batch);
+  let inputs: Tensor[], tfIn: (TF.Tensor | null)[], run: () => Tensor, tfRun: (() => TF.Tensor) | undefined, shape: string;
+  if (op === 'conv2d') {
+    const [x, tx] = pairTensors(tf, [batch, l.c, l.h, l.h], 4, NCHW_TO_NHWC);
+    inputs = [x]; tfIn = [tx];
+    shape = `x[${batch},${l.c},${l.h},${l.h}] w[${l.o},${l.c},${l.k},${l.k}] → ${ho}²`;
+    run = () => wg.conv2d(x, w, null, opts);
+    tfRun = tf ? () => tf.conv2d(tx as TF.Tensor4D, tw as TF.Tensor4D, l.stride, pad) : undefined;
+  } else if (op === 'convTranspose2d') {
+    const [g, tg] = pairTensors(tf, [batch, l.o, ho, ho], 5, NCHW_TO_NHWC);
+    inputs = [g]; tfIn = [tg];
+    shape = `x[${batch},${l.o},${ho},${ho}] w[${l.o},${l.c},${l.k},${l.k}] → ${l.h}²`;
+    run = () => wg.convTranspose2d(g, w, null, opts);
+    tfRun = tf ? () => tf.conv2dTranspose(tg as TF.Tensor4D, tw as TF.Tensor4D, [batch, l.h, l.h, l.c], l.stride, pad) : undefined;
+  } else {
+    const [x, tx] = pairTensors(tf, [batch, l.c, l.h, l.h], 4, NCHW_TO_NHWC);
+    const [g, tg] = pairTensors(tf, [batch, l.o, ho, ho], 5, NCHW_TO_NHWC);
+    inputs = [x, g]; tfIn = [tx, tg];
+    shape = `x[${batch},${l.c},${l.h},${l.h}] gy[${batch},${l.o},${ho},${ho}] → w[${l.o},${l.c},${l.k},${l.k}]`;
+    run = () => wg.conv2dWeightGrad(x, g, [l.k, l.k], opts);
+    tfRun = tf
+      ? () => tf.engine().runKernel('Conv2DBackpropFilter', { x: tx!, dy: tg! }, { strides: [l.stride, l.stride], pad, dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: [l.k, l.k, l.c, l.o] } as unknown as TF.NamedAttrMap) as TF.Tensor
+      : undefined;
+  }
+  return {
+    group: op, name: `${op} ${l.name}`, shape, flops,
+    wg: run, tf: tfRun,
+    dispose: () => { w.dispose(); tw?.dispose(); for (const t of inputs) t.dispose(); for (const t of tfIn) t?.dispose(); },
+  };
+}
+
+function elementwiseCase(tf: Tf | null, n: number): Case {
+  const [a, ta] = pairTensors(tf, [n], 6);
+  const [b, tb] = pairTensors(tf, [n], 7);
+  return {
+    group: 'elementwise', name: `add ${fmtCount(n)}`, shape: `[${n}] + [${n}]`, bytes: 3 * 4 * n,
+    wg: () => wg.add(a, b), tf: tf ? () => tf.add(ta!, tb!) : undefined,
+    dispose: () => { a.dispose(); b.dispose(); ta?.dispose(); tb?.dispose(); },
+  };
+}
+
+function reductionCase(tf: Tf | null, n: number): Case {
+  const [a, ta] = pairTensors(tf, [n], 8);
+  return {
+    group: 'reduction', name: `sum ${fmtCount(n)}`, shape: `[${n}] → []`, bytes: 4 * n,
+    wg: () => wg.sum(a), tf: tf ? () => tf.sum(ta!) : undefined,
+    dispose: () => { a.dispose(); ta?.dispose(); },
+  };
+}
+
+export const adamBytes = (params: number) => 7 * 4 * params; // read p, g, m, v; write p, m, v
+
+function adamCase(tf: Tf | null, shapes: number[][]): Case {
+  const count = shapes.reduce((s, sh) => s + sh.reduce((a, b) => a * b, 1), 0);
+  const params = shapes.map((sh, i) => {
+    const [p, tp] = pairTensors(tf, sh, 100 + i);
+    const [g, tg] = pairTensors(tf, sh, 200 + i);
+    const P = new nn.Parameter(p);
+    P.grad = g;
+    return { P, tp, tg };
+  });
+  const opt = new nn.Adam(params.map((x) => x.P), { lr: 2e-4, betas: [0.5, 0.999] });
+  let tfStep: (() => void) | undefined;
+  let tfProbe: (() => TF.Tensor) | undefined;
+  let tfDispose = () => {};
+  if (tf) {
+    const vars = params.map((x, i) => tf.variable(x.tp!, true, `bench_adam_${i}_${Math.random().toString(36).slice(2)}`));
+    const grads = vars.map((v, i) => ({ name: v.name, tensor: params[i].tg! }));
+    const tfOpt = tf.train.adam(2e-4, 0.5, 0.999, 1e-8);
+    tfStep = () => { tfOpt.applyGradients(grads); };
+    tfProbe = () => vars[vars.length - 1];
+    tfDispose = () => { tfOpt.dispose(); for (const v of vars) v.dispose(); for (const x of params) { x.tp!.dispose(); x.tg!.dispose(); } };
+  }
+  return {
+    group: 'optimizer', name: `adam step ${fmtCount(count)} params`, shape: `${shapes.length} tensors, ${count} params`, bytes: adamBytes(count),
+    wg: () => { opt.step(); }, tf: tfStep, tfProbe: tfProbe,
+    dispose: () => { opt.dispose(); for (const x of params) { x.P.grad?.dispose(); x.P.grad = null; x.P.dispose(); } tfDispose(); },
+  };
+}
+
+export const fmtCount = (n: number) => (n >= 2 ** 20 && n % 2 ** 20 === 0 ? `${n / 2 ** 20}M` : n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1024 && n % 1024 === 0 ? `${n / 1024}K` : String(n));
+
+async function sumOf(t: { data(): Promise<ArrayLike<number>> }): Promise<[number, number]> {
+  const d = await t.data();
+  let s = 0, a = 0;
+  for (let i = 0; i < d.length; i++) { s += d[i]; a += Math.abs(d[i]); }
+  return [s, a];
+}
+
+/** The cases of a suite, named before they are built (so that a filter allocates nothing). */
+export function kernelCases(tf: Tf | null, o: KernelSuiteOptions): { name: string; make: () => Case }[] {
+  const out: { name: string; make: () => Case }[] = [];
+  for (const s of o.matmul) out.push({ name: `matmul ${s.join('×')}`, make: () => matmulCase(tf, s) });
+  for (const l of o.convLayers) for (const op of o.convOps) out.push({ name: `${op} ${l.name}`, make: () => convCase(tf, l, op, o.batch) });
+  if (o.elementwise > 0) out.push({ name: `add ${fmtCount(o.elementwise)}`, make: () => elementwiseCase(tf, o.elementwise) });
+  if (o.reduction > 0) out.push({ name: `sum ${fmtCount(o.reduction)}`, make: () => reductionCase(tf, o.reduction) });
+  if (o.adamShapes.length) out.push({ name: 'adam step', make: () => adamCase(tf, o.adamShapes) });
+  return o.filter ? out.filter((c) => o.filter!.test(c.name)) : out;
+}
+
+/** Run the kernel suite on the active webgan backend (and `peer`, when given). */
+export async function runKernelSuite(o: KernelSuiteOptions, peer: TfPeer | null, log: (row: KernelResult) => void = () => {}): Promise<KernelResult[]> {
+  const tf = peer?.tf ?? null;
+  const backend = wg.getBackend();
+  const wgSync = async () => { await backend.sync?.(); };
+  const results: KernelResult[] = [];
+  for (const { name, make } of kernelCases(tf, o)) {
+    const c = make();
+    if (o.tfjsSkip?.test(name)) c.tf = undefined;
+    try {
+      // the first call of each library is the check (and a warm-up call)
+      let relDiff: number | undefined;
+      let warmed = false;
+      if (o.check && c.tf && c.group !== 'optimizer') {
+        const a = c.wg() as Tensor, b = c.tf() as TF.Tensor;
+        const [[sa, aa], [sb]] = [await sumOf(a), await sumOf(b)];
+        relDiff = Math.abs(sa - sb) / Math.max(aa, 1e-30);
+        a.dispose(); b.dispose();
+        warmed = true;
+      }
+      const fns: Record<string, () => Promise<void>> = {
+        webgan: async () => { const t = c.wg(); await wgSync(); t?.dispose(); },
+      };
+      if (c.tf) fns.tfjs = async () => { const t = c.tf!(); await peer!.sync(t || c.tfProbe?.()); t?.dispose(); };
+      const m = await measureInterleaved(fns, { ...o.measure, warmup: Math.max(0, o.measure.warmup - (warmed ? 1 : 0)) });
+      const work = c.flops ?? c.bytes!;
+      const rate = (ms: number) => work / (ms * 1e6); // GFLOP/s or GB/s
+      const webganRate = rate(m.webgan.medianMs);
+      const tfjsRate = m.tfjs ? rate(m.tfjs.medianMs) : null;
+      const r: KernelResult = {
+        group: c.group, name: c.name, shape: c.shape, flops: c.flops, bytes: c.bytes, unit: c.flops !== undefined ? 'GFLOP/s' : 'GB/s',
+        webganMs: m.webgan.medianMs, tfjsMs: m.tfjs?.medianMs ?? null, webganRate, tfjsRate,
+        ratio: tfjsRate ? webganRate / tfjsRate : null, relDiff, samples: m.webgan.samples.length,
+      };
+      results.push(r);
+      log(r);
+    } finally {
+      c.dispose();
+      await wgSync();
+    }
+  }
+  return results;
+}

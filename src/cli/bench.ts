@@ -1,0 +1,73 @@
+/**
+ * `webgan bench`: the kernel, training and profile suites (src/bench), a table on stdout and,
+ * with --json, the results with runtime, adapter, limits and date.
+ */
+import { type KernelResult, kernelPreset, runKernelSuite } from '../bench/kernels.ts';
+import { profileTrainStep, type StepProfile } from '../bench/profile.ts';
+import { envelope, headerLine, kernelTable, trainTable, type BenchResult } from '../bench/report.ts';
+import { loadTfPeer } from '../bench/tfjs.ts';
+import { runTrainSuite, trainPreset, type TrainResult } from '../bench/train.ts';
+import type { PresetName } from '../gan/models.ts';
+import { getBackend } from '../tensor/runtime.ts';
+import { writeText } from '../io/fs.ts';
+import { startBackend } from './backend.ts';
+
+export interface BenchOptions {
+  suite: 'kernels' | 'train' | 'profile';
+  backend: 'webgpu' | 'cpu' | 'auto';
+  /** write the results as JSON to this file */
+  json?: string;
+  /** the small set (minutes on a software adapter); default: full */
+  quick?: boolean;
+  /** only kernel cases whose name matches this regular expression */
+  filter?: string;
+  /** add matmul 4096 to the full kernel set */
+  matmul4096?: boolean;
+  /** also time tfjs-cpu's conv2dWeightGrad and dcgan step (minutes per layer) */
+  tfjsAll?: boolean;
+  /** compare with TensorFlow.js (default true; `--no-tfjs` turns it off) */
+  tfjs?: boolean;
+  /** train / profile suites: comma-separated presets (default dcgan, mlp2d) */
+  preset?: string;
+  /** train / profile suites: batch size (default 64; mlp2d trains at 256) */
+  batch?: number;
+}
+
+export async function benchCommand(o: BenchOptions): Promise<BenchResult> {
+  await startBackend(o.backend);
+  const quick = !!o.quick;
+  const peer = o.tfjs === false || o.suite === 'profile' ? null : await loadTfPeer(getBackend().name);
+  const env = envelope(o.suite, quick, peer);
+  console.log(`${headerLine(env)}\n`);
+  let result: BenchResult;
+  if (o.suite === 'kernels') {
+    const opts = kernelPreset(quick ? 'quick' : 'full', { matmul4096: o.matmul4096 });
+    if (o.filter) opts.filter = new RegExp(o.filter);
+    // tfjs-backend-cpu's Conv2DBackpropFilter is a naive loop (~0.005 GFLOP/s: minutes per dcgan layer)
+    if (peer?.backend === 'cpu' && !o.tfjsAll) opts.tfjsSkip = /^conv2dWeightGrad/;
+    const rows: KernelResult[] = await runKernelSuite(opts, peer, (r) =>
+      console.error(`  ${r.name}: webgan ${r.webganRate.toFixed(2)} ${r.unit}${r.tfjsRate !== null ? `, tfjs ${r.tfjsRate.toFixed(2)} (${r.ratio!.toFixed(2)}×)` : ''}`));
+    console.log(kernelTable(rows));
+    result = { ...env, suite: 'kernels', results: rows };
+  } else if (o.suite === 'train') {
+    const opts = trainPreset(quick ? 'quick' : 'full');
+    if (o.preset) opts.cases = opts.cases.filter((c) => o.preset!.split(',').includes(c.preset));
+    if (o.batch) for (const c of opts.cases) c.batch = o.batch;
+    // tfjs-cpu's Conv2DBackpropFilter makes one dcgan step take many minutes
+    if (peer?.backend === 'cpu' && !o.tfjsAll) for (const c of opts.cases) if (c.preset === 'dcgan') c.tfjs = false;
+    const rows: TrainResult[] = await runTrainSuite(opts, peer, (r) =>
+      console.error(`  ${r.preset}: webgan ${r.webganStepsPerSec.toFixed(3)} steps/s${r.tfjsStepsPerSec !== null ? `, tfjs ${r.tfjsStepsPerSec.toFixed(3)} (${r.ratio!.toFixed(2)}×)` : ''}`));
+    console.log(trainTable(rows));
+    result = { ...env, suite: 'train', results: rows };
+  } else {
+    const presets = (o.preset ?? 'dcgan,mlp2d').split(',').map((s) => s.trim()) as PresetName[];
+    const profiles: StepProfile[] = [];
+    for (const p of presets) profiles.push(await profileTrainStep(p, { batch: o.batch, steps: quick ? 1 : 5, reps: quick ? 1 : 5 }));
+    result = { ...env, suite: 'profile', results: profiles.map(({ table: _t, ...p }) => p) };
+  }
+  if (o.json) {
+    await writeText(o.json, JSON.stringify(result, null, 2) + '\n');
+    console.error(`bench: wrote ${o.json}`);
+  }
+  return result;
+}
