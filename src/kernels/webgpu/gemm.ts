@@ -12,6 +12,8 @@ import { reduceView } from './reduce.ts';
  * the inner loop builds one vec4 of A and one of B and does 16 FMAs. Out-of-range elements
  * load as 0, so any M, N, K works (K = 0 stores zeros).
  *
+ * A second, barrier-free template (`directSource`) runs on lavapipe; see `gemmKernelFor`.
+ *
  * Split-K: with few output tiles and a long K, z also enumerates `splits` K-ranges; each writes
  * its partial C to its own slice of a scratch buffer, and a sum over the split axis follows.
  */
@@ -129,24 +131,131 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
 }`;
 }
 
+/**
+ * The barrier-free ("direct") template, for Mesa's lavapipe (llvmpipe), where a workgroupBarrier
+ * is a coroutine switch over every invocation of the workgroup, workgroup memory buys nothing
+ * over the CPU caches, and every per-lane operand load is a gather. Each invocation computes an
+ * RM×RN block of C (rows m0..m0+RM−1, columns n0 + j·DWGX), so neighbouring lanes of a workgroup
+ * (DWGX along N) read neighbouring B and write neighbouring C; A(m, k) is the same for all lanes.
+ * Operands are read straight from the storage buffers through the spec's loaders, so the same
+ * specs serve matmul and the implicit-GEMM convolutions. Rows / columns past the edge are
+ * clamped to M−1 / N−1 (valid reads, discarded at the store), so the k loop has no bounds checks.
+ * Unrolling k by 4 did not change the speed but multiplied pipeline compile time; not done.
+ */
+const DWGX = 64;
+function directSource(spec: GemmSpec, RM: number, RN: number): string {
+  // accumulators acc{i}_{g}: row i, column group g of W = min(RN, 4) columns
+  const W = Math.min(RN, 4), NG = RN / W;
+  const R = [...Array(RM).keys()], C = [...Array(RN).keys()], G = [...Array(NG).keys()];
+  const V = W === 1 ? 'T' : `vec${W}<T>`;
+  const comp = (j: number) => (W === 1 ? '' : `.${'xyzw'[j % W]}`);
+  const la = (m: string, k: string) => `{ let m = ${m}; let k = ${k}; v = ${spec.loadA}; }`;
+  const lb = (k: string, n: string) => `{ let k = ${k}; let n = ${n}; v = ${spec.loadB}; }`;
+  const step = (k: string) => `{
+      var v: T; ${G.map((g) => `var b${g}: ${V};`).join(' ')}
+      ${C.map((j) => `${lb(k, `nb${j}`)} b${Math.floor(j / W)}${comp(j)} = v;`).join(' ')}
+      ${R.map((i) => `${la(`ma${i}`, k)} ${G.map((g) => `acc${i}_${g} += ${V}(v) * b${g};`).join(' ')}`).join('\n      ')}
+    }`;
+  return `${metaDecl(spec.nInputs + 1)}
+${spec.inputs}
+@group(0) @binding(${spec.nInputs}) var<storage, read_write> out: array<T>;
+alias T = ${spec.T};
+${spec.functions ?? ''}
+fn store1(partial: u32, m: u32, n: u32, M: u32, N: u32, bz: u32, r: T) {
+  if (m >= M || n >= N) { return; }
+  ${spec.storePrologue ?? ''}
+  out[partial + ${spec.index}] = r;
+}
+@compute @workgroup_size(${DWGX})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let M = mu(0u); let N = mu(1u); let K = mu(2u);
+  let splits = mu(3u); let kChunk = mu(4u);
+  let z = wid.z + mu(5u);
+  let split = z % splits;
+  let bz = z / splits;
+  ${spec.prologue}
+  let m0 = wid.y * ${RM}u; let n0 = wid.x * ${RN * DWGX}u + lid.x;
+  if (n0 >= N) { return; }
+  ${R.map((i) => `let ma${i} = min(m0 + ${i}u, M - 1u);`).join(' ')}
+  ${C.map((j) => `let nb${j} = min(n0 + ${j * DWGX}u, N - 1u);`).join(' ')}
+  ${R.flatMap((i) => G.map((g) => `var acc${i}_${g} = ${V}();`)).join(' ')}
+  let kBeg = split * kChunk;
+  let kEnd = min(K, kBeg + kChunk);
+  for (var kk = kBeg; kk < kEnd; kk++) {
+    ${step('kk')}
+  }
+  let partial = split * mu(7u);
+  ${R.flatMap((i) => C.map((j) => `store1(partial, m0 + ${i}u, n0 + ${j * DWGX}u, M, N, bz, acc${i}_${Math.floor(j / W)}${comp(j)});`)).join('\n  ')}
+}`;
+}
+
+export type GemmKernelKind = 'tiled' | 'direct';
+let forced: GemmKernelKind | undefined;
+/** Force one GEMM template (tests, benchmarks); undefined restores the per-adapter choice. */
+export function setGemmKernel(kind: GemmKernelKind | undefined): void {
+  forced = kind;
+}
+/** Rows × columns of C per invocation of the direct template. Every operand load is a per-lane
+ * gather on llvmpipe, so the block is as large as registers allow: on matmul 512 (lavapipe)
+ * 4×4 ran at 0.3 GFLOP/s, 8×4 0.5, 16×8 0.6–0.85, 32×8 0.6–0.9 (noisy, shared cores). Rows
+ * beyond M would be wasted work (clamped loads), so small M gets fewer rows. */
+let directBlock: [number, number] | undefined;
+/** Force the direct template's block (benchmarks); undefined restores the default. */
+export function setDirectBlock(b: [rows: number, cols: number] | undefined): void {
+  directBlock = b;
+}
+function directBlockFor(M: number, N: number): [number, number] {
+  if (directBlock) return directBlock;
+  // likewise columns: a workgroup spans DWGX·RN columns, the clamped ones past N would redo loads
+  return [M <= 1 ? 1 : M <= 2 ? 2 : M <= 4 ? 4 : M <= 8 ? 8 : 16, N <= DWGX ? 1 : N <= 2 * DWGX ? 2 : N <= 4 * DWGX ? 4 : 8];
+}
+
+function envKernel(): GemmKernelKind | undefined {
+  let v: string | undefined;
+  const g = globalThis as unknown as { Deno?: { env: { get(k: string): string | undefined } }; process?: { env?: Record<string, string | undefined> } };
+  try {
+    v = g.Deno ? g.Deno.env.get('WEBGAN_GEMM') : g.process?.env?.WEBGAN_GEMM;
+  } catch { /* no env permission */ }
+  return v === 'tiled' || v === 'direct' ? v : undefined;
+}
+const ENV_KERNEL = envKernel();
+
+/**
+ * Mesa's lavapipe (llvmpipe) runs the barrier-free template (2.5–4× the tiled one there); GPUs
+ * keep the tiled one. SwiftShader (Node's Dawn without a GPU) also
+ * executes the direct matmul faster (2.3× at 512), but compiles the direct conv pipelines so
+ * slowly (the direct conv test alone ran past 2 minutes) that it stays on the tiled template. WEBGAN_GEMM=tiled|direct
+ * overrides the choice.
+ */
+export function gemmKernelFor(ctx: GpuContext): GemmKernelKind {
+  if (forced) return forced;
+  if (ENV_KERNEL) return ENV_KERNEL;
+  const a = ctx.acq.adapterInfo;
+  const text = `${a.vendor} ${a.architecture} ${a.device} ${a.description}`.toLowerCase();
+  return /llvmpipe|lavapipe/.test(text) ? 'direct' : 'tiled';
+}
+
 /** Record the GEMM; `inputs` are bound in order, the result lands in `out` (allocated by the caller). */
 export function runGemm(ctx: GpuContext, spec: GemmSpec, shape: GemmShape, inputs: GBuf[], out: GBuf): void {
   const { M, N, K, batch, outSize } = shape;
   if (M === 0 || N === 0 || batch === 0) return;
-  const tile = M <= 4 ? TINY : M <= 16 ? THIN : BIG;
-  const TM = 4 * tile.wgy, TN = 4 * tile.wgx;
+  const kind = gemmKernelFor(ctx);
+  const [rm, rn] = directBlockFor(M, N);
+  const tile = kind === 'direct' ? { wgx: DWGX * rn / 4, wgy: 1 } : M <= 4 ? TINY : M <= 16 ? THIN : BIG;
+  const TM = kind === 'direct' ? rm : 4 * tile.wgy, TN = 4 * tile.wgx;
   const tiles = Math.ceil(M / TM) * Math.ceil(N / TN) * batch;
   let splits = shape.splits ?? 1;
   if (shape.splits === undefined && tiles < 32 && K >= 512) splits = Math.min(Math.ceil(K / 256), Math.ceil(64 / tiles));
   const kChunk = Math.max(TK, Math.ceil(K / splits / TK) * TK);
   splits = Math.max(1, Math.ceil(K / kChunk));
   const target = splits > 1 ? ctx.pool.alloc(splits * outSize * 4, 'split-K scratch') : out;
-  const key = `gemm:${spec.key}:${spec.T}:${tile.wgx}x${tile.wgy}`;
+  const key = kind === 'direct' ? `gemm:${spec.key}:${spec.T}:direct${rm}x${rn}` : `gemm:${spec.key}:${spec.T}:${tile.wgx}x${tile.wgy}`;
+  const src = kind === 'direct' ? () => directSource(spec, rm, rn) : () => source(spec, tile);
   const zTotal = batch * splits, zMax = ctx.limits.maxWorkgroups;
   for (let zBase = 0; zBase < zTotal; zBase += zMax) {
     const p = new Params().u32(M, N, K, splits, kChunk, zBase, batch, outSize).at(16);
     shape.extra(p);
-    ctx.dispatch(key, () => source(spec, tile), [...inputs, target], p, [Math.ceil(N / TN), Math.ceil(M / TM), Math.min(zMax, zTotal - zBase)]);
+    ctx.dispatch(key, src, [...inputs, target], p, [Math.ceil(N / TN), Math.ceil(M / TM), Math.min(zMax, zTotal - zBase)]);
   }
   if (splits > 1) {
     reduceView(ctx, 'sum', spec.T === 'f32' ? 'float32' : 'int32', target, { shape: [outSize], strides: [1] }, { shape: [splits], strides: [outSize] }, out);
