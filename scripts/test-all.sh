@@ -86,4 +86,16 @@ line="test-all: $((n - failed)) of $n steps passed"
 sep=": "
 for item in "${summary[@]}"; do line+="$sep$item"; sep=" | "; done
 echo "$line"
+# one plain total over the steps: vitest's "Tests  N failed | M passed" lines and the browser's "N passed, M failed"
+tp=0; tf=0
+for f in "$LOGDIR"/*.log; do
+  clean="$(sed 's/\x1b\[[0-9;]*m//g' "$f")"
+  t="$(grep -E '^\s+Tests\s' <<<"$clean" | tail -1 || true)"
+  [[ -z "$t" ]] && t="$(grep -E '^browser \(' <<<"$clean" | tail -1 || true)"
+  p="$(grep -oE '[0-9]+ passed' <<<"$t" | head -1 | cut -d' ' -f1 || true)"
+  x="$(grep -oE '[0-9]+ failed' <<<"$t" | head -1 | cut -d' ' -f1 || true)"
+  tp=$((tp + ${p:-0})); tf=$((tf + ${x:-0}))
+done
+((failed > 0 && tf == 0)) && tf=$failed  # a step that died without a count still counts as a failure
+echo "tests: $tp passed, $tf failed"
 [[ $failed == 0 ]]
