@@ -4,6 +4,7 @@ import type { TensorInfo } from '../backend.ts';
 import { ENTRY_ARGS, type GpuContext, LINEAR_INDEX, Params, metaDecl } from './engine.ts';
 import { type GpuKernel, allocOut, buf, numel, wgslType } from './kernel.ts';
 import type { GBuf } from './memory/pool.ts';
+import { mergeDims } from './dims.ts';
 
 /**
  * Movement primitives by index math; every output is contiguous. permute / expand / slice / flip /
@@ -40,24 +41,13 @@ fn main(${ENTRY_ARGS}) {
 }`;
 }
 
-/** Drop size-1 dims and merge dims that stay contiguous in the source (fewer divisions). */
-function simplify(shape: Shape, strides: number[]): { shape: number[]; strides: number[] } {
-  const s: number[] = [], st: number[] = [];
-  for (let i = 0; i < shape.length; i++) {
-    if (shape[i] === 1) continue;
-    const k = s.length - 1;
-    if (k >= 0 && st[k] === shape[i] * strides[i]) { s[k] *= shape[i]; st[k] = strides[i]; }
-    else { s.push(shape[i]); st.push(strides[i]); }
-  }
-  return { shape: s, strides: st };
-}
 
 export function stridedCopy(ctx: GpuContext, x: TensorInfo, outShape: Shape, strides: number[], base: number): GBuf {
   const y = allocOut(ctx, { shape: outShape, dtype: x.dtype });
   const n = numel(outShape);
   if (n === 0) return y;
   const T = wgslType(x.dtype);
-  const v = simplify(outShape, strides);
+  const v = mergeDims(outShape, strides);
   const p = new Params().u32(n, v.shape.length).int(base).at(4).u32(...v.shape).int(...v.strides);
   ctx.dispatch(`strided:${T}`, () => stridedSource(T), [buf(x), y], p, ctx.grid1d(Math.ceil(n / WG)));
   return y;

@@ -3,6 +3,7 @@ import { stridesOf } from '../../tensor/dtype.ts';
 import { ENTRY_ARGS, type GpuContext, LINEAR_INDEX, Params, metaDecl } from './engine.ts';
 import { type GpuKernel, allocOut, buf, numel, wgslType } from './kernel.ts';
 import type { GBuf } from './memory/pool.ts';
+import { mergeDims } from './dims.ts';
 
 /**
  * sum / max over any set of axes. The input is viewed as kept dims × reduced dims, each list with
@@ -20,17 +21,6 @@ const CHUNK = WG * 16;
 
 interface Dims { shape: number[]; strides: number[] }
 
-/** Merge neighbouring dims d, d+1 when stride[d] = shape[d+1]·stride[d+1] (drop size-1 dims). */
-function merge(shape: number[], strides: number[]): Dims {
-  const s: number[] = [], st: number[] = [];
-  for (let i = 0; i < shape.length; i++) {
-    if (shape[i] === 1) continue;
-    const k = s.length - 1;
-    if (k >= 0 && st[k] === shape[i] * strides[i]) { s[k] *= shape[i]; st[k] = strides[i]; }
-    else { s.push(shape[i]); st.push(strides[i]); }
-  }
-  return { shape: s, strides: st };
-}
 
 function init(op: Op, T: string): string {
   if (op === 'sum') return `${T}(0)`;
@@ -153,8 +143,8 @@ export function reduceView(ctx: GpuContext, op: Op, dtype: DType, x: GBuf, kept:
 
 export function reduceAxes(ctx: GpuContext, op: Op, x: GBuf, shape: Shape, dtype: DType, axes: number[]): GBuf {
   const st = stridesOf(shape);
-  const kept = merge(shape.filter((_, i) => !axes.includes(i)), st.filter((_, i) => !axes.includes(i)));
-  const red = merge(shape.filter((_, i) => axes.includes(i)), st.filter((_, i) => axes.includes(i)));
+  const kept = mergeDims(shape.filter((_, i) => !axes.includes(i)), st.filter((_, i) => !axes.includes(i)));
+  const red = mergeDims(shape.filter((_, i) => axes.includes(i)), st.filter((_, i) => axes.includes(i)));
   return reduceView(ctx, op, dtype, x, kept, red);
 }
 
