@@ -6,6 +6,7 @@
  */
 import * as wg from '../../src/index.ts';
 import type { Backend, Prim, Tensor } from '../../src/index.ts';
+import { mulberry32 } from '../helpers/prng.ts';
 
 export interface CaseResult {
   name: string;
@@ -29,24 +30,12 @@ interface Case {
 
 // ------------------------------------------------------------------ deterministic inputs
 
-/** mulberry32: a tiny deterministic stream, independent of the library's own generator. */
-function stream(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface InpOpts { lo?: number; hi?: number; seed?: number; int?: boolean; grad?: boolean; round?: boolean }
 
 /** A float32 (or int32) tensor of uniform values in [lo, hi) on the active backend. */
 function inp(shape: number[], o: InpOpts = {}): Tensor {
   const { lo = -2, hi = 2, seed = 1 } = o;
-  const r = stream(seed * 7919 + shape.reduce((a, b) => a * 31 + b, 17));
+  const r = mulberry32(seed * 7919 + shape.reduce((a, b) => a * 31 + b, 17));
   const n = shape.reduce((a, b) => a * b, 1);
   if (o.int) {
     const d = new Int32Array(n);

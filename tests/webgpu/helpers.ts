@@ -1,18 +1,8 @@
 import { expect } from 'vitest';
 import * as wg from '../../src/index.ts';
 import type { Backend, Tensor, TypedArray } from '../../src/index.ts';
+import { mulberry32 } from '../helpers/prng.ts';
 
-/** mulberry32: deterministic host data, identical for both backends. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface Maker {
   /** float32 tensor uniform in [lo, hi) */
@@ -24,7 +14,7 @@ export interface Maker {
 }
 
 function maker(seed: number): Maker {
-  const r = prng(seed);
+  const r = mulberry32(seed);
   const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
   return {
     f: (shape, lo = -1, hi = 1, requiresGrad = false) => {
