@@ -1,6 +1,7 @@
 /** The CPU gemm (packed panels, 4x4 register tiles, k-blocking) against a naive triple loop. */
 import { describe, expect, test } from 'vitest';
 import { gemm } from '../../src/kernels/cpu/matmul.ts';
+import { setCpuGemm, wasmGemm } from '../../src/kernels/cpu/wasm-gemm.ts';
 import { detRandom } from '../helpers/gradcheck.ts';
 
 function naive(A: ArrayLike<number>, aOff: number, tA: boolean, B: ArrayLike<number>, bOff: number, tB: boolean, M: number, N: number, K: number): Float64Array {
@@ -51,4 +52,38 @@ describe('gemm', () => {
     gemm(A, 0, false, B, 0, false, C, 0, 2, 2, 3, false, {});
     expect(Array.from(C)).toEqual(Array.from(naive(A, 0, false, B, 0, false, 2, 2, 3)));
   });
+
+  // float32 goes through the WebAssembly SIMD micro-kernel (4×8 tiles, float32 accumulation)
+  // unless forced to the JavaScript path; both are checked on every shape, with offsets,
+  // transposes, accumulate, and sizes that are not multiples of the 4×8 tile or the 256-deep k-block.
+  const F32_SIZES: [number, number, number][] = [...SIZES, [4, 8, 1], [9, 17, 256], [64, 49, 1024], [130, 257, 520], [3, 1000, 7]];
+  for (const path of ['wasm', 'js'] as const) {
+    describe(`float32 (${path} path)`, () => {
+      test('WebAssembly SIMD is available in this runtime', () => {
+        setCpuGemm(undefined);
+        expect(wasmGemm()).not.toBeNull();
+      });
+      for (const [M, N, K] of F32_SIZES) {
+        test(`M=${M} N=${N} K=${K}, all transposes, offsets, accumulate`, () => {
+          setCpuGemm(path);
+          try {
+            for (const tA of [false, true]) for (const tB of [false, true]) {
+              const aOff = 3, bOff = 5, cOff = 2;
+              const A = Float32Array.from(detRandom(aOff + M * K, M + 11)), B = Float32Array.from(detRandom(bOff + K * N, N + 13));
+              const C = new Float32Array(cOff + M * N + 4).fill(7);
+              gemm(A, aOff, tA, B, bOff, tB, C, cOff, M, N, K, false, {});
+              const ref = naive(A, aOff, tA, B, bOff, tB, M, N, K);
+              const tol = 2e-6 * Math.sqrt(K + 1) * 4;
+              for (let i = 0; i < M * N; i++) expect(Math.abs(C[cOff + i] - ref[i])).toBeLessThan(tol);
+              expect([C[0], C[1], C[cOff + M * N]]).toEqual([7, 7, 7]);
+              gemm(A, aOff, tA, B, bOff, tB, C, cOff, M, N, K, true, {});
+              for (let i = 0; i < M * N; i++) expect(Math.abs(C[cOff + i] - 2 * ref[i])).toBeLessThan(2 * tol);
+            }
+          } finally {
+            setCpuGemm(undefined);
+          }
+        });
+      }
+    });
+  }
 });

@@ -2,6 +2,7 @@ import type { Shape, TypedArray } from '../../tensor/dtype.ts';
 import { arrayFor, sizeOf } from '../../tensor/dtype.ts';
 import type { AbstractValue } from '../../tensor/prims.ts';
 import { broadcastStrides, stridedOffsets } from './strided.ts';
+import { MR as WMR, NR as WNR, wasmGemm } from './wasm-gemm.ts';
 
 const MR = 4; // rows of the register tile
 const NR = 4; // columns of the register tile
@@ -44,7 +45,7 @@ function packA(A: TypedArray, aOff: number, transA: boolean, M: number, K: numbe
  *   bp[(p·kc + k)·NR + c] = op(B)[k0 + k, p·NR + c]   (0 past column N)
  * op(B)[k, j] = transB ? B[j·K + k] : B[k·N + j].
  */
-function packB(B: TypedArray, bOff: number, transB: boolean, N: number, K: number, k0: number, kc: number, bp: Packed): void {
+function packB(B: TypedArray, bOff: number, transB: boolean, N: number, K: number, k0: number, kc: number, bp: Packed, NR = 4): void {
   const np = Math.ceil(N / NR);
   if (transB) {
     for (let p = 0; p < np; p++) {
@@ -80,6 +81,10 @@ export function gemm(
 ): void {
   if (!accumulate) C.fill(0, cOff, cOff + M * N);
   if (M === 0 || N === 0 || K === 0) return;
+  if (C instanceof Float32Array && A instanceof Float32Array && B instanceof Float32Array) {
+    const w = wasmGemm();
+    if (w) return gemmWasm(w, A, aOff, transA, B, bOff, transB, C, cOff, M, N, K);
+  }
   const np = Math.ceil(N / NR);
   const kcMax = Math.min(KC, K);
   const bp = packBuffer(C, np * NR * kcMax, scratch.b);
@@ -123,6 +128,37 @@ export function gemm(
         }
       }
     }
+  }
+}
+
+/**
+ * The float32 path through the WebAssembly SIMD micro-kernel (wasm-gemm.ts): the same
+ * KC-slice / MC-block loop as `gemm`, with the packed panels and a zero-padded Mpad × Npad copy of
+ * C in the module's memory; C += that copy at the end.
+ */
+function gemmWasm(
+  w: NonNullable<ReturnType<typeof wasmGemm>>, A: Float32Array, aOff: number, transA: boolean,
+  B: Float32Array, bOff: number, transB: boolean, C: Float32Array, cOff: number, M: number, N: number, K: number,
+): void {
+  const np = Math.ceil(N / WNR), Npad = np * WNR;
+  const Mpad = Math.ceil(M / WMR) * WMR;
+  const kcMax = Math.min(KC, K), mcMax = Math.min(MC, Mpad);
+  const cSize = Mpad * Npad, bSize = Npad * kcMax, aSize = mcMax * kcMax;
+  const f32 = w.reserve(cSize + bSize + aSize);
+  const cBuf = f32.subarray(0, cSize), bp = f32.subarray(cSize, cSize + bSize), ap = f32.subarray(cSize + bSize, cSize + bSize + aSize);
+  cBuf.fill(0);
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const kc = Math.min(KC, K - k0);
+    packB(B, bOff, transB, N, K, k0, kc, bp, WNR);
+    for (let i0 = 0; i0 < M; i0 += MC) {
+      const mc = Math.min(MC, M - i0);
+      packA(A, aOff, transA, M, K, i0, mc, k0, kc, ap);
+      w.kernel(ap.byteOffset, bp.byteOffset, (i0 * Npad) * 4, Math.ceil(mc / WMR), np, kc, Npad);
+    }
+  }
+  for (let i = 0; i < M; i++) {
+    const src = i * Npad, dst = cOff + i * N;
+    for (let j = 0; j < N; j++) C[dst + j] += cBuf[src + j];
   }
 }
 

@@ -1,0 +1,181 @@
+/**
+ * The CPU backend's float32 GEMM micro-kernel in WebAssembly SIMD (128-bit, f32x4), assembled
+ * here from its opcodes — no toolchain, no binary blob, the same source in Node, Deno and Chrome.
+ *
+ * What the module computes (one call = one KC-deep slice for one MC-high block of rows):
+ *   for jp < np, ip < mp:   C[ip·4 .. ip·4+3, jp·8 .. jp·8+7] += Ap[ip] · Bp[jp]
+ * where Ap[ip] is a packed 4-row panel (kc × 4, k-major: ap[k·4 + r]), Bp[jp] a packed 8-column
+ * panel (kc × 8: bp[k·8 + c]), and C a row-major float32 block with leading dimension ldc
+ * (in elements). The 4×8 register tile lives in eight f32x4 accumulators; per k the kernel loads
+ * two f32x4 of B, broadcasts four scalars of A (v128.load32_splat) and does 8 mul + 8 add.
+ * Accumulation is float32 (like PyTorch and the GPU); the JavaScript GEMM in matmul.ts stays the
+ * path for float64 and int32, and for float32 when WebAssembly SIMD is unavailable or
+ * WEBGAN_CPU_GEMM=js is set.
+ *
+ * Measured 2026-11-24 (Node 22, 2-vCPU cloud VM, no GPU, `node bench/cpu-matmul.mjs`-style run in
+ * bench/RESULTS-cpu.md): see that file for the table.
+ */
+
+export const MR = 4;
+export const NR = 8;
+
+// ---- a tiny assembler: only what this one function needs --------------------------------------
+
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
+  return out;
+}
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+}
+const str = (s: string) => [...uleb(s.length), ...[...s].map((c) => c.charCodeAt(0))];
+const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
+const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
+
+const I32 = 0x7f, V128 = 0x7b;
+const get = (i: number) => [0x20, ...uleb(i)];
+const set = (i: number) => [0x21, ...uleb(i)];
+const i32c = (n: number) => [0x41, ...sleb(n)];
+const add = 0x6a, mul = 0x6c, shl = 0x74, geU = 0x4f, eqz = 0x45, sub = 0x6b;
+const simd = (op: number, ...imm: number[]) => [0xfd, ...uleb(op), ...imm];
+const memarg = (align: number, offset: number) => [...uleb(align), ...uleb(offset)];
+const v128load = (off: number) => simd(0, ...memarg(2, off));
+const v128splat32 = (off: number) => simd(9, ...memarg(2, off));
+const v128store = (off: number) => simd(11, ...memarg(2, off));
+const v128zero = () => simd(12, ...new Array(16).fill(0));
+const f32x4add = simd(228);
+const f32x4mul = simd(230);
+const block = [0x02, 0x40], loop = [0x03, 0x40], end = 0x0b;
+const br = (d: number) => [0x0c, ...uleb(d)];
+const brIf = (d: number) => [0x0d, ...uleb(d)];
+
+// locals: params ap bp c mp np kc ldc, then i32 jp ip a b k cp bpan apan ldcb, then v128s
+const [AP, BP, C, MP, NP, KC, LDC] = [0, 1, 2, 3, 4, 5, 6];
+const [JP, IP, A, B, K, CP, BPAN, APAN, LDCB] = [7, 8, 9, 10, 11, 12, 13, 14, 15];
+const ACC = (r: number, h: number) => 16 + r * 2 + h;
+const B0 = 24, B1 = 25, AV = 26;
+
+function kernelBody(): number[] {
+  const c: number[] = [];
+  const emit = (...xs: (number | number[])[]) => { for (const x of xs) Array.isArray(x) ? c.push(...x) : c.push(x); };
+  emit(get(LDC), i32c(2), shl, set(LDCB));
+  emit(get(BP), set(BPAN), i32c(0), set(JP));
+  emit(block, loop); // B1 / L1 over jp
+  emit(get(JP), get(NP), geU, brIf(1));
+  emit(get(AP), set(APAN), i32c(0), set(IP));
+  emit(block, loop); // B2 / L2 over ip
+  emit(get(IP), get(MP), geU, brIf(1));
+  for (let r = 0; r < MR; r++) for (let h = 0; h < 2; h++) emit(v128zero(), set(ACC(r, h)));
+  emit(get(APAN), set(A), get(BPAN), set(B), get(KC), set(K));
+  emit(block); // B3: skip when kc = 0
+  emit(get(K), eqz, brIf(0));
+  emit(loop); // L3 over k
+  emit(get(B), v128load(0), set(B0), get(B), v128load(16), set(B1));
+  for (let r = 0; r < MR; r++) {
+    emit(get(A), v128splat32(4 * r), set(AV));
+    emit(get(ACC(r, 0)), get(AV), get(B0), f32x4mul, f32x4add, set(ACC(r, 0)));
+    emit(get(ACC(r, 1)), get(AV), get(B1), f32x4mul, f32x4add, set(ACC(r, 1)));
+  }
+  emit(get(A), i32c(4 * MR), add, set(A));
+  emit(get(B), i32c(4 * NR), add, set(B));
+  emit(get(K), i32c(1), sub, set(K));
+  emit(get(K), brIf(0));
+  emit(end, end); // L3, B3
+  // cp = c + ip·4·ldc·4 + jp·8·4
+  emit(get(C), get(IP), get(LDC), mul, i32c(4), shl, add, get(JP), i32c(5), shl, add, set(CP));
+  for (let r = 0; r < MR; r++) {
+    for (let h = 0; h < 2; h++) {
+      emit(get(CP), get(CP), v128load(16 * h), get(ACC(r, h)), f32x4add, v128store(16 * h));
+    }
+    if (r < MR - 1) emit(get(CP), get(LDCB), add, set(CP));
+  }
+  emit(get(APAN), get(KC), i32c(4), shl, add, set(APAN)); // apan += kc·MR·4 (MR·4 = 16)
+  emit(get(IP), i32c(1), add, set(IP));
+  emit(br(0), end, end); // L2, B2
+  emit(get(BPAN), get(KC), i32c(5), shl, add, set(BPAN)); // bpan += kc·NR·4 (NR·4 = 32)
+  emit(get(JP), i32c(1), add, set(JP));
+  emit(br(0), end, end); // L1, B1
+  emit(end);
+  return c;
+}
+
+function moduleBytes(): Uint8Array<ArrayBuffer> {
+  const type = section(1, vec([[0x60, ...vec(new Array(7).fill([I32])), 0]]));
+  const imports = section(2, vec([[...str('env'), ...str('mem'), 0x02, 0x00, ...uleb(1)]]));
+  const funcs = section(3, vec([[0]]));
+  const exports = section(7, vec([[...str('gemm'), 0x00, 0]]));
+  const locals = vec([[...uleb(9), I32], [...uleb(11), V128]]);
+  const body = [...locals, ...kernelBody()];
+  const code = section(10, vec([[...uleb(body.length), ...body]]));
+  return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...type, ...imports, ...funcs, ...exports, ...code]);
+}
+
+// ---- runtime -------------------------------------------------------------------------------
+
+type KernelFn = (ap: number, bp: number, c: number, mp: number, np: number, kc: number, ldc: number) => void;
+
+export interface WasmGemm {
+  /** float32 view of the whole memory (re-read after `reserve`, which may grow it) */
+  f32: Float32Array;
+  /** make the memory at least `floats` float32 long; returns the (possibly new) view */
+  reserve(floats: number): Float32Array;
+  kernel: KernelFn;
+}
+
+let cached: WasmGemm | null | undefined;
+
+function envChoice(): string | undefined {
+  const g = globalThis as { process?: { env?: Record<string, string | undefined> }; Deno?: { env: { get(k: string): string | undefined } } };
+  try {
+    return g.process?.env?.WEBGAN_CPU_GEMM ?? g.Deno?.env.get('WEBGAN_CPU_GEMM');
+  } catch {
+    return undefined; // Deno without --allow-env
+  }
+}
+
+let forced: 'js' | 'wasm' | undefined;
+/** Force the float32 CPU GEMM path (tests and benchmarks); `undefined` restores the default. */
+export function setCpuGemm(kind: 'js' | 'wasm' | undefined): void {
+  forced = kind;
+}
+
+/** The WebAssembly SIMD GEMM, or null when this runtime lacks WebAssembly SIMD or it is disabled. */
+export function wasmGemm(): WasmGemm | null {
+  const choice = forced ?? envChoice();
+  if (choice === 'js') return null;
+  if (cached !== undefined) return cached;
+  cached = null;
+  const W = (globalThis as { WebAssembly?: typeof WebAssembly }).WebAssembly;
+  if (!W) return null;
+  const bytes = moduleBytes();
+  if (!W.validate(bytes)) return null;
+  const mem = new W.Memory({ initial: 16 });
+  const inst = new W.Instance(new W.Module(bytes), { env: { mem } });
+  const state: WasmGemm = {
+    f32: new Float32Array(mem.buffer),
+    reserve(floats: number) {
+      const need = floats * 4 - mem.buffer.byteLength;
+      if (need > 0) mem.grow(Math.ceil(need / 65536));
+      if (state.f32.buffer !== mem.buffer) state.f32 = new Float32Array(mem.buffer);
+      return state.f32;
+    },
+    kernel: inst.exports.gemm as KernelFn,
+  };
+  cached = state;
+  return state;
+}
