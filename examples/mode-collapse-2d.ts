@@ -5,6 +5,9 @@
  *
  *   npx deno run -A examples/mode-collapse-2d.ts --steps 2000 --seeds 0,1,2,3,4 --losses nsgan,wgan-gp --data ring,grid
  *   (Node: npx vite-node examples/mode-collapse-2d.ts -- --steps …)
+ *
+ * `--decay cosine` anneals both learning rates to 0 over the run (torch's CosineAnnealingLR,
+ * stepped once per generator step); the default `none` keeps them constant.
  */
 import * as wg from '../src/index.ts';
 import { GanTrainer } from '../src/gan/trainer.ts';
@@ -26,6 +29,8 @@ const seeds = flag('seeds', '0,1,2,3,4').split(',').map(Number);
 const losses = flag('losses', 'nsgan,wgan-gp').split(',') as LossName[];
 const datasets = flag('data', 'ring,grid').split(',');
 const out = flag('out', 'runs/mode-collapse-2d');
+const decay = flag('decay', 'none');
+if (decay !== 'none' && decay !== 'cosine') throw new Error(`--decay must be none or cosine, got ${decay}`);
 await wg.init({ backend: flag('backend', 'cpu') as 'cpu' });
 await mkdirp(out);
 
@@ -36,7 +41,11 @@ for (const data of datasets) {
     for (const seed of seeds) {
       const t0 = Date.now();
       const t = await GanTrainer.create({ preset: 'mlp2d', data, loss, seed, steps, batch, lr });
-      for (let s = 0; s < steps; s++) t.trainStep();
+      const scheds = decay === 'cosine' ? [t.optG, t.optD].map((o) => new wg.nn.CosineAnnealingLR(o, steps)) : [];
+      for (let s = 0; s < steps; s++) {
+        t.trainStep();
+        for (const sc of scheds) sc.step();
+      }
       await t.collect(false);
       wg.manualSeed(10_000 + seed);
       const pts = await drawSamples(t.models, t.sampler, 2500);
@@ -46,7 +55,7 @@ for (const data of datasets) {
       rows.push(row);
       console.error(JSON.stringify(row));
       t.dispose();
-      await writeText(`${out}/results.json`, JSON.stringify({ steps, batch, lr: lr ?? 'default', backend: wg.backendInfo().description, rows }, null, 2) + '\n');
+      await writeText(`${out}/results.json`, JSON.stringify({ steps, batch, lr: lr ?? 'default', decay, backend: wg.backendInfo().description, rows }, null, 2) + '\n');
     }
   }
 }
@@ -60,7 +69,7 @@ for (const data of datasets) for (const loss of losses) {
   const r = rows.filter((x) => x.data === data && x.loss === loss);
   const kl = r.map((x) => x.reverseKL), km = kl.reduce((a, b) => a + b, 0) / kl.length;
   const ks = Math.sqrt(kl.reduce((a, b) => a + (b - km) ** 2, 0) / Math.max(kl.length - 1, 1));
-  lines.push(`| ${data} | ${loss}${lr ? ` (lr ${lr})` : ''} | ${ms(r.map((x) => x.modes))} / ${r[0].totalModes} | ${ms(r.map((x) => x.highQuality))} | ${km.toFixed(3)} ± ${ks.toFixed(3)} | ${r.length} | ${steps} |`);
+  lines.push(`| ${data} | ${loss}${lr ? ` (lr ${lr}${decay !== 'none' ? `, ${decay} decay` : ''})` : ''} | ${ms(r.map((x) => x.modes))} / ${r[0].totalModes} | ${ms(r.map((x) => x.highQuality))} | ${km.toFixed(3)} ± ${ks.toFixed(3)} | ${r.length} | ${steps} |`);
 }
 await writeText(`${out}/results.md`, lines.join('\n') + '\n');
 console.log(lines.join('\n'));
