@@ -4,24 +4,34 @@ import type { AbstractValue, Conv2dParams } from '../../tensor/prims.ts';
 import { gemm } from './matmul.ts';
 
 /**
- * The three convolution primitives on the CPU, all through one im2col layout:
- *   cols[(c, ki, kj), (oi, oj)] = x[c, oi*s - p + ki*d, oj*s - p + kj*d]   (0 outside)
- *   conv2d:           y[g]  = W[g] · cols(x[g])
- *   conv2dWeightGrad: dW[g] = Σ_n gy[n,g] · cols(x[n,g])ᵀ
- *   convTranspose2d:  y     = col2im(W[g]ᵀ · x[g])      (the adjoint of conv2d in x)
+ * The three convolution primitives on the CPU, all through one im2col layout, batched: the columns
+ * of `nb` samples sit side by side so each group is ONE large GEMM per chunk of samples (GEMMs of
+ * a single sample are too narrow for the SIMD kernel: 7×7 outputs give N = 49):
+ *   cols[(c, ki, kj), (n, oi, oj)] = x[n, c, oi*s - p + ki*d, oj*s - p + kj*d]   (0 outside)
+ *   conv2d:           y[:, g]  = W[g] · cols(x[:, g])
+ *   conv2dWeightGrad: dW[g]   += gy[:, g] · cols(x[:, g])ᵀ        (K = nb·Ho·Wo)
+ *   convTranspose2d:  y[:, g]  = col2im(W[g]ᵀ · x[:, g])           (the adjoint of conv2d in x)
+ * `nb` is chosen so the columns stay under COLS_LIMIT floats.
  */
 interface Geometry {
   C: number; H: number; W: number; kh: number; kw: number; Ho: number; Wo: number; p: Conv2dParams;
 }
 
-function im2col(x: TypedArray, xOff: number, g: Geometry, cols: TypedArray): void {
+const COLS_LIMIT = 1 << 23; // 8M elements (32 MB in float32) of im2col columns per chunk
+
+function chunkSize(N: number, rows: number, cols: number): number {
+  return Math.max(1, Math.min(N, Math.floor(COLS_LIMIT / Math.max(1, rows * cols))));
+}
+
+/** im2col of one sample into columns [colOff, colOff + Ho·Wo) of a matrix with row length ld. */
+function im2col(x: TypedArray, xOff: number, g: Geometry, cols: TypedArray, ld: number, colOff: number): void {
   const { C, H, W, kh, kw, Ho, Wo, p } = g;
   const [sh, sw] = p.stride, [ph, pw] = p.padding, [dh, dw] = p.dilation;
   let row = 0;
   for (let c = 0; c < C; c++) {
     for (let ki = 0; ki < kh; ki++) {
       for (let kj = 0; kj < kw; kj++, row++) {
-        const base = row * Ho * Wo;
+        const base = row * ld + colOff;
         for (let oi = 0; oi < Ho; oi++) {
           const i = oi * sh - ph + ki * dh;
           const rb = base + oi * Wo;
@@ -37,22 +47,23 @@ function im2col(x: TypedArray, xOff: number, g: Geometry, cols: TypedArray): voi
   }
 }
 
-/** The adjoint of im2col: scatter-add columns back into an image. */
-function col2im(cols: TypedArray, g: Geometry, y: TypedArray, yOff: number): void {
+/** The adjoint of im2col: scatter-add columns [colOff, colOff + Ho·Wo) back into one image. */
+function col2im(cols: TypedArray, ld: number, colOff: number, g: Geometry, y: TypedArray, yOff: number): void {
   const { C, H, W, kh, kw, Ho, Wo, p } = g;
   const [sh, sw] = p.stride, [ph, pw] = p.padding, [dh, dw] = p.dilation;
   let row = 0;
   for (let c = 0; c < C; c++) {
     for (let ki = 0; ki < kh; ki++) {
       for (let kj = 0; kj < kw; kj++, row++) {
-        const base = row * Ho * Wo;
+        const base = row * ld + colOff;
         for (let oi = 0; oi < Ho; oi++) {
           const i = oi * sh - ph + ki * dh;
           if (i < 0 || i >= H) continue;
           const yb = yOff + (c * H + i) * W;
+          const cb = base + oi * Wo;
           for (let oj = 0; oj < Wo; oj++) {
             const j = oj * sw - pw + kj * dw;
-            if (j >= 0 && j < W) y[yb + j] += cols[base + oi * Wo + oj];
+            if (j >= 0 && j < W) y[yb + j] += cols[cb + oj];
           }
         }
       }
@@ -60,17 +71,41 @@ function col2im(cols: TypedArray, g: Geometry, y: TypedArray, yOff: number): voi
   }
 }
 
+/**
+ * Channels [c0, c0 + Cg) of samples [n0, n0 + nb) of a [N, Ctot, P] tensor, as a [Cg, nb·P]
+ * matrix (toMatrix) or back (fromMatrix).
+ */
+function toMatrix(src: TypedArray, n0: number, nb: number, Ctot: number, c0: number, Cg: number, P: number, dst: TypedArray): void {
+  for (let c = 0; c < Cg; c++) {
+    for (let n = 0; n < nb; n++) {
+      const s = ((n0 + n) * Ctot + c0 + c) * P;
+      dst.set(src.subarray(s, s + P), (c * nb + n) * P);
+    }
+  }
+}
+function fromMatrix(src: TypedArray, n0: number, nb: number, Ctot: number, c0: number, Cg: number, P: number, dst: TypedArray): void {
+  for (let c = 0; c < Cg; c++) {
+    for (let n = 0; n < nb; n++) {
+      const s = (c * nb + n) * P;
+      dst.set(src.subarray(s, s + P), ((n0 + n) * Ctot + c0 + c) * P);
+    }
+  }
+}
+
 export function conv2d(x: TypedArray, xs: Shape, w: TypedArray, ws: Shape, p: Conv2dParams, out: AbstractValue): TypedArray {
   const [N, C, H, W] = xs, [O, Cg, kh, kw] = ws, [, , Ho, Wo] = out.shape;
-  const G = p.groups, Og = O / G;
+  const G = p.groups, Og = O / G, P = Ho * Wo, R = Cg * kh * kw;
   const geo: Geometry = { C: Cg, H, W, kh, kw, Ho, Wo, p };
-  const cols = arrayFor(out.dtype, Cg * kh * kw * Ho * Wo);
+  const nbMax = chunkSize(N, R, P);
+  const cols = arrayFor(out.dtype, R * nbMax * P), tmp = arrayFor(out.dtype, Og * nbMax * P);
   const y = arrayFor(out.dtype, sizeOf(out.shape));
   const scratch = {};
-  for (let n = 0; n < N; n++) {
+  for (let n0 = 0; n0 < N; n0 += nbMax) {
+    const nb = Math.min(nbMax, N - n0), ld = nb * P;
     for (let g = 0; g < G; g++) {
-      im2col(x, (n * C + g * Cg) * H * W, geo, cols);
-      gemm(w, g * Og * Cg * kh * kw, false, cols, 0, false, y, (n * O + g * Og) * Ho * Wo, Og, Ho * Wo, Cg * kh * kw, false, scratch);
+      for (let n = 0; n < nb; n++) im2col(x, ((n0 + n) * C + g * Cg) * H * W, geo, cols, ld, n * P);
+      gemm(w, g * Og * R, false, cols, 0, false, tmp, 0, Og, ld, R, false, scratch);
+      fromMatrix(tmp, n0, nb, O, g * Og, Og, P, y);
     }
   }
   return y;
@@ -78,15 +113,18 @@ export function conv2d(x: TypedArray, xs: Shape, w: TypedArray, ws: Shape, p: Co
 
 export function conv2dWeightGrad(x: TypedArray, xs: Shape, gy: TypedArray, gs: Shape, p: Conv2dParams, out: AbstractValue): TypedArray {
   const [N, C, H, W] = xs, [, O, Ho, Wo] = gs, [, Cg, kh, kw] = out.shape;
-  const G = p.groups, Og = O / G;
+  const G = p.groups, Og = O / G, P = Ho * Wo, R = Cg * kh * kw;
   const geo: Geometry = { C: Cg, H, W, kh, kw, Ho, Wo, p };
-  const cols = arrayFor(out.dtype, Cg * kh * kw * Ho * Wo);
+  const nbMax = chunkSize(N, R, P);
+  const cols = arrayFor(out.dtype, R * nbMax * P), gm = arrayFor(out.dtype, Og * nbMax * P);
   const dw = arrayFor(out.dtype, sizeOf(out.shape));
   const scratch = {};
-  for (let n = 0; n < N; n++) {
+  for (let n0 = 0; n0 < N; n0 += nbMax) {
+    const nb = Math.min(nbMax, N - n0), ld = nb * P;
     for (let g = 0; g < G; g++) {
-      im2col(x, (n * C + g * Cg) * H * W, geo, cols);
-      gemm(gy, (n * O + g * Og) * Ho * Wo, false, cols, 0, true, dw, g * Og * Cg * kh * kw, Og, Cg * kh * kw, Ho * Wo, true, scratch);
+      for (let n = 0; n < nb; n++) im2col(x, ((n0 + n) * C + g * Cg) * H * W, geo, cols, ld, n * P);
+      toMatrix(gy, n0, nb, O, g * Og, Og, P, gm);
+      gemm(gm, 0, false, cols, 0, true, dw, g * Og * R, Og, R, ld, true, scratch);
     }
   }
   return dw;
@@ -95,17 +133,20 @@ export function conv2dWeightGrad(x: TypedArray, xs: Shape, gy: TypedArray, gs: S
 /** x [N,C,H,W] is the conv's output space; y [N,O,Ho,Wo] its input space; w [C, O/g, kh, kw]. */
 export function convTranspose2d(x: TypedArray, xs: Shape, w: TypedArray, ws: Shape, p: Conv2dParams, out: AbstractValue): TypedArray {
   const [N, C, H, W] = xs, [, Og, kh, kw] = ws, [, O, Ho, Wo] = out.shape;
-  const G = p.groups, Cg = C / G;
+  const G = p.groups, Cg = C / G, P = H * W, R = Og * kh * kw;
   // geometry of the conv whose input is y: channels Og, image Ho x Wo, output H x W
   const geo: Geometry = { C: Og, H: Ho, W: Wo, kh, kw, Ho: H, Wo: W, p };
-  const cols = arrayFor(out.dtype, Og * kh * kw * H * W);
+  const nbMax = chunkSize(N, Math.max(R, Cg), P);
+  const cols = arrayFor(out.dtype, R * nbMax * P), xm = arrayFor(out.dtype, Cg * nbMax * P);
   const y = arrayFor(out.dtype, sizeOf(out.shape));
   const scratch = {};
-  for (let n = 0; n < N; n++) {
+  for (let n0 = 0; n0 < N; n0 += nbMax) {
+    const nb = Math.min(nbMax, N - n0), ld = nb * P;
     for (let g = 0; g < G; g++) {
-      // cols[Og*kh*kw, H*W] = W[g]ᵀ · x[n,g]   with W[g] viewed as [Cg, Og*kh*kw]
-      gemm(w, g * Cg * Og * kh * kw, true, x, (n * C + g * Cg) * H * W, false, cols, 0, Og * kh * kw, H * W, Cg, false, scratch);
-      col2im(cols, geo, y, (n * O + g * Og) * Ho * Wo);
+      // cols[Og*kh*kw, nb*H*W] = W[g]ᵀ · x[:, g]   with W[g] viewed as [Cg, Og*kh*kw]
+      toMatrix(x, n0, nb, C, g * Cg, Cg, P, xm);
+      gemm(w, g * Cg * R, true, xm, 0, false, cols, 0, R, ld, Cg, false, scratch);
+      for (let n = 0; n < nb; n++) col2im(cols, ld, n * P, geo, y, ((n0 + n) * O + g * Og) * Ho * Wo);
     }
   }
   return y;

@@ -132,28 +132,35 @@ export function gemm(
 }
 
 /**
- * The float32 path through the WebAssembly SIMD micro-kernel (wasm-gemm.ts): the same
- * KC-slice / MC-block loop as `gemm`, with the packed panels and a zero-padded Mpad × Npad copy of
- * C in the module's memory; C += that copy at the end.
+ * The float32 path through the WebAssembly SIMD micro-kernel (wasm-gemm.ts), blocked like
+ * GotoBLAS: per KC-deep slice, op(B) is packed into 8-column panels and op(A) into 4-row panels
+ * once; then for each NC-wide block of columns (its packed B, KC·NC floats, stays in L2) and each
+ * MC-high block of rows (its packed A stays in L1/L2) the kernel accumulates into a zero-padded
+ * Mpad × Npad copy of C in the module's memory; C += that copy at the end.
+ * Blocking NC measured on this VM: G2-shaped GEMM (256 × 3136 × 2048) 7.5 → see bench/RESULTS-cpu.md.
  */
+const NC = 512;
 function gemmWasm(
   w: NonNullable<ReturnType<typeof wasmGemm>>, A: Float32Array, aOff: number, transA: boolean,
   B: Float32Array, bOff: number, transB: boolean, C: Float32Array, cOff: number, M: number, N: number, K: number,
 ): void {
   const np = Math.ceil(N / WNR), Npad = np * WNR;
   const Mpad = Math.ceil(M / WMR) * WMR;
-  const kcMax = Math.min(KC, K), mcMax = Math.min(MC, Mpad);
-  const cSize = Mpad * Npad, bSize = Npad * kcMax, aSize = mcMax * kcMax;
+  const kcMax = Math.min(KC, K);
+  const cSize = Mpad * Npad, bSize = Npad * kcMax, aSize = Mpad * kcMax;
   const f32 = w.reserve(cSize + bSize + aSize);
   const cBuf = f32.subarray(0, cSize), bp = f32.subarray(cSize, cSize + bSize), ap = f32.subarray(cSize + bSize, cSize + bSize + aSize);
   cBuf.fill(0);
   for (let k0 = 0; k0 < K; k0 += KC) {
     const kc = Math.min(KC, K - k0);
     packB(B, bOff, transB, N, K, k0, kc, bp, WNR);
-    for (let i0 = 0; i0 < M; i0 += MC) {
-      const mc = Math.min(MC, M - i0);
-      packA(A, aOff, transA, M, K, i0, mc, k0, kc, ap);
-      w.kernel(ap.byteOffset, bp.byteOffset, (i0 * Npad) * 4, Math.ceil(mc / WMR), np, kc, Npad);
+    packA(A, aOff, transA, M, K, 0, Mpad, k0, kc, ap);
+    for (let j0 = 0; j0 < Npad; j0 += NC) {
+      const nc = Math.min(NC, Npad - j0);
+      for (let i0 = 0; i0 < Mpad; i0 += MC) {
+        const mc = Math.min(MC, Mpad - i0);
+        w.kernel(ap.byteOffset + i0 * kc * 4, bp.byteOffset + j0 * kc * 4, (i0 * Npad + j0) * 4, mc / WMR, nc / WNR, kc, Npad);
+      }
     }
   }
   for (let i = 0; i < M; i++) {
