@@ -1,12 +1,14 @@
 /**
  * CPU matmul throughput: webgan's CPU backend vs @tensorflow/tfjs-backend-cpu, same process.
  * Run: npx deno run -A bench/cpu-matmul.bench.ts   (or any TS-capable runtime)
- * Prints GFLOP/s (2·n³ / mean time) for n = 256, 512, 1024, float32.
+ * Prints GFLOP/s (2·n³ / mean time) for n = 256, 512, 1024, float32: webgan's default float32 path
+ * (WebAssembly SIMD), webgan's JavaScript GEMM (`webgan-js`, WEBGAN_CPU_GEMM=js) and tfjs-cpu.
  */
 import { Bench } from 'tinybench';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as wg from '../src/index.ts';
+import { setCpuGemm } from '../src/kernels/cpu/wasm-gemm.ts';
 
 await tf.setBackend('cpu');
 wg.setBackend(new wg.CpuBackend());
@@ -29,6 +31,10 @@ for (const n of sizes) {
   if (err > 1e-2) throw new Error(`matmul ${n}: webgan and tfjs disagree by ${err}`);
   c.dispose(); tc.dispose();
   bench.add(`webgan cpu ${n}`, () => { wg.matmul(a, b).dispose(); });
+  bench.add(`webgan-js cpu ${n}`, () => {
+    setCpuGemm('js');
+    try { wg.matmul(a, b).dispose(); } finally { setCpuGemm(undefined); }
+  });
   bench.add(`tfjs cpu ${n}`, () => { tf.matMul(ta, tb).dispose(); });
   await bench.run();
   for (const t of bench.tasks) {
