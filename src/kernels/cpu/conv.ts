@@ -23,6 +23,13 @@ function chunkSize(N: number, rows: number, cols: number): number {
   return Math.max(1, Math.min(N, Math.floor(COLS_LIMIT / Math.max(1, rows * cols))));
 }
 
+/** The output columns oj in [lo, hi) whose input column j = oj·s + off lies in [0, W). */
+function validRange(off: number, s: number, W: number, Wo: number): [number, number] {
+  const lo = Math.min(Wo, Math.max(0, Math.ceil(-off / s)));
+  const hi = Math.max(lo, Math.min(Wo, Math.floor((W - 1 - off) / s) + 1));
+  return [lo, hi];
+}
+
 /** im2col of one sample into columns [colOff, colOff + Ho·Wo) of a matrix with row length ld. */
 function im2col(x: TypedArray, xOff: number, g: Geometry, cols: TypedArray, ld: number, colOff: number): void {
   const { C, H, W, kh, kw, Ho, Wo, p } = g;
@@ -36,11 +43,11 @@ function im2col(x: TypedArray, xOff: number, g: Geometry, cols: TypedArray, ld: 
           const i = oi * sh - ph + ki * dh;
           const rb = base + oi * Wo;
           if (i < 0 || i >= H) { cols.fill(0, rb, rb + Wo); continue; }
-          const xb = xOff + (c * H + i) * W;
-          for (let oj = 0; oj < Wo; oj++) {
-            const j = oj * sw - pw + kj * dw;
-            cols[rb + oj] = j >= 0 && j < W ? x[xb + j] : 0;
-          }
+          const xb = xOff + (c * H + i) * W - pw + kj * dw; // x index of oj = 0, before the stride
+          const [lo, hi] = validRange(kj * dw - pw, sw, W, Wo);
+          for (let oj = 0; oj < lo; oj++) cols[rb + oj] = 0;
+          for (let oj = lo; oj < hi; oj++) cols[rb + oj] = x[xb + oj * sw];
+          for (let oj = hi; oj < Wo; oj++) cols[rb + oj] = 0;
         }
       }
     }
@@ -59,12 +66,10 @@ function col2im(cols: TypedArray, ld: number, colOff: number, g: Geometry, y: Ty
         for (let oi = 0; oi < Ho; oi++) {
           const i = oi * sh - ph + ki * dh;
           if (i < 0 || i >= H) continue;
-          const yb = yOff + (c * H + i) * W;
+          const yb = yOff + (c * H + i) * W - pw + kj * dw;
           const cb = base + oi * Wo;
-          for (let oj = 0; oj < Wo; oj++) {
-            const j = oj * sw - pw + kj * dw;
-            if (j >= 0 && j < W) y[yb + j] += cols[cb + oj];
-          }
+          const [lo, hi] = validRange(kj * dw - pw, sw, W, Wo);
+          for (let oj = lo; oj < hi; oj++) y[yb + oj * sw] += cols[cb + oj];
         }
       }
     }

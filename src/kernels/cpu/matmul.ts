@@ -56,9 +56,14 @@ function packB(B: TypedArray, bOff: number, transB: boolean, N: number, K: numbe
       }
     }
   } else {
+    const full = Math.floor(N / NR); // panels with no column past N
     for (let k = 0; k < kc; k++) {
       const row = bOff + (k0 + k) * N;
-      for (let p = 0; p < np; p++) {
+      for (let p = 0; p < full; p++) {
+        const base = (p * kc + k) * NR, src = row + p * NR;
+        for (let c = 0; c < NR; c++) bp[base + c] = B[src + c];
+      }
+      for (let p = full; p < np; p++) {
         const base = (p * kc + k) * NR;
         for (let c = 0; c < NR; c++) {
           const j = p * NR + c;
@@ -83,7 +88,7 @@ export function gemm(
   if (M === 0 || N === 0 || K === 0) return;
   if (C instanceof Float32Array && A instanceof Float32Array && B instanceof Float32Array) {
     const w = wasmGemm();
-    if (w) return gemmWasm(w, A, aOff, transA, B, bOff, transB, C, cOff, M, N, K);
+    if (w) return gemmWasm(w, A, aOff, transA, B, bOff, transB, C, cOff, M, N, K, accumulate);
   }
   const np = Math.ceil(N / NR);
   const kcMax = Math.min(KC, K);
@@ -143,6 +148,7 @@ const NC = 512;
 function gemmWasm(
   w: NonNullable<ReturnType<typeof wasmGemm>>, A: Float32Array, aOff: number, transA: boolean,
   B: Float32Array, bOff: number, transB: boolean, C: Float32Array, cOff: number, M: number, N: number, K: number,
+  accumulate: boolean,
 ): void {
   const np = Math.ceil(N / WNR), Npad = np * WNR;
   const Mpad = Math.ceil(M / WMR) * WMR;
@@ -163,9 +169,14 @@ function gemmWasm(
       }
     }
   }
+  if (!accumulate && Npad === N) {
+    C.set(cBuf.subarray(0, M * N), cOff); // (memcpy)
+    return;
+  }
   for (let i = 0; i < M; i++) {
     const src = i * Npad, dst = cOff + i * N;
-    for (let j = 0; j < N; j++) C[dst + j] += cBuf[src + j];
+    if (!accumulate) C.set(cBuf.subarray(src, src + N), dst);
+    else for (let j = 0; j < N; j++) C[dst + j] += cBuf[src + j];
   }
 }
 
