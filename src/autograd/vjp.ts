@@ -4,6 +4,8 @@ import { COMPARISONS } from '../tensor/prims.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import * as op from '../tensor/ops.ts';
 import { convOutSize } from '../tensor/shape.ts';
+import { batchNormVjps } from './batchnorm.ts';
+import { epilogueVjps } from './epilogue.ts';
 
 /**
  * Reverse-mode rules, one per primitive, written with public tensor ops so that the cotangents
@@ -114,6 +116,8 @@ export const vjpRules: { [P in Prim]: VjpRule<P> } = {
   ],
   randUniform: none,
   randNormal: none,
+  ...batchNormVjps,
+  ...epilogueVjps,
 };
 
 import { apply } from '../tensor/tensor.ts';

@@ -6,10 +6,12 @@
  *   'trace'    also records every primitive application (prim, input shapes, params) and its
  *              CPU-side time in `run` — the whole cost on the CPU backend (kernels run inside
  *              `run`), the encoding cost on WebGPU (kernels run later, asynchronously).
- * WebGPU's device time per primitive is then measured by `replayTrace`: each distinct
- * application is run again on fresh inputs of the recorded shapes, synchronised after each run,
- * and its median time is multiplied by its count. The proxy must be installed before any tensor
- * is made (tensors remember their backend).
+ * WebGPU's device time per primitive comes, when the device has 'timestamp-query', from GPU
+ * timestamps around every dispatch of the traced step itself (each dispatch labelled with the
+ * primitive that recorded it); otherwise from `replayTrace`: each distinct application is run
+ * again on fresh inputs of the recorded shapes, synchronised after each run, and its median time
+ * is multiplied by its count. The proxy must be installed before any tensor is made (tensors
+ * remember their backend).
  */
 import * as wg from '../index.ts';
 import type { AdamHyper, Backend, FusedOps, MemoryInfo, Storage, TensorInfo } from '../kernels/backend.ts';
@@ -17,6 +19,7 @@ import type { DType, TypedArray } from '../tensor/dtype.ts';
 import type { AbstractValue, Prim, PrimParams } from '../tensor/prims.ts';
 import type { PresetName } from '../gan/models.ts';
 import { GanTrainer } from '../gan/trainer.ts';
+import type { GpuContext, KernelTiming } from '../kernels/webgpu/engine.ts';
 import { markdownTable, median, type Cell } from './measure.ts';
 
 export interface TraceEntry {
@@ -36,7 +39,11 @@ export class ProfilingBackend implements Backend {
   sync?: () => Promise<void>;
   fused?: FusedOps;
 
+  /** the WebGPU execution context under the proxy (null on other backends) */
+  readonly gpu: GpuContext | null;
+
   constructor(readonly inner: Backend) {
+    this.gpu = (inner as { ctx?: GpuContext }).ctx ?? null;
     if (inner.readSync) this.readSync = (s, d, n) => inner.readSync!(s, d, n);
     if (inner.flush) this.flush = () => inner.flush!();
     if (inner.sync) this.sync = () => inner.sync!();
@@ -45,6 +52,7 @@ export class ProfilingBackend implements Backend {
       this.fused = {
         adamUpdate: (p: TensorInfo, g: TensorInfo, m: TensorInfo, v: TensorInfo, h: AdamHyper) => {
           if (this.mode === 'off') return adam.call(inner.fused, p, g, m, v, h);
+          if (this.gpu) this.gpu.timestampLabel = 'adamUpdate';
           const t0 = performance.now();
           adam.call(inner.fused, p, g, m, v, h);
           this.record('adamUpdate', [p, g, m, v], h, { shape: p.shape as number[], dtype: p.dtype }, performance.now() - t0);
@@ -63,6 +71,7 @@ export class ProfilingBackend implements Backend {
 
   run<P extends Prim>(prim: P, inputs: TensorInfo[], params: PrimParams[P], out: AbstractValue): Storage {
     if (this.mode === 'off') return this.inner.run(prim, inputs, params, out);
+    if (this.gpu) this.gpu.timestampLabel = prim;
     const t0 = performance.now();
     const s = this.inner.run(prim, inputs, params, out);
     this.record(prim, inputs, params, out, performance.now() - t0);
@@ -148,8 +157,41 @@ export async function replayTrace(inner: Backend, trace: TraceEntry[], reps = 3)
   return perPrim;
 }
 
+/** How per-primitive device time was measured. */
+export type ProfileMethod = 'timestamps' | 'replay' | 'cpu';
+export const PROFILE_METHODS: Record<ProfileMethod, string> = {
+  timestamps: 'GPU timestamp queries around every dispatch of the traced step',
+  replay: 'replay: each distinct application re-run alone and synchronised, CPU-side wall time (no timestamp-query)',
+  cpu: 'CPU backend: the kernel runs inside Backend.run, timed there',
+};
+
+/** GPU time of one pipeline over the traced step (timestamps only). */
+export interface KernelProfile { kernel: string; prim: string; dispatches: number; ms: number }
+
+/** Σ GPU ms per label (primitive) */
+function timedPerPrim(ts: KernelTiming[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const t of ts) m.set(t.label, (m.get(t.label) ?? 0) + t.ns / 1e6);
+  return m;
+}
+
+function perKernel(ts: KernelTiming[]): KernelProfile[] {
+  const m = new Map<string, KernelProfile>();
+  for (const t of ts) {
+    const id = `${t.kernel}\u0000${t.label}`;
+    const k = m.get(id) ?? { kernel: t.kernel, prim: t.label, dispatches: 0, ms: 0 };
+    k.dispatches++;
+    k.ms += t.ns / 1e6;
+    m.set(id, k);
+  }
+  return [...m.values()].sort((a, b) => b.ms - a.ms);
+}
+
 export interface StepProfile {
   preset: PresetName;
+  method: ProfileMethod;
+  /** per pipeline, slowest first (method 'timestamps') */
+  kernels?: KernelProfile[];
   backend: string;
   batch: number;
   /** wall time of one synchronised training step (median of `steps`) */
@@ -164,7 +206,7 @@ export interface StepProfile {
  * Where a training step's time goes: per primitive, CPU-side time (live step) and synchronised
  * time (replay), against the wall time of the whole step.
  */
-export async function profileTrainStep(preset: PresetName, o: { batch?: number; steps?: number; reps?: number; print?: boolean; data?: string } = {}): Promise<StepProfile> {
+export async function profileTrainStep(preset: PresetName, o: { batch?: number; steps?: number; reps?: number; print?: boolean; data?: string; timestamps?: boolean } = {}): Promise<StepProfile> {
   const prof = installProfiler();
   const batch = o.batch ?? 64;
   const data = o.data ?? (preset === 'mlp2d' ? 'ring' : 'fashion-mnist');
@@ -178,14 +220,19 @@ export async function profileTrainStep(preset: PresetName, o: { batch?: number; 
       await prof.sync?.();
       stepTimes.push(performance.now() - t0);
     }
+    const gpu = prof.gpu;
+    const method: ProfileMethod = prof.inner.name === 'cpu' ? 'cpu' : gpu?.timestampsSupported && o.timestamps !== false ? 'timestamps' : 'replay';
     prof.trace = [];
     prof.mode = 'trace';
+    if (method === 'timestamps') gpu!.startTimestamps();
     trainer.trainStep();
     prof.mode = 'off';
+    const timings = method === 'timestamps' ? await gpu!.stopTimestamps() : [];
     await prof.sync?.();
     const trace = prof.trace;
     prof.trace = [];
-    const device = prof.inner.name === 'cpu' ? null : await replayTrace(prof.inner, trace, o.reps ?? 3);
+    const device = method === 'cpu' ? null : method === 'timestamps' ? timedPerPrim(timings) : await replayTrace(prof.inner, trace, o.reps ?? 3);
+    const kernels = method === 'timestamps' ? perKernel(timings) : undefined;
     const by = new Map<string, PrimProfile & { keys: Set<string> }>();
     for (const e of trace) {
       const p = by.get(e.prim) ?? { prim: e.prim, calls: 0, distinct: 0, cpuMs: 0, deviceMs: 0, keys: new Set<string>() };
@@ -203,9 +250,14 @@ export async function profileTrainStep(preset: PresetName, o: { batch?: number; 
     rows.push(['Σ primitives', trace.length, null, cpuTotal, primMs, (100 * primMs) / stepMs]);
     rows.push(['rest of the step (JS, autograd, submit, sync)', null, null, null, Math.max(stepMs - primMs, 0), (100 * Math.max(stepMs - primMs, 0)) / stepMs]);
     rows.push(['whole step (wall, synchronised)', null, null, null, stepMs, 100]);
-    const table = markdownTable(['primitive', 'calls', 'distinct', 'CPU-side ms', device ? 'device ms (replayed)' : 'ms', '% of step'], rows);
+    const devCol = method === 'timestamps' ? 'GPU ms (timestamps)' : method === 'replay' ? 'device ms (replayed)' : 'ms';
+    let table = `device time: ${PROFILE_METHODS[method]}\n\n${markdownTable(['primitive', 'calls', 'distinct', 'CPU-side ms', devCol, '% of step'], rows)}`;
+    if (kernels) {
+      const top = kernels.slice(0, 15).map((k): Cell[] => [k.kernel.length > 70 ? `${k.kernel.slice(0, 67)}...` : k.kernel, k.prim, k.dispatches, k.ms, (100 * k.ms) / stepMs]);
+      table += `\n\nslowest pipelines (GPU time over the traced step):\n\n${markdownTable(['pipeline', 'primitive', 'dispatches', 'GPU ms', '% of step'], top)}`;
+    }
     if (o.print !== false) console.log(`\nProfile of one ${preset} training step (batch ${batch}, nsgan) on ${prof.inner.name}:\n\n${table}\n`);
-    return { preset, backend: prof.inner.name, batch, stepMs, primMs, prims, table };
+    return { preset, method, kernels, backend: prof.inner.name, batch, stepMs, primMs, prims, table };
   } finally {
     trainer.dispose();
     await prof.sync?.();

@@ -1,9 +1,10 @@
 import { fmtShape } from '../tensor/dtype.ts';
 import { ShapeError } from '../tensor/errors.ts';
 import {
-  abs, add, cast, div, exp, ge, gt, log, logSoftmax, lt, maximum, mean, mul, neg, oneHot, rand, reshape,
-  relu, rsqrt, sqrt, sub, sum, where, type TensorLike,
+  abs, add, cast, concat, div, exp, ge, gt, log, logSoftmax, lt, maximum, mean, mul, narrow, neg, oneHot, rand,
+  reshape, relu, rsqrt, sqrt, sub, sum, where, type TensorLike,
 } from '../tensor/ops.ts';
+import { batchNormNormalize, batchNormStats } from '../tensor/batchnorm.ts';
 import { noGrad } from '../tensor/runtime.ts';
 import { tidy } from '../tensor/scope.ts';
 import type { Tensor } from '../tensor/tensor.ts';
@@ -48,43 +49,43 @@ export interface BatchNormOpts {
 /**
  * torch.nn.functional.batch_norm over channel axis 1 of [N,C,...]. Training normalises with the
  * biased batch variance and (if given) updates runningMean/runningVar in place with the unbiased
- * one; otherwise it uses the running statistics.
+ * one; otherwise it uses the running statistics. Fused primitives (src/tensor/batchnorm.ts): two
+ * passes over x in training (statistics, normalize), one with running statistics; the backward
+ * is two more (see src/autograd/batchnorm.ts).
  */
 export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, opts: BatchNormOpts = {}): Tensor {
   const { weight = null, bias = null, training = false, momentum = 0.1, eps = 1e-5 } = opts;
   if (x.ndim < 2) throw new ShapeError('batchNorm', `expected an input of at least 2 dims [N,C,...], got ${fmtShape(x.shape)}`);
   const C = x.shape[1];
   const axes = [0, ...Array.from({ length: x.ndim - 2 }, (_, i) => i + 2)];
-  const bshape = x.shape.map((d, i) => (i === 1 ? C : 1));
   for (const [n, t] of [['weight', weight], ['bias', bias], ['runningMean', runningMean], ['runningVar', runningVar]] as const) {
     if (t && (t.ndim !== 1 || t.shape[0] !== C)) throw new ShapeError('batchNorm', `${n} must be [${C}] for input ${fmtShape(x.shape)}, got ${fmtShape(t.shape)}`);
   }
-  let y: Tensor;
   if (training || !runningMean || !runningVar) {
     const n = axes.reduce((a, i) => a * x.shape[i], 1);
     if (training && n <= 1) throw new ShapeError('batchNorm', `expected more than 1 value per channel when training, got input size ${fmtShape(x.shape)}`);
-    const mu = mean(x, axes, true);
-    const d = sub(x, mu);
-    const v = mean(mul(d, d), axes, true);
-    y = mul(d, rsqrt(add(v, eps)));
+    // two passes over x: the statistics (detached: the prim's vjp differentiates through them), then y
+    const stats = noGrad(() => batchNormStats(x));
+    const y = batchNormNormalize(x, stats, weight, bias, eps, true);
     if (training && runningMean && runningVar) {
       noGrad(() => {
         const [rm, rv] = tidy(() => {
           const m = momentum;
           const keepFrac = typeof m === 'number' ? 1 - m : sub(1, m);
-          const bm = reshape(mu.detach(), [C]);
-          const bv = mul(reshape(v.detach(), [C]), n / (n - 1));
+          const bm = reshape(narrow(stats, 0, 0, 1), [C]);
+          const bv = mul(reshape(narrow(stats, 0, 1, 1), [C]), n / (n - 1));
           return [add(mul(runningMean, keepFrac), mul(bm, m)), add(mul(runningVar, keepFrac), mul(bv, m))];
         });
         assign_(runningMean, rm);
         assign_(runningVar, rv);
       });
     }
-  } else {
-    y = mul(sub(x, reshape(runningMean, bshape)), reshape(rsqrt(add(runningVar, eps)), bshape));
+    if (!y.node) stats.dispose();
+    return y;
   }
-  if (weight) y = mul(y, reshape(weight, bshape));
-  if (bias) y = add(y, reshape(bias, bshape));
+  const stats = concat([reshape(runningMean, [1, C]), reshape(runningVar, [1, C])], 0);
+  const y = batchNormNormalize(x, stats, weight, bias, eps, false);
+  if (!y.node) stats.dispose();
   return y;
 }
 

@@ -5,6 +5,7 @@ import {
   add, cast, concat, conv2d, convTranspose2d, div, expand, flatten, indexSelect, leakyRelu, linear, mean, mul,
   ne, ones, relu, reshape, sigmoid, sqrt, sub, tanh, tensor, upsampleNearest, where, zeros, type ConvOpts,
 } from '../tensor/ops.ts';
+import type { ActivationOpts } from '../tensor/epilogue.ts';
 import { noGrad } from '../tensor/runtime.ts';
 import { tidy } from '../tensor/scope.ts';
 import { Tensor } from '../tensor/tensor.ts';
@@ -40,6 +41,8 @@ export class Linear extends Module {
   }
   resetParameters(): void { resetLinearLike(this.weight, this.bias, this.inFeatures); }
   override forward(x: Tensor): Tensor { return linear(x, this.weight, this.bias); }
+  /** act(forward(x)) with the activation in the GEMM's epilogue (nn.Sequential fuses with it) */
+  forwardAct(x: Tensor, a: ActivationOpts): Tensor { return linear(x, this.weight, this.bias, a); }
   override extraRepr(): string { return `inFeatures=${this.inFeatures}, outFeatures=${this.outFeatures}, bias=${this.bias !== null}`; }
 }
 
@@ -66,6 +69,8 @@ export class Conv2d extends Module {
     resetLinearLike(this.weight, this.bias, this.weight.shape[1] * this.kernelSize[0] * this.kernelSize[1]);
   }
   override forward(x: Tensor): Tensor { return conv2d(x, this.weight, this.bias, this.opts); }
+  /** act(forward(x)) with the activation in the GEMM's epilogue (nn.Sequential fuses with it) */
+  forwardAct(x: Tensor, a: ActivationOpts): Tensor { return conv2d(x, this.weight, this.bias, { ...this.opts, ...a }); }
   override extraRepr(): string {
     return `${this.inChannels}, ${this.outChannels}, kernelSize=${fmtShape(this.kernelSize)}, stride=${String(this.opts.stride)}, padding=${String(this.opts.padding)}`;
   }

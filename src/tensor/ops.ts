@@ -1,6 +1,7 @@
 import { type DType, type Shape, type TypedArray, arrayFor, fmtShape, isFloat, sizeOf } from './dtype.ts';
 import { ShapeError } from './errors.ts';
 import type { BinaryPrim, Conv2dParams, UnaryPrim } from './prims.ts';
+import { type ActivationOpts, conv2dBiasAct, fusable, matmulBiasAct } from './epilogue.ts';
 import { takeBlocks } from './random.ts';
 import { broadcastShapes, checkInt, checkShape, convTransposeOutSize, normAxis } from './shape.ts';
 import { Tensor, apply, fromData } from './tensor.ts';
@@ -441,10 +442,31 @@ export function matmul(a: Tensor, b: Tensor, opts: { transA?: boolean; transB?: 
   return y;
 }
 
-/** y = x Wᵀ + b with W [out, in] (torch.nn.functional.linear). */
-export function linear(x: Tensor, w: Tensor, b?: Tensor | null): Tensor {
+/**
+ * y = act(x Wᵀ + b) with W [out, in] (torch.nn.functional.linear, plus an optional activation).
+ * With a bias [out] or an activation: one fused primitive (the epilogue in the GEMM's store).
+ */
+export function linear(x: Tensor, w: Tensor, b?: Tensor | null, opts: ActivationOpts = {}): Tensor {
+  if ((b || opts.activation) && x.ndim >= 2 && w.ndim === 2 && isFloat(x.dtype) && fusable(opts) && channelBias(b, w)) {
+    return matmulBiasAct(x, w, b ?? null, { ...opts, transB: true });
+  }
   const y = matmul(x, w, { transB: true });
-  return b ? add(y, b) : y;
+  return activate(b ? add(y, b) : y, opts);
+}
+
+/** no bias, or a bias [w.shape[0]] (one value per output channel / feature) */
+const channelBias = (b: Tensor | null | undefined, w: Tensor) => !b || (b.ndim === 1 && w.ndim >= 1 && b.shape[0] === w.shape[0] && b.dtype === w.dtype);
+
+/** the unfused activation (ActivationOpts) */
+function activate(y: Tensor, o: ActivationOpts): Tensor {
+  switch (o.activation ?? 'none') {
+    case 'none': return y;
+    case 'relu': return relu(y);
+    case 'leakyRelu': return leakyRelu(y, o.negativeSlope ?? 0.01);
+    case 'tanh': return tanh(y);
+    case 'sigmoid': return sigmoid(y);
+    default: throw new ShapeError('activation', `must be one of none, relu, leakyRelu, tanh, sigmoid, got ${String(o.activation)}`);
+  }
 }
 
 type Pair = number | [number, number];
@@ -480,8 +502,11 @@ function addChannelBias(op: string, y: Tensor, b: Tensor | null | undefined): Te
 }
 
 /** torch.nn.functional.conv2d: x [N,C,H,W], w [O,C/groups,kH,kW], b [O]. */
-export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: ConvOpts = {}): Tensor {
-  return addChannelBias('conv2d', apply('conv2d', [x, w], convParams('conv2d', opts)), b);
+export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: ConvOpts & ActivationOpts = {}): Tensor {
+  const p = convParams('conv2d', opts);
+  // with a bias or an activation: one fused primitive (bias + activation in the GEMM's store)
+  if ((b || opts.activation) && isFloat(x.dtype) && fusable(opts) && channelBias(b, w)) return conv2dBiasAct(x, w, b ?? null, p, opts);
+  return activate(addChannelBias('conv2d', apply('conv2d', [x, w], p), b), opts);
 }
 
 /** torch.nn.functional.conv_transpose2d: x [N,C,H,W], w [C,O/groups,kH,kW], b [O]. */

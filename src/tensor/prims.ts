@@ -23,6 +23,11 @@ export interface Conv2dParams {
   groups: number;
 }
 
+/** Activations a GEMM store epilogue can apply (slope: leakyRelu's negative slope, >= 0). */
+export const ACTIVATIONS = ['none', 'relu', 'leakyRelu', 'tanh', 'sigmoid'] as const;
+export type Activation = (typeof ACTIVATIONS)[number];
+export interface Epilogue { act: Activation; slope: number }
+
 /** Parameters of each primitive (inputs are tensors; these are the static attributes). */
 export interface PrimParams {
   // elementwise
@@ -61,6 +66,23 @@ export interface PrimParams {
   convTranspose2d: Conv2dParams & { outputPadding: [number, number] };
   /** x [N,C,H,W], gy [N,O,Ho,Wo] -> dW [O,C/g,kH,kW]; the weight gradient of conv2d. */
   conv2dWeightGrad: Conv2dParams & { kernel: [number, number] };
+  /** (a, b, bias?) -> act(op(A)·op(B) + bias): matmul with bias [N] on the last axis and an activation, fused. */
+  matmulBiasAct: { transA: boolean; transB: boolean } & Epilogue;
+  /** (x, w, bias?) -> act(conv2d(x, w) + bias): bias [O] per output channel (axis 1), fused. */
+  conv2dBiasAct: Conv2dParams & Epilogue;
+  // batch normalisation over channel axis 1 of x [N,C,*]; stats [2,C] = (mean, biased variance)
+  /** x -> stats [2,C] over N and the spatial dims. */
+  batchNormStats: {};
+  /**
+   * (x, stats, weight?, bias?) -> (x − mean)·rsqrt(var + eps)·weight + bias per channel.
+   * batchStats: stats = batchNormStats(x), passed detached; the vjp differentiates through them
+   * (training). Otherwise stats is an independent input (running statistics).
+   */
+  batchNorm: { eps: number; batchStats: boolean };
+  /** (gy, x, stats) -> [2,C] = (Σ gy, Σ gy·x̂), x̂ = (x − mean)·rsqrt(var + eps). */
+  batchNormGradStats: { eps: number };
+  /** (gy, x, stats, gradStats, weight?) -> dx = w·rsqrt(var + eps)·(gy − Σgy/n − x̂·Σgy·x̂/n). */
+  batchNormInputGrad: { eps: number };
   // random (Philox-4x32-10 counter stream; no inputs)
   randUniform: { shape: Shape; dtype: DType; seed: [number, number]; offset: number };
   randNormal: { shape: Shape; dtype: DType; seed: [number, number]; offset: number };
@@ -72,6 +94,8 @@ export const PRIMS: Prim[] = [
   ...UNARY_PRIMS, ...BINARY_PRIMS, 'where', 'cast', 'sum', 'max', 'argmax', 'reshape', 'permute',
   'expand', 'slice', 'pad', 'concat', 'flip', 'gather', 'scatterAdd', 'matmul', 'conv2d',
   'convTranspose2d', 'conv2dWeightGrad', 'randUniform', 'randNormal',
+  'matmulBiasAct', 'conv2dBiasAct',
+  'batchNormStats', 'batchNorm', 'batchNormGradStats', 'batchNormInputGrad',
 ];
 
 export function isUnary(p: Prim): p is UnaryPrim {

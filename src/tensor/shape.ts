@@ -1,7 +1,7 @@
 import { type DType, type Shape, fmtShape, isFloat } from './dtype.ts';
 import { ShapeError } from './errors.ts';
-import type { AbstractValue, Conv2dParams, Prim, PrimParams } from './prims.ts';
-import { COMPARISONS, UNARY_PRIMS, BINARY_PRIMS } from './prims.ts';
+import type { AbstractValue, Conv2dParams, Epilogue, Prim, PrimParams } from './prims.ts';
+import { ACTIVATIONS, COMPARISONS, UNARY_PRIMS, BINARY_PRIMS } from './prims.ts';
 
 /**
  * Shape rules: the only place that validates arguments and throws ShapeError.
@@ -114,7 +114,55 @@ function convCheckFloat(op: string, inputs: AbstractValue[]): DType {
   return d;
 }
 
+/** x [N,C,*] of a batch-norm prim: returns C (channel axis 1). */
+function bnInput(op: string, x: AbstractValue, name = 'input'): number {
+  if (x.shape.length < 2) throw new ShapeError(op, `${name} must be [N,C,...] (at least 2-D), got ${f(x.shape)}`);
+  if (!isFloat(x.dtype)) throw new ShapeError(op, `needs floating-point inputs, got ${x.dtype}`);
+  return x.shape[1];
+}
+
+/** Per-channel operands of a batch-norm prim: each `names[i]` must have `shapes[i]`. */
+function bnOperands(op: string, x: AbstractValue, ts: AbstractValue[], names: string[], shapes: number[][]): DType {
+  ts.forEach((t, i) => {
+    if (t.shape.length !== shapes[i].length || t.shape.some((d, k) => d !== shapes[i][k])) {
+      throw new ShapeError(op, `${names[i]} must be ${f(shapes[i])} for input ${f(x.shape)}, got ${f(t.shape)}`);
+    }
+  });
+  return sameDtype(op, [x, ...ts]);
+}
+
+function bnEps(op: string, eps: number): void {
+  if (typeof eps !== 'number' || !(eps >= 0) || !Number.isFinite(eps)) throw new ShapeError(op, `eps must be a finite number >= 0, got ${eps}`);
+}
+
+function bnArity(op: string, inputs: AbstractValue[], min: number, names: string[]): void {
+  if (inputs.length < min || inputs.length > names.length) {
+    throw new ShapeError(op, `expects ${min === names.length ? min : `${min} to ${names.length}`} tensors (${names.join(', ')}), got ${inputs.length}`);
+  }
+}
+
+/**
+ * A fused bias + activation epilogue on `base` (the matmul / conv2d result): bias, if given, is
+ * [size of axis `axis`] of the output, same dtype; act one of ACTIVATIONS; slope finite, >= 0.
+ */
+function epilogue(op: string, inputs: AbstractValue[], { act, slope }: Epilogue, base: (ab: AbstractValue[]) => AbstractValue, axis: number): AbstractValue {
+  if (inputs.length < 2 || inputs.length > 3) throw new ShapeError(op, `expects 2 or 3 tensors (a, b, bias?), got ${inputs.length}`);
+  if (!(ACTIVATIONS as readonly string[]).includes(act)) throw new ShapeError(op, `act must be one of ${ACTIVATIONS.join(', ')}, got ${String(act)}`);
+  if (typeof slope !== 'number' || !Number.isFinite(slope) || slope < 0) throw new ShapeError(op, `slope must be a finite number >= 0, got ${slope}`);
+  const out = base(inputs.slice(0, 2));
+  if (!isFloat(out.dtype)) throw new ShapeError(op, `needs floating-point inputs, got ${out.dtype}`);
+  const bias = inputs[2];
+  if (bias) {
+    const c = out.shape[axis < 0 ? out.shape.length + axis : axis];
+    if (bias.shape.length !== 1 || bias.shape[0] !== c) throw new ShapeError(op, `bias must be [${c}] for output ${f(out.shape)}, got ${f(bias.shape)}`);
+    if (bias.dtype !== out.dtype) throw new ShapeError(op, `bias dtype ${bias.dtype} differs from ${out.dtype}`);
+  }
+  return out;
+}
+
 const rules: { [P in Prim]: ShapeRule<P> } = {
+  matmulBiasAct: (inputs, p) => epilogue('matmulBiasAct', inputs, p, (ab) => rules.matmul(ab, p), -1),
+  conv2dBiasAct: (inputs, p) => epilogue('conv2dBiasAct', inputs, p, (ab) => rules.conv2d(ab, p), 1),
   ...(Object.fromEntries(UNARY_PRIMS.map((p) => [p, unary(p)])) as { [P in (typeof UNARY_PRIMS)[number]]: ShapeRule<P> }),
   ...(Object.fromEntries(BINARY_PRIMS.map((p) => [p, binary(p)])) as { [P in (typeof BINARY_PRIMS)[number]]: ShapeRule<P> }),
   where: ([c, a, b]) => {
@@ -267,6 +315,42 @@ const rules: { [P in Prim]: ShapeRule<P> } = {
     const ew = convOutSize(wd, kw, p.stride[1], p.padding[1], p.dilation[1]);
     if (eh !== ho || ew !== wo) throw new ShapeError(op, `gradOutput ${f(gy.shape)} does not match the conv output ${eh}x${ew} of input ${f(x.shape)}`);
     return { shape: [o, c / g, kh, kw], dtype };
+  },
+  batchNormStats: ([x]) => {
+    const C = bnInput('batchNormStats', x);
+    if (C > 0 && x.shape.reduce((a, b) => a * b, 1) === 0) throw new ShapeError('batchNormStats', `needs at least one value per channel, got input ${f(x.shape)}`);
+    return { shape: [2, C], dtype: x.dtype };
+  },
+  batchNorm: (inputs, { eps, batchStats }) => {
+    const op = 'batchNorm';
+    const names = ['input', 'stats', 'weight', 'bias'];
+    bnArity(op, inputs, 2, names);
+    bnEps(op, eps);
+    if (typeof batchStats !== 'boolean') throw new ShapeError(op, `batchStats must be a boolean, got ${String(batchStats)}`);
+    const [x, ...rest] = inputs;
+    const C = bnInput(op, x);
+    const dtype = bnOperands(op, x, rest, names.slice(1), [[2, C], [C], [C]]);
+    return { shape: x.shape, dtype };
+  },
+  batchNormGradStats: (inputs, { eps }) => {
+    const op = 'batchNormGradStats';
+    const names = ['gradOutput', 'input', 'stats'];
+    bnArity(op, inputs, 3, names);
+    bnEps(op, eps);
+    const [g, x, s] = inputs;
+    const C = bnInput(op, x);
+    const dtype = bnOperands(op, x, [g, s], [names[0], names[2]], [[...x.shape], [2, C]]);
+    return { shape: [2, C], dtype };
+  },
+  batchNormInputGrad: (inputs, { eps }) => {
+    const op = 'batchNormInputGrad';
+    const names = ['gradOutput', 'input', 'stats', 'gradStats', 'weight'];
+    bnArity(op, inputs, 4, names);
+    bnEps(op, eps);
+    const [g, x, ...rest] = inputs;
+    const C = bnInput(op, x);
+    const dtype = bnOperands(op, x, [g, ...rest], [names[0], ...names.slice(2)], [[...x.shape], [2, C], [2, C], [C]]);
+    return { shape: x.shape, dtype };
   },
   randUniform: (_, { shape, dtype }) => {
     checkShape('rand', shape);

@@ -194,6 +194,24 @@ function cases(): Case[] {
     const n = wg.div(wg.sub(y, wg.mean(y, [0, 2, 3], true)), wg.sqrt(wg.add(wg.variance(y, [0, 2, 3], true, 0), 1e-5)));
     return wg.grad(wg.mean(wg.softplus(n)), [x, w]);
   }, atol: 1e-4, rtol: 1e-3 });
+  cs.push({ name: 'batchNorm (fused prims): training forward and backward, running statistics', run: () => {
+    const x = inp([4, 3, 5, 5], { grad: true });
+    const w = inp([3], { seed: 2, lo: 0.5, hi: 2, grad: true });
+    const b = inp([3], { seed: 3, grad: true });
+    const y = wg.nn.F.batchNorm(x, null, null, { weight: w, bias: b, training: true });
+    const e = wg.nn.F.batchNorm(x, inp([3], { seed: 4 }), inp([3], { seed: 5, lo: 0.5, hi: 2 }), { weight: w, bias: b });
+    return [y, e, ...wg.grad(wg.sum(wg.mul(y, inp([4, 3, 5, 5], { seed: 6 }))), [x, w, b])];
+  }, atol: 1e-4, rtol: 1e-4 });
+  cs.push({ name: 'linear / conv2d with bias + activation (fused epilogue prims) and their gradients', run: () => {
+    const x = inp([5, 7], { grad: true });
+    const w = inp([3, 7], { seed: 2, grad: true });
+    const b = inp([3], { seed: 3, grad: true });
+    const y = wg.linear(x, w, b, { activation: 'tanh' });
+    const xc = inp([2, 3, 6, 5], { seed: 4, grad: true });
+    const wc = inp([4, 3, 3, 3], { seed: 5, grad: true });
+    const z = wg.conv2d(xc, wc, inp([4], { seed: 6 }), { padding: 1, activation: 'leakyRelu', negativeSlope: 0.2 });
+    return [y, z, ...wg.grad(wg.add(wg.sum(wg.mul(y, y)), wg.sum(z)), [x, w, b, xc, wc])];
+  }, atol: 1e-4, rtol: 1e-4 });
   cs.push({ name: 'grad of grad (gradient penalty shape)', run: () => {
     const x = inp([3, 5], { grad: true });
     const w = inp([5, 1], { seed: 2, grad: true });

@@ -4,7 +4,9 @@ import type { AbstractValue, Prim, PrimParams } from '../../tensor/prims.ts';
 import { BINARY_PRIMS, UNARY_PRIMS } from '../../tensor/prims.ts';
 import type { Backend, MemoryInfo, TensorInfo } from '../backend.ts';
 import { adamUpdate } from './adam.ts';
+import * as bn from './batchnorm.ts';
 import { conv2d, conv2dWeightGrad, convTranspose2d } from './conv.ts';
+import { biasAct } from './epilogue.ts';
 import * as ew from './elementwise.ts';
 import { matmul } from './matmul.ts';
 import * as mv from './movement.ts';
@@ -44,8 +46,15 @@ export const cpuKernels: { [P in Prim]: CpuKernel<P> } = {
   conv2d: ([x, w], p, out) => conv2d(x.data, x.shape, w.data, w.shape, p, out),
   convTranspose2d: ([x, w], p, out) => convTranspose2d(x.data, x.shape, w.data, w.shape, p, out),
   conv2dWeightGrad: ([x, gy], p, out) => conv2dWeightGrad(x.data, x.shape, gy.data, gy.shape, p, out),
+  // the fused epilogues: the GEMM, then bias + activation in one pass over its fresh output
+  matmulBiasAct: ([a, b, bias], { transA, transB, act, slope }, out) => biasAct(matmul(a.data, a.shape, b.data, b.shape, transA, transB, out), bias?.data ?? null, 1, act, slope),
+  conv2dBiasAct: ([x, w, bias], p, out) => biasAct(conv2d(x.data, x.shape, w.data, w.shape, p, out), bias?.data ?? null, out.shape[2] * out.shape[3], p.act, p.slope),
   randUniform: (_, { seed, offset }, out) => randUniform(out, seed, offset),
   randNormal: (_, { seed, offset }, out) => randNormal(out, seed, offset),
+  batchNormStats: ([x], _, out) => bn.batchNormStats(x.data, x.shape, out),
+  batchNorm: ([x, s, w, b], { eps }, out) => bn.batchNorm(x.data, x.shape, s.data, w?.data ?? null, b?.data ?? null, eps, out),
+  batchNormGradStats: ([g, x, s], { eps }, out) => bn.batchNormGradStats(g.data, x.data, x.shape, s.data, eps, out),
+  batchNormInputGrad: ([g, x, s, gs, w], { eps }, out) => bn.batchNormInputGrad(g.data, x.data, x.shape, s.data, gs.data, w?.data ?? null, eps, out),
 };
 
 /** The CPU reference backend: storage is a plain typed array. */

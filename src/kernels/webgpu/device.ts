@@ -20,6 +20,8 @@ export interface AcquiredDevice {
   adapterInfo: { vendor: string; architecture: string; device: string; description: string };
   limits: Record<LimitName, number> & { minUniformBufferOffsetAlignment: number };
   runtime: 'node' | 'deno' | 'browser';
+  /** optional features the device was created with (e.g. 'timestamp-query', for profiling) */
+  features: string[];
   /** kept reachable on purpose: Dawn's Node binding crashes if the GPU instance is collected */
   keepAlive: unknown[];
 }
@@ -56,7 +58,15 @@ export async function acquireDevice(powerPreference?: GPUPowerPreference): Promi
     const v = (adapter.limits as unknown as Record<string, number>)[k];
     if (typeof v === 'number') requiredLimits[k] = v;
   }
-  const device = await adapter.requestDevice({ requiredLimits });
+  // timestamp queries when offered (GPU time per dispatch in profile mode; unused otherwise)
+  const wanted = (['timestamp-query'] as GPUFeatureName[]).filter((f) => adapter.features.has(f));
+  let device: GPUDevice;
+  try {
+    device = await adapter.requestDevice({ requiredLimits, requiredFeatures: wanted });
+  } catch {
+    wanted.length = 0;
+    device = await adapter.requestDevice({ requiredLimits });
+  }
   const info = (adapter as unknown as { info?: GPUAdapterInfo }).info;
   const limits = {} as AcquiredDevice['limits'];
   for (const k of [...WANTED_LIMITS, 'minUniformBufferOffsetAlignment'] as const) {
@@ -70,6 +80,7 @@ export async function acquireDevice(powerPreference?: GPUPowerPreference): Promi
     },
     limits,
     runtime,
+    features: wanted.filter((f) => device.features.has(f)),
     keepAlive: [gpu, adapter],
   };
 }

@@ -44,6 +44,18 @@ export class Params {
 
 export interface Limits { maxWorkgroups: number; maxBinding: number }
 
+/** GPU time of one dispatch from timestamp queries: `label` as set by the caller, `kernel` the pipeline key. */
+export interface KernelTiming { label: string; kernel: string; ns: number }
+
+/** Timestamp queries in flight: one query pair per dispatch, resolved at every flush. */
+interface TimestampState {
+  set: GPUQuerySet;
+  capacity: number;
+  used: number;
+  names: { label: string; kernel: string }[];
+  reads: Promise<KernelTiming[]>[];
+}
+
 /**
  * The execution context: a shared command encoder with one open compute pass, submitted at sync
  * points or every `maxBatch` dispatches; a pipeline cache keyed by shader key; pooled buffers and
@@ -64,6 +76,9 @@ export class GpuContext {
   private lostReject: ((e: Error) => void)[] = [];
   private errorChecks: Promise<GPUError | null>[] = [];
   dispatches = 0;
+  private ts: TimestampState | null = null;
+  /** attributed to the dispatches recorded while timestamps are on (e.g. the primitive's name) */
+  timestampLabel = '';
 
   constructor(readonly acq: AcquiredDevice) {
     this.device = acq.device;
@@ -127,6 +142,59 @@ export class GpuContext {
     return this.pass;
   }
 
+  /** Whether the device can time dispatches (it was created with 'timestamp-query'). */
+  get timestampsSupported(): boolean {
+    return this.acq.features.includes('timestamp-query');
+  }
+
+  /**
+   * Time every dispatch from now on with timestamp queries: each dispatch runs in its own compute
+   * pass whose beginning and end write a timestamp (so this changes batching: profiling only).
+   */
+  startTimestamps(): void {
+    if (!this.timestampsSupported) throw new Error('WebGPU: this device was created without timestamp-query');
+    if (this.ts) return;
+    this.flush();
+    const capacity = 4096; // queries per set (the WebGPU maximum): 2048 dispatches between flushes
+    this.ts = { set: this.device.createQuerySet({ type: 'timestamp', count: capacity }), capacity, used: 0, names: [], reads: [] };
+  }
+
+  /** Stop timing; resolves to every timed dispatch since startTimestamps, in order. */
+  async stopTimestamps(): Promise<KernelTiming[]> {
+    const ts = this.ts;
+    if (!ts) return [];
+    this.flush();
+    this.ts = null;
+    const parts = await Promise.all(ts.reads);
+    ts.set.destroy();
+    return parts.flat();
+  }
+
+  /** Encode the resolve of the queries written since the last one; read them after the submit. */
+  private resolveTimestamps(): (() => void) | null {
+    const ts = this.ts;
+    if (!ts || ts.used === 0 || !this.encoder) return null;
+    this.pass?.end();
+    this.pass = null;
+    const bytes = ts.used * 8;
+    const resolve = this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+    const staging = this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    this.encoder.resolveQuerySet(ts.set, 0, ts.used, resolve, 0);
+    this.encoder.copyBufferToBuffer(resolve, 0, staging, 0, bytes);
+    const names = ts.names.splice(0);
+    ts.used = 0;
+    return () => {
+      ts.reads.push(staging.mapAsync(GPUMapMode.READ).then(() => {
+        const t = new BigInt64Array(staging.getMappedRange().slice(0));
+        staging.unmap();
+        staging.destroy();
+        resolve.destroy();
+        // timestamps are nanoseconds; a pass can read end < begin on some drivers: clamp at 0
+        return names.map((n, i) => ({ ...n, ns: Math.max(0, Number(t[2 * i + 1] - t[2 * i])) }));
+      }));
+    };
+  }
+
   /**
    * Record one dispatch. Bindings: buffers[i] at binding i (storage), the parameter block at
    * binding buffers.length (uniform).
@@ -147,10 +215,24 @@ export class GpuContext {
       entries.push({ binding: buffers.length, resource: { buffer: slot.buffer, offset: slot.offset, size: META_WORDS * 4 } });
     }
     const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    const ts = this.ts;
+    if (ts) {
+      // a pass of its own with a timestamp at its beginning and end
+      if (ts.used + 2 > ts.capacity) this.flush();
+      this.pass?.end();
+      this.encoder ??= this.device.createCommandEncoder();
+      this.pass = this.encoder.beginComputePass({ timestampWrites: { querySet: ts.set, beginningOfPassWriteIndex: ts.used, endOfPassWriteIndex: ts.used + 1 } });
+      ts.used += 2;
+      ts.names.push({ label: this.timestampLabel, kernel: key });
+    }
     const pass = this.computePass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(grid[0], grid[1], grid[2]);
+    if (ts) {
+      pass.end();
+      this.pass = null;
+    }
     this.dispatches++;
     if (++this.batched >= this.maxBatch) this.flush();
   }
@@ -171,12 +253,14 @@ export class GpuContext {
     this.device.pushErrorScope('out-of-memory');
     this.device.pushErrorScope('validation');
     this.arena.upload(this.device.queue);
+    const afterSubmit = this.resolveTimestamps();
     if (this.encoder) {
       this.pass?.end();
       this.pass = null;
       this.device.queue.submit([this.encoder.finish()]);
       this.encoder = null;
     }
+    afterSubmit?.();
     this.errorChecks.push(this.device.popErrorScope(), this.device.popErrorScope());
     this.batched = 0;
     this.pool.afterSubmit();

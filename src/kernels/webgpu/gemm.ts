@@ -1,4 +1,5 @@
-import { type GpuContext, Params, metaDecl } from './engine.ts';
+import type { Activation } from '../../tensor/prims.ts';
+import { ENTRY_ARGS, type GpuContext, LINEAR_INDEX, Params, metaDecl } from './engine.ts';
 import type { GBuf } from './memory/pool.ts';
 import { reduceView } from './reduce.ts';
 
@@ -12,10 +13,15 @@ import { reduceView } from './reduce.ts';
  * the inner loop builds one vec4 of A and one of B and does 16 FMAs. Out-of-range elements
  * load as 0, so any M, N, K works (K = 0 stores zeros).
  *
- * A second, barrier-free template (`directSource`) runs on lavapipe; see `gemmKernelFor`.
+ * A second, barrier-free template (`directSource`) runs on lavapipe; see `gemmKernelFor`. Its
+ * variant `directKSource` splits K across the lanes of a workgroup for GEMMs with few outputs
+ * and a long K (GEMV-like convolutions and weight gradients).
  *
  * Split-K: with few output tiles and a long K, z also enumerates `splits` K-ranges; each writes
  * its partial C to its own slice of a scratch buffer, and a sum over the split axis follows.
+ *
+ * Epilogue: `runGemm(..., epi)` stores act(C + bias[channel]) (the fused matmul/conv2d + bias +
+ * activation primitives); after a split-K sum it runs as a separate in-place pass instead.
  */
 export interface GemmSpec {
   /** unique name of the loaders (part of the pipeline key) */
@@ -40,6 +46,24 @@ export interface GemmSpec {
   /** whether neighbouring k are contiguous in memory (then threads walk k fastest when loading) */
   aKFast: boolean;
   bKFast: boolean;
+  /** value stored for C(m, n) = `v` (default `v`; sees m, n, M, N, bz and storePrologue's lets) */
+  storeValue?: string;
+  /** cheap loaders: the direct template may use its largest register block (32×16) */
+  largeBlock?: boolean;
+  /**
+   * Optional hoisted loaders for the direct templates: index math that depends only on k runs
+   * once per k step (`kSetup`, shared by the block's rows and columns), math that depends only on
+   * the column runs once before the k loop (`colSetup`, lets suffixed by the column number j),
+   * so the per-element load is a few adds and a bounds test.
+   */
+  direct?: {
+    kSetup: string;
+    colSetup: (j: number, n: string) => string;
+    /** A(m, k) (sees m, k and the kSetup lets); default loadA */
+    loadA?: string;
+    /** B(k, column j) */
+    loadB: (j: number) => string;
+  };
 }
 
 export interface GemmShape {
@@ -74,7 +98,7 @@ fn storeRow(partial: u32, m: u32, nBase: u32, M: u32, N: u32, bz: u32, r: vec4<T
   ${spec.storePrologue ?? ''}
   for (var j = 0u; j < 4u; j++) {
     let n = nBase + j;
-    if (n < N) { out[partial + ${spec.index}] = r[j]; }
+    if (n < N) { let v = r[j]; out[partial + ${spec.index}] = ${spec.storeValue ?? 'v'}; }
   }
 }
 const TM = ${TM}u; const TN = ${TN}u; const TK = ${TK}u; const NT = ${NT}u;
@@ -143,19 +167,30 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
  * Unrolling k by 4 did not change the speed but multiplied pipeline compile time; not done.
  */
 const DWGX = 64;
-function directSource(spec: GemmSpec, RM: number, RN: number): string {
+/** WGSL of one k step of an RM×RN register block: RN loads of B, RM loads of A, RM·RN FMAs. */
+function blockStep(spec: GemmSpec, RM: number, RN: number) {
   // accumulators acc{i}_{g}: row i, column group g of W = min(RN, 4) columns
   const W = Math.min(RN, 4), NG = RN / W;
   const R = [...Array(RM).keys()], C = [...Array(RN).keys()], G = [...Array(NG).keys()];
   const V = W === 1 ? 'T' : `vec${W}<T>`;
   const comp = (j: number) => (W === 1 ? '' : `.${'xyzw'[j % W]}`);
-  const la = (m: string, k: string) => `{ let m = ${m}; let k = ${k}; v = ${spec.loadA}; }`;
-  const lb = (k: string, n: string) => `{ let k = ${k}; let n = ${n}; v = ${spec.loadB}; }`;
+  const d = spec.direct;
+  const la = (m: string) => `{ let m = ${m}; v = ${d?.loadA ?? spec.loadA}; }`;
+  const lb = (j: number) => (d ? `v = ${d.loadB(j)};` : `{ let n = nb${j}; v = ${spec.loadB}; }`);
   const step = (k: string) => `{
+      let k = ${k}; ${d?.kSetup ?? ''}
       var v: T; ${G.map((g) => `var b${g}: ${V};`).join(' ')}
-      ${C.map((j) => `${lb(k, `nb${j}`)} b${Math.floor(j / W)}${comp(j)} = v;`).join(' ')}
-      ${R.map((i) => `${la(`ma${i}`, k)} ${G.map((g) => `acc${i}_${g} += ${V}(v) * b${g};`).join(' ')}`).join('\n      ')}
+      ${C.map((j) => `${lb(j)} b${Math.floor(j / W)}${comp(j)} = v;`).join(' ')}
+      ${R.map((i) => `${la(`ma${i}`)} ${G.map((g) => `acc${i}_${g} += ${V}(v) * b${g};`).join(' ')}`).join('\n      ')}
     }`;
+  const colSetup = d ? C.map((j) => d.colSetup(j, `nb${j}`)).join('\n  ') : '';
+  const decl = R.flatMap((i) => G.map((g) => `var acc${i}_${g} = ${V}();`)).join(' ');
+  /** acc of row i, column j */
+  const acc = (i: number, j: number) => `acc${i}_${Math.floor(j / W)}${comp(j)}`;
+  return { R, C, step, decl, acc, colSetup };
+}
+
+function directHeader(spec: GemmSpec): string {
   return `${metaDecl(spec.nInputs + 1)}
 ${spec.inputs}
 @group(0) @binding(${spec.nInputs}) var<storage, read_write> out: array<T>;
@@ -164,28 +199,77 @@ ${spec.functions ?? ''}
 fn store1(partial: u32, m: u32, n: u32, M: u32, N: u32, bz: u32, r: T) {
   if (m >= M || n >= N) { return; }
   ${spec.storePrologue ?? ''}
-  out[partial + ${spec.index}] = r;
+  let v = r;
+  out[partial + ${spec.index}] = ${spec.storeValue ?? 'v'};
+}`;
 }
-@compute @workgroup_size(${DWGX})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+const DIRECT_MAIN_HEAD = `
   let M = mu(0u); let N = mu(1u); let K = mu(2u);
   let splits = mu(3u); let kChunk = mu(4u);
   let z = wid.z + mu(5u);
   let split = z % splits;
-  let bz = z / splits;
+  let bz = z / splits;`;
+
+function directSource(spec: GemmSpec, RM: number, RN: number): string {
+  const { R, C, step, decl, acc, colSetup } = blockStep(spec, RM, RN);
+  return `${directHeader(spec)}
+@compute @workgroup_size(${DWGX})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {${DIRECT_MAIN_HEAD}
   ${spec.prologue}
   let m0 = wid.y * ${RM}u; let n0 = wid.x * ${RN * DWGX}u + lid.x;
   if (n0 >= N) { return; }
   ${R.map((i) => `let ma${i} = min(m0 + ${i}u, M - 1u);`).join(' ')}
   ${C.map((j) => `let nb${j} = min(n0 + ${j * DWGX}u, N - 1u);`).join(' ')}
-  ${R.flatMap((i) => G.map((g) => `var acc${i}_${g} = ${V}();`)).join(' ')}
+  ${colSetup}
+  ${decl}
   let kBeg = split * kChunk;
   let kEnd = min(K, kBeg + kChunk);
   for (var kk = kBeg; kk < kEnd; kk++) {
     ${step('kk')}
   }
   let partial = split * mu(7u);
-  ${R.flatMap((i) => C.map((j) => `store1(partial, m0 + ${i}u, n0 + ${j * DWGX}u, M, N, bz, acc${i}_${Math.floor(j / W)}${comp(j)});`)).join('\n  ')}
+  ${R.flatMap((i) => C.map((j) => `store1(partial, m0 + ${i}u, n0 + ${j * DWGX}u, M, N, bz, ${acc(i, j)});`)).join('\n  ')}
+}`;
+}
+
+/** lanes per workgroup: RM·RN·KL floats of workgroup memory, kept ≤ 16 KiB (the default limit) */
+const klFor = (RM: number, RN: number) => Math.max(1, Math.min(32, 4096 / (RM * RN)));
+/**
+ * Split-K across the lanes of a workgroup, for GEMMs with few outputs and a long K (a conv whose
+ * window covers its input, a weight gradient over batch × pixels, GEMV): a workgroup owns one
+ * RM×RN block of C (contiguous columns); lane l sums k ≡ l (mod KL) of the workgroup's K range
+ * into its own register block (neighbouring lanes read neighbouring k, contiguous when the
+ * operands are k-fast), then the KL partial blocks are summed through workgroup memory (one
+ * barrier per workgroup). Split-K over z (scratch + sum) adds workgroups when blocks are few.
+ * G1's conv2d (M 100, N 64, K 12544) on lavapipe: 16×8 with 32 lanes 777 ms, 32×8 with 16 lanes
+ * 572 ms (tfjs 2010 ms, interleaved).
+ */
+function directKSource(spec: GemmSpec, RM: number, RN: number): string {
+  const KL = klFor(RM, RN);
+  const { R, C, step, decl, acc, colSetup } = blockStep(spec, RM, RN);
+  return `${directHeader(spec)}
+var<workgroup> red: array<T, ${RM * RN * KL}>;
+@compute @workgroup_size(${KL})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {${DIRECT_MAIN_HEAD}
+  ${spec.prologue}
+  let m0 = wid.y * ${RM}u; let n0 = wid.x * ${RN}u;
+  ${R.map((i) => `let ma${i} = min(m0 + ${i}u, M - 1u);`).join(' ')}
+  ${C.map((j) => `let nb${j} = min(n0 + ${j}u, N - 1u);`).join(' ')}
+  ${colSetup}
+  ${decl}
+  let kBeg = split * kChunk;
+  let kEnd = min(K, kBeg + kChunk);
+  for (var kk = kBeg + lid.x; kk < kEnd; kk += ${KL}u) {
+    ${step('kk')}
+  }
+  ${R.flatMap((i) => C.map((j) => `red[${(i * RN + j) * KL}u + lid.x] = ${acc(i, j)};`)).join(' ')}
+  workgroupBarrier();
+  let partial = split * mu(7u);
+  for (var o = lid.x; o < ${RM * RN}u; o += ${KL}u) {
+    var s = T(0);
+    for (var l = 0u; l < ${KL}u; l++) { s += red[o * ${KL}u + l]; }
+    store1(partial, m0 + o / ${RN}u, n0 + o % ${RN}u, M, N, bz, s);
+  }
 }`;
 }
 
@@ -204,8 +288,11 @@ let directBlock: [number, number] | undefined;
 export function setDirectBlock(b: [rows: number, cols: number] | undefined): void {
   directBlock = b;
 }
-function directBlockFor(M: number, N: number): [number, number] {
+function directBlockFor(M: number, N: number, large: boolean): [number, number] {
   if (directBlock) return directBlock;
+  // plain operands (no im2col loaders, so the pipeline compiles fast): the largest block that
+  // still fills the columns; matmul 1024 on lavapipe: 16×8 2.9 s, 32×8 2.7 s, 16×16 2.3–2.6 s, 32×16 2.1 s
+  if (large && M >= 32 && N >= 4 * DWGX) return [32, N >= 16 * DWGX ? 16 : N >= 8 * DWGX ? 8 : 4];
   // likewise columns: a workgroup spans DWGX·RN columns, the clamped ones past N would redo loads
   return [M <= 1 ? 1 : M <= 2 ? 2 : M <= 4 ? 4 : M <= 8 ? 8 : 16, N <= DWGX ? 1 : N <= 2 * DWGX ? 2 : N <= 4 * DWGX ? 4 : 8];
 }
@@ -235,30 +322,108 @@ export function gemmKernelFor(ctx: GpuContext): GemmKernelKind {
   return /llvmpipe|lavapipe/.test(text) ? 'direct' : 'tiled';
 }
 
-/** Record the GEMM; `inputs` are bound in order, the result lands in `out` (allocated by the caller). */
-export function runGemm(ctx: GpuContext, spec: GemmSpec, shape: GemmShape, inputs: GBuf[], out: GBuf): void {
+/**
+ * A bias + activation applied where the GEMM stores C(m, n): act(v + bias[channel]). `channel`
+ * is WGSL over the store's m, n, bz (and storePrologue); `inner` / `channels` describe the same
+ * map on the flat output, channel = (i / inner) mod channels, for the separate pass that follows
+ * a split-K sum.
+ */
+export interface GemmEpilogue { act: Activation; slope: number; bias: GBuf | null; channel: string; inner: number; channels: number }
+
+/** WGSL of act(v) for f32 v, matching the unfused elementwise kernels. */
+function actWGSL(act: Activation, slope: number, v = 'v'): string {
+  const s = `bitcast<f32>(${new Uint32Array(new Float32Array([slope]).buffer)[0]}u)`;
+  switch (act) {
+    case 'none': return v;
+    case 'relu': return `select(0.0, ${v}, ${v} > 0.0)`;
+    case 'leakyRelu': return `select(${v} * ${s}, ${v}, ${v} > 0.0)`;
+    case 'tanh': return `select(tanh(clamp(${v}, -15.0, 15.0)), ${v}, isnan_f(${v}))`;
+    case 'sigmoid': return `select(exp(${v}) / (1.0 + exp(${v})), 1.0 / (1.0 + exp(-${v})), ${v} >= 0.0)`;
+  }
+}
+const actKey = (e: GemmEpilogue) => `${e.act}${e.act === 'leakyRelu' ? e.slope : ''}${e.bias ? '+b' : ''}`;
+
+/** The spec with the epilogue in its store (bias bound after the spec's inputs). */
+function withEpilogue(spec: GemmSpec, e: GemmEpilogue): GemmSpec {
+  const z = e.bias ? `(v + Bias[${e.channel}])` : 'v';
+  return {
+    ...spec,
+    key: `${spec.key}|${actKey(e)}`,
+    nInputs: spec.nInputs + (e.bias ? 1 : 0),
+    inputs: e.bias ? `${spec.inputs}\n@group(0) @binding(${spec.nInputs}) var<storage, read> Bias: array<f32>;` : spec.inputs,
+    storeValue: actWGSL(e.act, e.slope, `${z}`),
+  };
+}
+
+/** In place: y[i] = act(y[i] + bias[(i / inner) mod C]) (after a split-K sum). */
+function epiloguePass(ctx: GpuContext, y: GBuf, size: number, e: GemmEpilogue): void {
+  const WG = 64;
+  const hasBias = e.bias !== null;
+  const key = `gemm-epilogue:${actKey(e)}`;
+  const src = () => `${metaDecl(hasBias ? 2 : 1)}
+@group(0) @binding(0) var<storage, read_write> out: array<f32>;
+${hasBias ? '@group(0) @binding(1) var<storage, read> Bias: array<f32>;' : ''}
+const WG = ${WG}u;
+@compute @workgroup_size(${WG})
+fn main(${ENTRY_ARGS}) {
+  ${LINEAR_INDEX}
+  if (gi >= mu(0u)) { return; }
+  let v = ${hasBias ? 'out[gi] + Bias[gi / mu(1u) % mu(2u)]' : 'out[gi]'};
+  out[gi] = ${actWGSL(e.act, e.slope)};
+}`;
+  ctx.dispatch(key, src, hasBias ? [y, e.bias!] : [y], new Params().u32(size, Math.max(e.inner, 1), Math.max(e.channels, 1)), ctx.grid1d(Math.ceil(size / WG)));
+}
+
+/** Few outputs and a long K: the lanes of a workgroup split K (directKSource) instead of N. */
+function useSplitKLanes(M: number, N: number, K: number, batch: number): boolean {
+  return K >= 512 && (N < DWGX || M * N * batch <= 16384);
+}
+const pow2AtMost = (n: number, cap: number) => { let p = 1; while (p * 2 <= Math.min(n, cap)) p *= 2; return p; };
+
+/**
+ * Record the GEMM; `inputs` are bound in order, the result lands in `out` (allocated by the
+ * caller). `epi`: a bias + activation applied to C (in the store, or after the split-K sum).
+ */
+export function runGemm(ctx: GpuContext, spec: GemmSpec, shape: GemmShape, inputs: GBuf[], out: GBuf, epi?: GemmEpilogue): void {
   const { M, N, K, batch, outSize } = shape;
   if (M === 0 || N === 0 || batch === 0) return;
   const kind = gemmKernelFor(ctx);
-  const [rm, rn] = directBlockFor(M, N);
-  const tile = kind === 'direct' ? { wgx: DWGX * rn / 4, wgy: 1 } : M <= 4 ? TINY : M <= 16 ? THIN : BIG;
-  const TM = kind === 'direct' ? rm : 4 * tile.wgy, TN = 4 * tile.wgx;
-  const tiles = Math.ceil(M / TM) * Math.ceil(N / TN) * batch;
-  let splits = shape.splits ?? 1;
-  if (shape.splits === undefined && tiles < 32 && K >= 512) splits = Math.min(Math.ceil(K / 256), Math.ceil(64 / tiles));
+  let make: (s: GemmSpec) => [key: string, src: () => string], TM: number, TN: number, splits = shape.splits ?? 1;
+  if (kind === 'direct' && shape.splits === undefined && useSplitKLanes(M, N, K, batch)) {
+    // cheap loaders: up to 32×8 (16 lanes), else 16×8 (32 lanes); see klFor
+    const rn = N >= 8 ? 8 : N >= 4 ? 4 : N >= 2 ? 2 : 1;
+    const rm = directBlock?.[0] ?? pow2AtMost(M, spec.largeBlock ? 32 : 16);
+    [TM, TN] = [rm, rn];
+    make = (s) => [`gemm:${s.key}:${s.T}:directK${rm}x${rn}`, () => directKSource(s, rm, rn)];
+    // enough workgroups for every core, each lane still summing ≥ 16 k
+    const blocks = Math.ceil(M / TM) * Math.ceil(N / TN) * batch;
+    splits = Math.max(1, Math.min(Math.ceil(32 / blocks), Math.floor(K / (klFor(rm, rn) * 16))));
+  } else {
+    const [rm, rn] = directBlockFor(M, N, spec.largeBlock === true);
+    const tile = kind === 'direct' ? { wgx: DWGX * rn / 4, wgy: 1 } : M <= 4 ? TINY : M <= 16 ? THIN : BIG;
+    TM = kind === 'direct' ? rm : 4 * tile.wgy; TN = 4 * tile.wgx;
+    const tiles = Math.ceil(M / TM) * Math.ceil(N / TN) * batch;
+    if (shape.splits === undefined && tiles < 32 && K >= 512) splits = Math.min(Math.ceil(K / 256), Math.ceil(64 / tiles));
+    make = kind === 'direct'
+      ? (s) => [`gemm:${s.key}:${s.T}:direct${rm}x${rn}`, () => directSource(s, rm, rn)]
+      : (s) => [`gemm:${s.key}:${s.T}:${tile.wgx}x${tile.wgy}`, () => source(s, tile)];
+  }
   const kChunk = Math.max(TK, Math.ceil(K / splits / TK) * TK);
   splits = Math.max(1, Math.ceil(K / kChunk));
+  // the epilogue goes into the GEMM's store, unless split-K partials must be summed first
+  const fused = epi !== undefined && splits === 1;
+  const [key, src] = make(fused ? withEpilogue(spec, epi) : spec);
+  const bound = fused && epi.bias ? [...inputs, epi.bias] : inputs;
   const target = splits > 1 ? ctx.pool.alloc(splits * outSize * 4, 'split-K scratch') : out;
-  const key = kind === 'direct' ? `gemm:${spec.key}:${spec.T}:direct${rm}x${rn}` : `gemm:${spec.key}:${spec.T}:${tile.wgx}x${tile.wgy}`;
-  const src = kind === 'direct' ? () => directSource(spec, rm, rn) : () => source(spec, tile);
   const zTotal = batch * splits, zMax = ctx.limits.maxWorkgroups;
   for (let zBase = 0; zBase < zTotal; zBase += zMax) {
     const p = new Params().u32(M, N, K, splits, kChunk, zBase, batch, outSize).at(16);
     shape.extra(p);
-    ctx.dispatch(key, src, [...inputs, target], p, [Math.ceil(N / TN), Math.ceil(M / TM), Math.min(zMax, zTotal - zBase)]);
+    ctx.dispatch(key, src, [...bound, target], p, [Math.ceil(N / TN), Math.ceil(M / TM), Math.min(zMax, zTotal - zBase)]);
   }
   if (splits > 1) {
     reduceView(ctx, 'sum', spec.T === 'f32' ? 'float32' : 'int32', target, { shape: [outSize], strides: [1] }, { shape: [splits], strides: [outSize] }, out);
     ctx.pool.release(target);
   }
+  if (epi && !fused) epiloguePass(ctx, out, outSize, epi);
 }

@@ -2,12 +2,13 @@ import type { DType, TypedArray } from '../../tensor/dtype.ts';
 import type { AbstractValue, Prim, PrimParams } from '../../tensor/prims.ts';
 import type { AdamHyper, Backend, MemoryInfo, Storage, TensorInfo } from '../backend.ts';
 import { adamUpdate } from './adam.ts';
-import { conv2dKernel, conv2dWeightGradKernel, convTranspose2dKernel } from './conv.ts';
+import { batchNormGradStatsKernel, batchNormInputGradKernel, batchNormKernel, batchNormStatsKernel } from './batchnorm.ts';
+import { conv2dBiasActKernel, conv2dKernel, conv2dWeightGradKernel, convTranspose2dKernel } from './conv.ts';
 import { acquireDevice } from './device.ts';
 import { binaryKernels, castKernel, unaryKernels, whereKernel } from './elementwise.ts';
 import { GpuContext } from './engine.ts';
 import type { GpuKernel } from './kernel.ts';
-import { matmulKernel } from './matmul.ts';
+import { matmulBiasActKernel, matmulKernel } from './matmul.ts';
 import type { GBuf } from './memory/pool.ts';
 import * as mv from './movement.ts';
 import { randNormalKernel, randUniformKernel } from './random.ts';
@@ -35,8 +36,14 @@ export const webgpuKernels: { [P in Prim]: GpuKernel<P> } = {
   conv2d: conv2dKernel,
   convTranspose2d: convTranspose2dKernel,
   conv2dWeightGrad: conv2dWeightGradKernel,
+  matmulBiasAct: matmulBiasActKernel,
+  conv2dBiasAct: conv2dBiasActKernel,
   randUniform: randUniformKernel,
   randNormal: randNormalKernel,
+  batchNormStats: batchNormStatsKernel,
+  batchNorm: batchNormKernel,
+  batchNormGradStats: batchNormGradStatsKernel,
+  batchNormInputGrad: batchNormInputGradKernel,
 };
 
 /**

@@ -1,6 +1,6 @@
 import { stridesOf } from '../../tensor/dtype.ts';
 import type { GpuContext } from './engine.ts';
-import { type GemmSpec, runGemm } from './gemm.ts';
+import { type GemmEpilogue, type GemmSpec, runGemm } from './gemm.ts';
 import { type GpuKernel, allocOut, buf, numel, wgslType } from './kernel.ts';
 import type { GBuf } from './memory/pool.ts';
 
@@ -30,6 +30,7 @@ function spec(T: 'f32' | 'i32', transA: boolean, transB: boolean): GemmSpec {
     index: 'bz * M * N + m * N + n',
     aKFast: !transA,
     bKFast: transB,
+    largeBlock: true,
   };
 }
 
@@ -42,7 +43,7 @@ function batchStrides(shape: readonly number[], batch: readonly number[]): numbe
 /** C[batch, M, N] = op(A) · op(B) for buffers already laid out as matrices. */
 export function gemmBuffers(
   ctx: GpuContext, T: 'f32' | 'i32', a: GBuf, aShape: readonly number[], b: GBuf, bShape: readonly number[],
-  transA: boolean, transB: boolean, outShape: readonly number[], y: GBuf,
+  transA: boolean, transB: boolean, outShape: readonly number[], y: GBuf, epi?: GemmEpilogue,
 ): void {
   const r = outShape.length;
   const M = outShape[r - 2], N = outShape[r - 1];
@@ -52,12 +53,22 @@ export function gemmBuffers(
   runGemm(ctx, spec(T, transA, transB), {
     M, N, K, batch: numel(batch), outSize: numel(outShape),
     extra: (p) => p.u32(batch.length, ...batch, ...sa, ...sb),
-  }, [a, b], y);
+  }, [a, b], y, epi);
 }
 
 export const matmulKernel: GpuKernel<'matmul'> = (ctx, [a, b], { transA, transB }, out) => {
   const y = allocOut(ctx, out);
   if (numel(out.shape) === 0) return y;
   gemmBuffers(ctx, wgslType(out.dtype), buf(a), a.shape, buf(b), b.shape, transA, transB, out.shape, y);
+  return y;
+};
+
+/** act(op(A)·op(B) + bias[n]): the epilogue runs in the GEMM's store (bias per column n). */
+export const matmulBiasActKernel: GpuKernel<'matmulBiasAct'> = (ctx, [a, b, bias], { transA, transB, act, slope }, out) => {
+  const y = allocOut(ctx, out);
+  if (numel(out.shape) === 0) return y;
+  const N = out.shape[out.shape.length - 1];
+  gemmBuffers(ctx, 'f32', buf(a), a.shape, buf(b), b.shape, transA, transB, out.shape, y,
+    { act, slope, bias: bias ? buf(bias) : null, channel: 'n', inner: 1, channels: N });
   return y;
 };

@@ -1,0 +1,32 @@
+import type { Activation, Conv2dParams } from './prims.ts';
+import type { Tensor } from './tensor.ts';
+import { apply } from './tensor.ts';
+
+/**
+ * Front ends of the fused bias + activation primitives (used by linear / conv2d in ops.ts when
+ * given a bias or an activation). y = act(z + bias), z the matmul / conv2d result.
+ */
+
+export interface ActivationOpts {
+  /** applied to the result in the same kernel (default 'none') */
+  activation?: Activation;
+  /** leakyRelu's negative slope (default 0.01) */
+  negativeSlope?: number;
+}
+
+/** The fused prims need leakyRelu's slope ≥ 0 (the vjp reads the sign of z off y). */
+export function fusable(o: ActivationOpts): boolean {
+  return o.activation !== 'leakyRelu' || (o.negativeSlope ?? 0.01) >= 0;
+}
+
+const epi = (o: ActivationOpts) => ({ act: o.activation ?? 'none', slope: o.activation === 'leakyRelu' ? o.negativeSlope ?? 0.01 : 0 });
+
+/** act(op(a)·op(b) + bias), bias [N] on the last axis; a and b at least 2-D. */
+export function matmulBiasAct(a: Tensor, b: Tensor, bias: Tensor | null, o: ActivationOpts & { transA?: boolean; transB?: boolean } = {}): Tensor {
+  return apply('matmulBiasAct', bias ? [a, b, bias] : [a, b], { transA: !!o.transA, transB: !!o.transB, ...epi(o) });
+}
+
+/** act(conv2d(x, w) + bias), bias [O] per output channel. */
+export function conv2dBiasAct(x: Tensor, w: Tensor, bias: Tensor | null, p: Conv2dParams, o: ActivationOpts = {}): Tensor {
+  return apply('conv2dBiasAct', bias ? [x, w, bias] : [x, w], { ...p, ...epi(o) });
+}
