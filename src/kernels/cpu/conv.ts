@@ -97,9 +97,23 @@ function fromMatrix(src: TypedArray, n0: number, nb: number, Ctot: number, c0: n
   }
 }
 
+/**
+ * The kernel window is exactly the (unpadded, undilated) input, so each sample's image is one row
+ * of its im2col matrix as stored: the convolution is a plain product of [N, C·kh·kw] with the
+ * weights (dcgan's 7×7 → 1×1 layers), with no column matrix to build.
+ */
+function windowIsInput(H: number, W: number, kh: number, kw: number, p: Conv2dParams): boolean {
+  return p.groups === 1 && H === kh && W === kw && p.padding[0] === 0 && p.padding[1] === 0 && p.dilation[0] === 1 && p.dilation[1] === 1;
+}
+
 export function conv2d(x: TypedArray, xs: Shape, w: TypedArray, ws: Shape, p: Conv2dParams, out: AbstractValue): TypedArray {
   const [N, C, H, W] = xs, [O, Cg, kh, kw] = ws, [, , Ho, Wo] = out.shape;
   const G = p.groups, Og = O / G, P = Ho * Wo, R = Cg * kh * kw;
+  if (windowIsInput(H, W, kh, kw, p)) {
+    const y = arrayFor(out.dtype, N * O); // y[n, o] = Σ_r x[n, r] · w[o, r]
+    gemm(x, 0, false, w, 0, true, y, 0, N, O, R, false, {});
+    return y;
+  }
   const geo: Geometry = { C: Cg, H, W, kh, kw, Ho, Wo, p };
   const nbMax = chunkSize(N, R, P);
   const cols = arrayFor(out.dtype, R * nbMax * P), tmp = arrayFor(out.dtype, Og * nbMax * P);
@@ -119,6 +133,11 @@ export function conv2d(x: TypedArray, xs: Shape, w: TypedArray, ws: Shape, p: Co
 export function conv2dWeightGrad(x: TypedArray, xs: Shape, gy: TypedArray, gs: Shape, p: Conv2dParams, out: AbstractValue): TypedArray {
   const [N, C, H, W] = xs, [, O, Ho, Wo] = gs, [, Cg, kh, kw] = out.shape;
   const G = p.groups, Og = O / G, P = Ho * Wo, R = Cg * kh * kw;
+  if (windowIsInput(H, W, kh, kw, p)) {
+    const dw = arrayFor(out.dtype, O * R); // dw[o, r] = Σ_n gy[n, o] · x[n, r]
+    gemm(gy, 0, true, x, 0, false, dw, 0, O, R, N, false, {});
+    return dw;
+  }
   const geo: Geometry = { C: Cg, H, W, kh, kw, Ho, Wo, p };
   const nbMax = chunkSize(N, R, P);
   const cols = arrayFor(out.dtype, R * nbMax * P), gm = arrayFor(out.dtype, Og * nbMax * P);
