@@ -4,7 +4,7 @@
  * for the forward and the weight gradient (and the generic path next to it: stride, padding).
  */
 import { describe, expect, test } from 'vitest';
-import { conv2d, conv2dWeightGrad } from '../../src/kernels/cpu/conv.ts';
+import { conv2d, conv2dWeightGrad, convTranspose2d } from '../../src/kernels/cpu/conv.ts';
 import type { Conv2dParams } from '../../src/tensor/prims.ts';
 import { detRandom } from '../helpers/gradcheck.ts';
 
@@ -50,6 +50,19 @@ describe('CPU conv2d: dense path when the window covers the input', () => {
             if (r >= 0 && r < H && q >= 0 && q < W) s += gy[((n * O + o) * Ho + i) * Wo + j] * x[((n * C + c) * H + r) * W + q];
           }
           expect(Math.abs(dw[((o * C + c) * kh + a) * kw + b] - s)).toBeLessThan(tol);
+        }
+        // convTranspose2d is the adjoint in x: <conv2d(x), gy> = <x, convTranspose2d(gy)>
+        const gx = convTranspose2d(gy, [N, O, Ho, Wo], w, ws, { ...p, outputPadding: [0, 0] } as Conv2dParams, { shape: xs, dtype });
+        const lhs = ref.reduce((acc, v, i) => acc + v * gy[i], 0), rhs = Array.from(x).reduce((acc, v, i) => acc + v * gx[i], 0);
+        expect(Math.abs(lhs - rhs)).toBeLessThan(dtype === 'float32' ? 1e-3 : 1e-10);
+        // and elementwise against the direct formula
+        for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) for (let r = 0; r < H; r++) for (let q = 0; q < W; q++) {
+          let t = 0;
+          for (let o = 0; o < O; o++) for (let i = 0; i < Ho; i++) for (let j = 0; j < Wo; j++) {
+            const a = r - i * p.stride[0] + p.padding[0], b = q - j * p.stride[1] + p.padding[1];
+            if (a >= 0 && a < kh && b >= 0 && b < kw) t += gy[((n * O + o) * Ho + i) * Wo + j] * w[((o * C + c) * kh + a) * kw + b];
+          }
+          expect(Math.abs(gx[((n * C + c) * H + r) * W + q] - t)).toBeLessThan(tol);
         }
       });
     }

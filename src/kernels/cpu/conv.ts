@@ -158,6 +158,11 @@ export function conv2dWeightGrad(x: TypedArray, xs: Shape, gy: TypedArray, gs: S
 export function convTranspose2d(x: TypedArray, xs: Shape, w: TypedArray, ws: Shape, p: Conv2dParams, out: AbstractValue): TypedArray {
   const [N, C, H, W] = xs, [, Og, kh, kw] = ws, [, O, Ho, Wo] = out.shape;
   const G = p.groups, Cg = C / G, P = H * W, R = Og * kh * kw;
+  if (windowIsInput(Ho, Wo, kh, kw, p)) {
+    const y = arrayFor(out.dtype, N * R); // the adjoint of the dense conv2d: y[n, r] = Σ_c x[n, c] · w[c, r]
+    gemm(x, 0, false, w, 0, false, y, 0, N, R, C, false, {});
+    return y;
+  }
   // geometry of the conv whose input is y: channels Og, image Ho x Wo, output H x W
   const geo: Geometry = { C: Og, H: Ho, W: Wo, kh, kw, Ho: H, Wo: W, p };
   const nbMax = chunkSize(N, Math.max(R, Cg), P);
