@@ -47,50 +47,45 @@ const INT_FIX: Partial<Record<BinaryPrim, Fn2>> = {
 
 /**
  * Loops specialised per op. A single loop calling `f(a[i], b[i])` sees every op at one call site,
- * which V8 cannot inline; closures made from one function literal share that site too. So each
- * op's loops are compiled once from source (`new Function`) with the op's function (from the
- * tables above, the single definition of each op) bound in: every copy has its own call site, which
- * V8 inlines. Measured (Node 22, this 2-vCPU VM, a [100,256] + [256] bias add): 470 µs generic →
- * 112 µs specialised. Where `new Function` is refused (a Content-Security-Policy without
- * 'unsafe-eval') the same loops run uncompiled; the results are identical.
+ * which V8 cannot inline; closures made from one function literal share that site too. So the
+ * loops are written once (`binaryLoops`, `unaryLoop`, self-contained) and `specialise` compiles a
+ * fresh copy of that source per op (`new Function`) with the op's function (from the tables above,
+ * the single definition of each op) bound in: every copy has its own call site, which V8 inlines.
+ * Measured (Node 22, this 2-vCPU VM, a [100,256] + [256] bias add): 470 µs generic → 112 µs
+ * specialised. Where `new Function` is refused (a Content-Security-Policy without 'unsafe-eval')
+ * the same loops run uncompiled; the results are identical.
  */
 type Loop2 = (y: TypedArray, a: TypedArray, b: TypedArray, n: number, m: number) => void;
 interface Loops2 { same: Loop2; scalarB: Loop2; scalarA: Loop2; rowB: Loop2; rowA: Loop2 }
-const LOOP2_SOURCE = `return {
-  same: (Y, A, B, n) => { for (let i = 0; i < n; i++) Y[i] = f(A[i], B[i]); },
-  scalarB: (Y, A, B, n) => { const b = B[0]; for (let i = 0; i < n; i++) Y[i] = f(A[i], b); },
-  scalarA: (Y, A, B, n) => { const a = A[0]; for (let i = 0; i < n; i++) Y[i] = f(a, B[i]); },
-  rowB: (Y, A, B, n, m) => { for (let r = 0; r < n; r += m) for (let j = 0; j < m; j++) Y[r + j] = f(A[r + j], B[j]); },
-  rowA: (Y, A, B, n, m) => { for (let r = 0; r < n; r += m) for (let j = 0; j < m; j++) Y[r + j] = f(A[j], B[r + j]); },
-};`;
 type Loop1 = (y: TypedArray, x: TypedArray) => void;
-const LOOP1_SOURCE = 'return (Y, X) => { for (let i = 0; i < X.length; i++) Y[i] = f(X[i]); };';
 
-/** `source` compiled with `f` bound (a fresh copy per call), or evaluated once uncompiled. */
-function specialise<T>(source: string, f: Function): T {
-  try {
-    return new Function('f', source)(f) as T;
-  } catch {
-    return FALLBACK(source, f) as T;
-  }
-}
-/** The same loops without eval (identical semantics; one shared call site). */
-function FALLBACK(source: string, f: Function): unknown {
-  const g = f as Fn2 & Fn1;
-  if (source === LOOP1_SOURCE) return ((Y: TypedArray, X: TypedArray) => { for (let i = 0; i < X.length; i++) Y[i] = g(X[i]); }) as Loop1;
+function binaryLoops(f: Fn2): Loops2 {
   return {
-    same: (Y, A, B, n) => { for (let i = 0; i < n; i++) Y[i] = g(A[i], B[i]); },
-    scalarB: (Y, A, B, n) => { const b = B[0]; for (let i = 0; i < n; i++) Y[i] = g(A[i], b); },
-    scalarA: (Y, A, B, n) => { const a = A[0]; for (let i = 0; i < n; i++) Y[i] = g(a, B[i]); },
-    rowB: (Y, A, B, n, m) => { for (let r = 0; r < n; r += m) for (let j = 0; j < m; j++) Y[r + j] = g(A[r + j], B[j]); },
-    rowA: (Y, A, B, n, m) => { for (let r = 0; r < n; r += m) for (let j = 0; j < m; j++) Y[r + j] = g(A[j], B[r + j]); },
-  } satisfies Loops2;
+    same: (Y, A, B, n) => { for (let i = 0; i < n; i++) Y[i] = f(A[i], B[i]); },
+    scalarB: (Y, A, B, n) => { const b = B[0]; for (let i = 0; i < n; i++) Y[i] = f(A[i], b); },
+    scalarA: (Y, A, B, n) => { const a = A[0]; for (let i = 0; i < n; i++) Y[i] = f(a, B[i]); },
+    // the other operand is a suffix of the output (a bias row): rows of length m
+    rowB: (Y, A, B, n, m) => { for (let r = 0; r < n; r += m) for (let j = 0; j < m; j++) Y[r + j] = f(A[r + j], B[j]); },
+    rowA: (Y, A, B, n, m) => { for (let r = 0; r < n; r += m) for (let j = 0; j < m; j++) Y[r + j] = f(A[j], B[r + j]); },
+  };
+}
+function unaryLoop(f: Fn1): Loop1 {
+  return (Y, X) => { for (let i = 0; i < X.length; i++) Y[i] = f(X[i]); };
+}
+
+/** `make(f)` from a freshly compiled copy of `make`'s source, or `make(f)` itself where eval is refused. */
+function specialise<F, T>(make: (f: F) => T, f: F): T {
+  try {
+    return (new Function(`return ${make.toString()}`)() as (f: F) => T)(f);
+  } catch {
+    return make(f);
+  }
 }
 const mapValues = <K extends string, V, W>(o: Partial<Record<K, V>>, fn: (v: V) => W) =>
   Object.fromEntries(Object.entries(o).map(([k, v]) => [k, fn(v as V)])) as Record<K, W>;
-const LOOPS1 = mapValues(UNARY_FNS, (f) => specialise<Loop1>(LOOP1_SOURCE, f));
-const LOOPS2 = mapValues(BINARY_FNS, (f) => specialise<Loops2>(LOOP2_SOURCE, f));
-const INT_LOOPS2: Partial<Record<BinaryPrim, Loops2>> = mapValues(INT_FIX, (f) => specialise<Loops2>(LOOP2_SOURCE, f));
+const LOOPS1 = mapValues(UNARY_FNS, (f) => specialise(unaryLoop, f));
+const LOOPS2 = mapValues(BINARY_FNS, (f) => specialise(binaryLoops, f));
+const INT_LOOPS2: Partial<Record<BinaryPrim, Loops2>> = mapValues(INT_FIX, (f) => specialise(binaryLoops, f));
 
 export function unary(p: UnaryPrim, x: TypedArray, out: AbstractValue): TypedArray {
   const y = arrayFor(out.dtype, x.length);
