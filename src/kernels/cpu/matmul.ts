@@ -142,7 +142,8 @@ export function gemm(
  * once; then for each NC-wide block of columns (its packed B, KC·NC floats, stays in L2) and each
  * MC-high block of rows (its packed A stays in L1/L2) the kernel accumulates into a zero-padded
  * Mpad × Npad copy of C in the module's memory; C += that copy at the end.
- * Blocking NC measured on this VM: G2-shaped GEMM (256 × 3136 × 2048) 7.5 → see bench/RESULTS-cpu.md.
+ * With NC blocking the dcgan G2/D2 convolutions went from 4.7–8.8 to 8.4–11.8 GFLOP/s on this VM
+ * (load 8–10, same-process A/B; bench/RESULTS-cpu.md has the layer table).
  */
 const NC = 512;
 function gemmWasm(

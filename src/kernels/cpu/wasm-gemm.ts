@@ -12,8 +12,8 @@
  * path for float64 and int32, and for float32 when WebAssembly SIMD is unavailable or
  * WEBGAN_CPU_GEMM=js is set.
  *
- * Measured 2026-11-24 (Node 22, 2-vCPU cloud VM, no GPU, `node bench/cpu-matmul.mjs`-style run in
- * bench/RESULTS-cpu.md): see that file for the table.
+ * Measured 2026-11-24 on a 2-vCPU VM with no GPU (`npx deno run -A bench/cpu-matmul.bench.ts`, webgan
+ * WASM vs webgan JS vs tfjs-cpu in one process): 1024³ 1.8 → 21 GFLOP/s; tables in bench/RESULTS-cpu.md.
  */
 
 export const MR = 4;
