@@ -6,6 +6,8 @@
  *   npx deno run -A examples/mode-collapse-2d.ts --steps 2000 --seeds 0,1,2,3,4 --losses nsgan,wgan-gp --data ring,grid
  *   (Node: npx vite-node examples/mode-collapse-2d.ts -- --steps …)
  *
+ * `--pack K` trains PacGAN-K (D sees K samples concatenated; batch must divide by K);
+ * `--n-critic N` overrides the loss's critic steps per generator step.
  * `--decay cosine` anneals both learning rates to 0 over the run (torch's CosineAnnealingLR,
  * stepped once per generator step); the default `none` keeps them constant.
  */
@@ -30,6 +32,8 @@ const losses = flag('losses', 'nsgan,wgan-gp').split(',') as LossName[];
 const datasets = flag('data', 'ring,grid').split(',');
 const out = flag('out', 'runs/mode-collapse-2d');
 const decay = flag('decay', 'none');
+const pack = Number(flag('pack', '1')); // PacGAN: D judges `pack` samples at once
+const nCritic = flag('n-critic', '') ? Number(flag('n-critic', '')) : undefined; // default: the loss's default
 if (decay !== 'none' && decay !== 'cosine') throw new Error(`--decay must be none or cosine, got ${decay}`);
 await wg.init({ backend: flag('backend', 'cpu') as 'cpu' });
 await mkdirp(out);
@@ -40,7 +44,7 @@ for (const data of datasets) {
   for (const loss of losses) {
     for (const seed of seeds) {
       const t0 = Date.now();
-      const t = await GanTrainer.create({ preset: 'mlp2d', data, loss, seed, steps, batch, lr });
+      const t = await GanTrainer.create({ preset: 'mlp2d', data, loss, seed, steps, batch, lr, pack, nCritic });
       const scheds = decay === 'cosine' ? [t.optG, t.optD].map((o) => new wg.nn.CosineAnnealingLR(o, steps)) : [];
       for (let s = 0; s < steps; s++) {
         t.trainStep();
@@ -55,7 +59,7 @@ for (const data of datasets) {
       rows.push(row);
       console.error(JSON.stringify(row));
       t.dispose();
-      await writeText(`${out}/results.json`, JSON.stringify({ steps, batch, lr: lr ?? 'default', decay, backend: wg.backendInfo().description, rows }, null, 2) + '\n');
+      await writeText(`${out}/results.json`, JSON.stringify({ steps, batch, lr: lr ?? 'default', decay, pack, nCritic: nCritic ?? 'default', backend: wg.backendInfo().description, rows }, null, 2) + '\n');
     }
   }
 }
@@ -69,7 +73,8 @@ for (const data of datasets) for (const loss of losses) {
   const r = rows.filter((x) => x.data === data && x.loss === loss);
   const kl = r.map((x) => x.reverseKL), km = kl.reduce((a, b) => a + b, 0) / kl.length;
   const ks = Math.sqrt(kl.reduce((a, b) => a + (b - km) ** 2, 0) / Math.max(kl.length - 1, 1));
-  lines.push(`| ${data} | ${loss}${lr ? ` (lr ${lr}${decay !== 'none' ? `, ${decay} decay` : ''})` : ''} | ${ms(r.map((x) => x.modes))} / ${r[0].totalModes} | ${ms(r.map((x) => x.highQuality))} | ${km.toFixed(3)} ± ${ks.toFixed(3)} | ${r.length} | ${steps} |`);
+  const opts = [lr ? `lr ${lr}` : '', decay !== 'none' ? `${decay} decay` : '', pack > 1 ? `pack ${pack}` : '', nCritic ? `${nCritic} critic steps` : ''].filter(Boolean);
+  lines.push(`| ${data} | ${pack > 1 ? `Pac${loss}${pack}` : loss}${opts.length ? ` (${opts.join(', ')})` : ''} | ${ms(r.map((x) => x.modes))} / ${r[0].totalModes} | ${ms(r.map((x) => x.highQuality))} | ${km.toFixed(3)} ± ${ks.toFixed(3)} | ${r.length} | ${steps} |`);
 }
 await writeText(`${out}/results.md`, lines.join('\n') + '\n');
 console.log(lines.join('\n'));

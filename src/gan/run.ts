@@ -59,20 +59,21 @@ export async function plot2d(t: GanTrainer, path: string, n = 1000): Promise<voi
     const D = t.models.D;
     const was = D.training;
     D.eval();
-    const s = wg.noGrad(() => t.models.discriminate(wg.tensor(grid, [res * res, 2]).reshape([res * res / t.models.pack, 2 * t.models.pack])));
+    // with PacGAN packing D scores packs, not points: there is no per-point surface to draw
+    const s = t.models.pack === 1 ? wg.noGrad(() => t.models.discriminate(wg.tensor(grid, [res * res, 2]))) : null;
     if (was) D.train();
-    return [f, t.loss.probabilistic ? wg.sigmoid(s) : s];
+    return [f, s && (t.loss.probabilistic ? wg.sigmoid(s) : s)];
   });
   wg.setRngState(saved);
   const modes = mixtureModes(name);
   const pts = await fake.data();
-  const heat = await surf.data();
-  fake.dispose(); surf.dispose();
+  const heat = surf ? await surf.data() : null;
+  fake.dispose(); surf?.dispose();
   const sets = [
     ...(modes ? [{ points: modes.centres, color: PALETTE[2], name: 'modes', radius: 4 }] : []),
     { points: pts, color: PALETTE[3], name: `G(z), step ${t.step}`, radius: 1.5, opacity: 0.6 },
   ];
-  const background = t.models.pack === 1 ? { values: heat, rows: res, cols: res } : undefined;
+  const background = heat ? { values: heat, rows: res, cols: res } : undefined;
   await writeText(path, scatterSvg(sets, { title: `${t.cfg.preset} ${t.cfg.loss} on ${name} — step ${t.step}${background ? ` (background: ${t.loss.probabilistic ? 'σ(D)' : 'D'})` : ''}`, extent: MIXTURE_EXTENT[name], background }));
 }
 

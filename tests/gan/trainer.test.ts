@@ -67,6 +67,20 @@ describe('GAN trainer', () => {
     resumed.trainer.dispose();
   });
 
+  it('runs PacGAN on 2-D data end to end: the plots show the samples, and the surface only without packing', async () => {
+    const surfaceOf = async (pack: number) => {
+      const dir = mkdtempSync(join(tmpdir(), 'wg-pack-'));
+      const r = await runTraining({ ...small, steps: 2, pack, sampleEvery: 1, seed: 2 }, { out: dir });
+      expect(r.trainer.models.pack).toBe(pack);
+      r.trainer.dispose();
+      const svg = readFileSync(join(dir, 'samples', 'step-000002.svg'), 'utf8');
+      expect(svg).toContain('G(z), step 2');
+      return svg.includes('background:');
+    };
+    expect(await surfaceOf(1)).toBe(true);
+    expect(await surfaceOf(4)).toBe(false);
+  });
+
   it('keeps device memory flat over many steps', async () => {
     const t = await GanTrainer.create({ ...small, loss: 'wgan-gp', nCritic: 2, seed: 2 });
     t.trainStep();
