@@ -18,6 +18,7 @@ const program = new Command('bench')
   .option('--no-tfjs', 'do not load TensorFlow.js (webgan only)')
   .option('--preset <names>', 'train/profile: comma-separated presets (default dcgan,mlp2d)')
   .option('--batch <n>', 'train/profile: batch size (default 64; mlp2d trains at 256)', (v: string) => Number.parseInt(v, 10))
+  .addOption(new Option('--loss <name>', 'profile: the objective of the profiled step').choices(['minimax', 'nsgan', 'wgan', 'wgan-gp', 'hinge', 'lsgan']).default('nsgan'))
   .addOption(new Option('--backend <name>', 'webgpu | cpu | auto').choices(['webgpu', 'cpu', 'auto']).default('auto'))
   .action(async (o) => { await benchCommand(o); });
 

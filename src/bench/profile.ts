@@ -18,6 +18,7 @@ import type { AdamHyper, Backend, FusedOps, MemoryInfo, Storage, TensorInfo } fr
 import type { DType, TypedArray } from '../tensor/dtype.ts';
 import type { AbstractValue, Prim, PrimParams } from '../tensor/prims.ts';
 import type { PresetName } from '../gan/models.ts';
+import type { LossName } from '../gan/losses.ts';
 import { GanTrainer } from '../gan/trainer.ts';
 import type { GpuContext, KernelTiming } from '../kernels/webgpu/engine.ts';
 import { markdownTable, median, type Cell } from './measure.ts';
@@ -189,6 +190,7 @@ function perKernel(ts: KernelTiming[]): KernelProfile[] {
 
 export interface StepProfile {
   preset: PresetName;
+  loss: LossName;
   method: ProfileMethod;
   /** per pipeline, slowest first (method 'timestamps') */
   kernels?: KernelProfile[];
@@ -206,11 +208,13 @@ export interface StepProfile {
  * Where a training step's time goes: per primitive, CPU-side time (live step) and synchronised
  * time (replay), against the wall time of the whole step.
  */
-export async function profileTrainStep(preset: PresetName, o: { batch?: number; steps?: number; reps?: number; print?: boolean; data?: string; timestamps?: boolean } = {}): Promise<StepProfile> {
+export async function profileTrainStep(preset: PresetName, o: { batch?: number; loss?: LossName; steps?: number; reps?: number; print?: boolean; data?: string; timestamps?: boolean } = {}): Promise<StepProfile> {
   const prof = installProfiler();
   const batch = o.batch ?? 64;
+  const loss = o.loss ?? 'nsgan';
   const data = o.data ?? (preset === 'mlp2d' ? 'ring' : 'fashion-mnist');
-  const trainer = await GanTrainer.create({ preset, loss: 'nsgan', batch, data, limit: Math.max(batch * 4, 256), seed: 0 });
+  // one step = the loss's critic steps (5 for wgan / wgan-gp) + one generator step
+  const trainer = await GanTrainer.create({ preset, loss, batch, data, limit: Math.max(batch * 4, 256), seed: 0 });
   try {
     const stepTimes: number[] = [];
     trainer.trainStep(); await prof.sync?.(); // warm: pipelines, pool
@@ -256,8 +260,8 @@ export async function profileTrainStep(preset: PresetName, o: { batch?: number; 
       const top = kernels.slice(0, 15).map((k): Cell[] => [k.kernel.length > 70 ? `${k.kernel.slice(0, 67)}...` : k.kernel, k.prim, k.dispatches, k.ms, (100 * k.ms) / stepMs]);
       table += `\n\nslowest pipelines (GPU time over the traced step):\n\n${markdownTable(['pipeline', 'primitive', 'dispatches', 'GPU ms', '% of step'], top)}`;
     }
-    if (o.print !== false) console.log(`\nProfile of one ${preset} training step (batch ${batch}, nsgan) on ${prof.inner.name}:\n\n${table}\n`);
-    return { preset, method, kernels, backend: prof.inner.name, batch, stepMs, primMs, prims, table };
+    if (o.print !== false) console.log(`\nProfile of one ${preset} training step (batch ${batch}, ${loss}, ${trainer.cfg.nCritic} critic step${trainer.cfg.nCritic > 1 ? 's' : ''}) on ${prof.inner.name}:\n\n${table}\n`);
+    return { preset, loss, method, kernels, backend: prof.inner.name, batch, stepMs, primMs, prims, table };
   } finally {
     trainer.dispose();
     await prof.sync?.();

@@ -8,6 +8,7 @@ import { envelope, headerLine, kernelTable, trainTable, type BenchResult } from 
 import { loadTfPeer } from '../bench/tfjs.ts';
 import { runTrainSuite, trainPreset, type TrainResult } from '../bench/train.ts';
 import type { PresetName } from '../gan/models.ts';
+import type { LossName } from '../gan/losses.ts';
 import { getBackend } from '../tensor/runtime.ts';
 import { writeText } from '../io/fs.ts';
 import { startBackend } from './backend.ts';
@@ -31,6 +32,8 @@ export interface BenchOptions {
   preset?: string;
   /** train / profile suites: batch size (default 64; mlp2d trains at 256) */
   batch?: number;
+  /** profile suite: the objective of the profiled step (default nsgan) */
+  loss?: string;
 }
 
 export async function benchCommand(o: BenchOptions): Promise<BenchResult> {
@@ -61,8 +64,9 @@ export async function benchCommand(o: BenchOptions): Promise<BenchResult> {
     result = { ...env, suite: 'train', results: rows };
   } else {
     const presets = (o.preset ?? 'dcgan,mlp2d').split(',').map((s) => s.trim()) as PresetName[];
+    const loss = (o.loss ?? 'nsgan') as LossName; // an unknown name is refused by the trainer's config check
     const profiles: StepProfile[] = [];
-    for (const p of presets) profiles.push(await profileTrainStep(p, { batch: o.batch, steps: quick ? 1 : 5, reps: quick ? 1 : 5 }));
+    for (const p of presets) profiles.push(await profileTrainStep(p, { batch: o.batch, loss, steps: quick ? 1 : 5, reps: quick ? 1 : 5 }));
     result = { ...env, suite: 'profile', results: profiles.map(({ table: _t, ...p }) => p) };
   }
   if (o.json) {

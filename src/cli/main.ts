@@ -99,6 +99,7 @@ export function buildCli(): Command {
     .option('--no-tfjs', 'do not load TensorFlow.js (webgan only)')
     .option('--preset <names>', 'train/profile: comma-separated presets (default dcgan,mlp2d)')
     .option('--batch <n>', 'train/profile: batch size', int('--batch'))
+    .addOption(new Option('--loss <name>', 'profile: the objective of the profiled step').choices(LOSS_NAMES).default('nsgan'))
     .addOption(backendOpt())
     .action(async (o) => { await (await import('./bench.ts')).benchCommand(o); });
 
