@@ -1,6 +1,6 @@
 /**
  * Kernel suite: webgan vs TensorFlow.js on the same backend kind, same process, warm, with the
- * device synchronised after every timed call. Reports GFLOP/s (matmul, conv family) or GB/s
+ * device synchronised after every timed sample of k calls (`callsPerSample`). Reports GFLOP/s (matmul, conv family) or GB/s
  * (elementwise, reduction, optimizer) and the ratio webgan / tfjs (> 1: webgan faster).
  */
 import * as wg from '../index.ts';
@@ -82,6 +82,13 @@ export interface KernelSuiteOptions {
   filter?: RegExp;
   /** cases measured in webgan only (e.g. tfjs-cpu's Conv2DBackpropFilter: ~0.005 GFLOP/s, minutes per call) */
   tfjsSkip?: RegExp;
+  /**
+   * Calls per timed sample, followed by one device sync (the same k for both libraries; times are
+   * reported per call). 'auto' (default): k = ⌈100 ms / the faster library's warm call⌉, at most
+   * 16, so a fixed cost per sync (Deno waits ~11 ms for any GPU completion on lavapipe) does not
+   * swamp short kernels; 1 gives the latency of a single synchronised call.
+   */
+  callsPerSample?: number | 'auto';
 }
 
 export function kernelPreset(kind: 'quick' | 'full', opts: { matmul4096?: boolean } = {}): KernelSuiteOptions {
@@ -119,6 +126,8 @@ export interface KernelResult {
   /** |Σ webgan − Σ tfjs| / Σ|webgan| of the outputs, when checked */
   relDiff?: number;
   samples: number;
+  /** calls per timed sample (one sync each); webganMs / tfjsMs are per call */
+  callsPerSample: number;
 }
 
 /** The same operation in both libraries, set up once. */
@@ -304,19 +313,43 @@ export async function runKernelSuite(o: KernelSuiteOptions, peer: TfPeer | null,
         a.dispose(); b.dispose();
         warmed = true;
       }
+      // k calls, then one sync; every output but the last is released before the sync (the
+      // device runs the calls in order, so a reused buffer is only overwritten after its reader)
+      let k = 1;
       const fns: Record<string, () => Promise<void>> = {
-        webgan: async () => { const t = c.wg(); await wgSync(); t?.dispose(); },
+        webgan: async () => {
+          let t: Tensor | void = undefined;
+          for (let i = 0; i < k; i++) { t?.dispose(); t = c.wg(); }
+          await wgSync();
+          t?.dispose();
+        },
       };
-      if (c.tf) fns.tfjs = async () => { const t = c.tf!(); await peer!.sync(t || c.tfProbe?.()); t?.dispose(); };
-      const m = await measureInterleaved(fns, { ...o.measure, warmup: Math.max(0, o.measure.warmup - (warmed ? 1 : 0)) });
+      if (c.tf) {
+        fns.tfjs = async () => {
+          let t: TF.Tensor | void = undefined;
+          for (let i = 0; i < k; i++) { t?.dispose(); t = c.tf!(); }
+          await peer!.sync(t || c.tfProbe?.());
+          t?.dispose();
+        };
+      }
+      const warmup = Math.max(0, o.measure.warmup - (warmed ? 1 : 0));
+      if (o.callsPerSample === undefined || o.callsPerSample === 'auto') {
+        const once = await measureInterleaved(fns, { warmup, iters: 1, maxMs: 0, minIters: 1 });
+        const fastest = Math.min(...Object.values(once).map((x) => x.medianMs));
+        k = Math.max(1, Math.min(16, Math.ceil(100 / Math.max(fastest, 1e-3))));
+      } else {
+        k = o.callsPerSample;
+      }
+      const m = await measureInterleaved(fns, { ...o.measure, warmup: o.callsPerSample === undefined || o.callsPerSample === 'auto' ? 0 : warmup });
       const work = c.flops ?? c.bytes!;
       const rate = (ms: number) => work / (ms * 1e6); // GFLOP/s or GB/s
-      const webganRate = rate(m.webgan.medianMs);
-      const tfjsRate = m.tfjs ? rate(m.tfjs.medianMs) : null;
+      const webganMs = m.webgan.medianMs / k, tfjsMs = m.tfjs ? m.tfjs.medianMs / k : null;
+      const webganRate = rate(webganMs);
+      const tfjsRate = tfjsMs !== null ? rate(tfjsMs) : null;
       const r: KernelResult = {
         group: c.group, name: c.name, shape: c.shape, flops: c.flops, bytes: c.bytes, unit: c.flops !== undefined ? 'GFLOP/s' : 'GB/s',
-        webganMs: m.webgan.medianMs, tfjsMs: m.tfjs?.medianMs ?? null, webganRate, tfjsRate,
-        ratio: tfjsRate ? webganRate / tfjsRate : null, relDiff, samples: m.webgan.samples.length,
+        webganMs, tfjsMs, webganRate, tfjsRate,
+        ratio: tfjsRate ? webganRate / tfjsRate : null, relDiff, samples: m.webgan.samples.length, callsPerSample: k,
       };
       results.push(r);
       log(r);

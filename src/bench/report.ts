@@ -33,10 +33,10 @@ export function headerLine(e: BenchEnvelope): string {
 
 export function kernelTable(rows: KernelResult[]): string {
   return markdownTable(
-    ['case', 'shape', 'work', 'webgan ms', 'tfjs ms', 'webgan', 'tfjs', 'unit', 'webgan/tfjs', 'check'],
+    ['case', 'shape', 'work', 'calls/sync', 'webgan ms', 'tfjs ms', 'webgan', 'tfjs', 'unit', 'webgan/tfjs', 'check'],
     rows.map((r): Cell[] => [
       r.name, r.shape, r.flops !== undefined ? `${(r.flops / 1e9).toFixed(3)} GFLOP` : `${fmtCount(r.bytes!)}B`,
-      r.webganMs, r.tfjsMs, r.webganRate, r.tfjsRate, r.unit, r.ratio === null ? null : `${r.ratio.toFixed(2)}×`,
+      r.callsPerSample, r.webganMs, r.tfjsMs, r.webganRate, r.tfjsRate, r.unit, r.ratio === null ? null : `${r.ratio.toFixed(2)}×`,
       r.relDiff === undefined ? null : r.relDiff < 1e-3 ? 'ok' : `diff ${r.relDiff.toExponential(1)}`,
     ]),
   );

@@ -32,6 +32,8 @@ export interface BenchOptions {
   preset?: string;
   /** train / profile suites: batch size (default 64; mlp2d trains at 256) */
   batch?: number;
+  /** kernels suite: calls per timed sample ('auto' or an integer ≥ 1) */
+  callsPerSample?: string;
   /** profile suite: the objective of the profiled step (default nsgan) */
   loss?: string;
 }
@@ -46,6 +48,11 @@ export async function benchCommand(o: BenchOptions): Promise<BenchResult> {
   if (o.suite === 'kernels') {
     const opts = kernelPreset(quick ? 'quick' : 'full', { matmul4096: o.matmul4096 });
     if (o.filter) opts.filter = new RegExp(o.filter);
+    if (o.callsPerSample !== undefined && o.callsPerSample !== 'auto') {
+      const k = Number(o.callsPerSample);
+      if (!Number.isSafeInteger(k) || k < 1) throw new Error(`bench --calls-per-sample: expected 'auto' or an integer ≥ 1, got '${o.callsPerSample}'`);
+      opts.callsPerSample = k;
+    }
     // tfjs-backend-cpu's Conv2DBackpropFilter is a naive loop (~0.005 GFLOP/s: minutes per dcgan layer)
     if (peer?.backend === 'cpu' && !o.tfjsAll) opts.tfjsSkip = /^conv2dWeightGrad/;
     const rows: KernelResult[] = await runKernelSuite(opts, peer, (r) =>

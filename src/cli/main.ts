@@ -94,6 +94,12 @@ export function buildCli(): Command {
     .option('--quick', 'the small set (minutes on a software adapter)')
     .option('--json <file>', 'also write the results as JSON')
     .option('--filter <regex>', 'kernels: only cases whose name matches')
+    .option('--calls-per-sample <k>', 'kernels: calls per timed sample, one sync each (auto: enough for ~100 ms, ≤ 16; 1: single-call latency)', (v: string) => {
+      if (v === 'auto') return v;
+      const k = int('--calls-per-sample')(v);
+      if (k < 1) throw new InvalidArgumentError(`--calls-per-sample must be 'auto' or ≥ 1, got '${v}'`);
+      return String(k);
+    }, 'auto')
     .option('--matmul4096', 'kernels: add matmul 4096 to the full set')
     .option('--tfjs-all', 'also time tfjs-cpu conv2dWeightGrad and the dcgan step (minutes per layer)')
     .option('--no-tfjs', 'do not load TensorFlow.js (webgan only)')

@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import * as wg from '../../src/index.ts';
 import { CONV_OPS, DCGAN_LAYERS, DCGAN64_LAYERS, DCGAN64_G_PARAMS, adamBytes, convFlops, kernelCases, kernelPreset, matmulFlops, runKernelSuite, type KernelSuiteOptions } from '../../src/bench/kernels.ts';
 import { markdownTable, measureInterleaved, median } from '../../src/bench/measure.ts';
@@ -95,6 +95,42 @@ describe('bench: kernel suite', () => {
   });
 });
 
+describe('bench: calls per timed sample', () => {
+  const mmOnly: KernelSuiteOptions = { ...tiny, filter: /^matmul/, check: false, measure: { warmup: 1, iters: 2, maxMs: 1e9, minIters: 2 } };
+  /** matmul primitive calls and device syncs made by one run of the suite */
+  async function counted(o: KernelSuiteOptions) {
+    const be = wg.getBackend();
+    const run = vi.spyOn(be, 'run');
+    const sync = be.sync ? vi.spyOn(be, 'sync') : null;
+    try {
+      const rows = await runKernelSuite(o, null);
+      return { rows, matmuls: run.mock.calls.filter(([prim]) => prim === 'matmul').length, syncs: sync?.mock.calls.length ?? 0 };
+    } finally {
+      run.mockRestore();
+      sync?.mockRestore();
+    }
+  }
+
+  it('a fixed k runs k calls per sample, one sync per sample, and reports per-call times', async () => {
+    const { rows, matmuls, syncs } = await counted({ ...mmOnly, callsPerSample: 3 });
+    expect(rows).toHaveLength(1);
+    expect(rows[0].callsPerSample).toBe(3);
+    // 1 warm-up sample + 2 timed samples, 3 calls each
+    expect(matmuls).toBe(9);
+    if (wg.getBackend().sync) expect(syncs).toBe(3 + 1); // + the runner's final sync
+    expect(rows[0].webganRate).toBeCloseTo(rows[0].flops! / (rows[0].webganMs * 1e6), 6);
+  });
+
+  it("'auto' picks k from a warm call: at most 16, more calls for a fast kernel", async () => {
+    const { rows, matmuls } = await counted({ ...mmOnly, callsPerSample: 'auto' });
+    const k = rows[0].callsPerSample;
+    expect(k).toBeGreaterThan(1); // an 8×16×4 matmul takes far less than 100 ms
+    expect(k).toBeLessThanOrEqual(16);
+    // 1 warm-up call + 1 probe call (k = 1), then 2 timed samples of k calls
+    expect(matmuls).toBe(2 + 2 * k);
+  });
+});
+
 describe('bench: training and profile suites', () => {
   it('mlp2d training, both libraries', async () => {
     const rows = await runTrainSuite({ cases: [{ preset: 'mlp2d', batch: 16 }], stepsPerSample: 1, measure: { warmup: 1, iters: 2, maxMs: 1000 } }, peer);
@@ -115,6 +151,14 @@ describe('bench: training and profile suites', () => {
     // 8 Adam updates per network (4 Linear: weight and bias), D then G
     expect(p.prims.find((x) => x.prim === 'adamUpdate')!.calls).toBe(16);
     expect(p.primMs).toBeCloseTo(p.prims.reduce((s, x) => s + x.deviceMs, 0), 9);
+    expect(p.table).toContain('whole step');
+  });
+
+  it('profile of a WGAN-GP step covers its 5 critic steps and the generator step', async () => {
+    const p = await profileTrainStep('mlp2d', { batch: 16, loss: 'wgan-gp', steps: 1, reps: 1, print: false });
+    expect(p.loss).toBe('wgan-gp');
+    // 5 critic updates of D's 8 parameters, then one update of G's 8
+    expect(p.prims.find((x) => x.prim === 'adamUpdate')!.calls).toBe(5 * 8 + 8);
     expect(p.table).toContain('whole step');
   });
 });
