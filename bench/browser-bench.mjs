@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 /**
- * The quick kernel suite in headless Chromium (WebGPU: SwiftShader on a machine without a GPU):
- *   node bench/browser-bench.mjs [--filter REGEX] [--full] [--no-tfjs] [--json out.json] [--serve]
+ * The quick kernel or training suite in headless Chromium (WebGPU: SwiftShader on a machine
+ * without a GPU):
+ *   node bench/browser-bench.mjs [--suite kernels|train] [--filter REGEX] [--calls-per-sample K]
+ *        [--preset dcgan,mlp2d] [--batch N] [--full] [--no-tfjs] [--json out.json] [--serve]
+ * The training suite reads the bundled Fashion-MNIST over HTTP (the server also serves data/).
  * esbuild bundles bench/browser-main.ts; a node:http server serves it on http://localhost (WebGPU
  * needs a secure context); playwright-core drives /usr/bin/chromium with the flags of
  * scripts/browser-test.mjs and prints the page's table. WEBGAN_BENCH_TIMEOUT: seconds (default 1800).
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,13 +30,16 @@ const js = Buffer.from(r.outputFiles[0].contents);
 const html = '<!doctype html><meta charset="utf-8"><title>webgan bench</title><pre id="out"></pre><script type="module" src="/main.js"></script>';
 const server = http.createServer((req, res) => {
   const u = new URL(req.url ?? '/', 'http://localhost');
+  const file = path.join(root, path.normalize(decodeURIComponent(u.pathname)));
   if (u.pathname === '/main.js') res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(js);
   else if (u.pathname === '/') res.writeHead(200, { 'content-type': 'text/html' }).end(html);
+  // the bundled datasets (the page resolves data/ next to its own URL), nothing else of the repo
+  else if (file.startsWith(path.join(root, 'data') + path.sep) && existsSync(file)) res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(readFileSync(file));
   else res.writeHead(404).end();
 });
 await new Promise((ok) => server.listen(argv.includes('--serve') ? Number(process.env.PORT ?? 0) : 0, '127.0.0.1', ok));
 const qs = new URLSearchParams();
-if (arg('--filter')) qs.set('filter', arg('--filter'));
+for (const k of ['suite', 'filter', 'calls-per-sample', 'preset', 'batch']) if (arg(`--${k}`)) qs.set(k, arg(`--${k}`));
 if (argv.includes('--full')) qs.set('full', '');
 if (argv.includes('--no-tfjs')) qs.set('no-tfjs', '');
 const url = `http://localhost:${server.address().port}/?${qs}`;

@@ -101,7 +101,7 @@ describe('bench: calls per timed sample', () => {
   async function counted(o: KernelSuiteOptions) {
     const be = wg.getBackend();
     const run = vi.spyOn(be, 'run');
-    const sync = be.sync ? vi.spyOn(be, 'sync') : null;
+    const sync = be.sync ? vi.spyOn(be as { sync(): Promise<void> }, 'sync') : null;
     try {
       const rows = await runKernelSuite(o, null);
       return { rows, matmuls: run.mock.calls.filter(([prim]) => prim === 'matmul').length, syncs: sync?.mock.calls.length ?? 0 };
