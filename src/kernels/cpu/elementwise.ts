@@ -131,8 +131,15 @@ export function binary(p: BinaryPrim, a: TypedArray, aShape: Shape, b: TypedArra
 export function where(c: TypedArray, cShape: Shape, a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, out: AbstractValue): TypedArray {
   const n = out.shape.reduce((x, y) => x * y, 1);
   const y = arrayFor(out.dtype, n);
-  const ic = offsetsOrNull(cShape, out.shape), ia = offsetsOrNull(aShape, out.shape), ib = offsetsOrNull(bShape, out.shape);
   const nc = c.length, na = a.length, nb = b.length;
+  // each operand full-size or a scalar (leakyRelu's and relu's backward): a stride of 1 or 0, no modulo
+  const step = (len: number) => (len === n ? 1 : len === 1 ? 0 : -1);
+  const sc = step(nc), sa = step(na), sb = step(nb);
+  if (sc >= 0 && sa >= 0 && sb >= 0) {
+    for (let i = 0; i < n; i++) y[i] = c[i * sc] !== 0 ? a[i * sa] : b[i * sb];
+    return y;
+  }
+  const ic = offsetsOrNull(cShape, out.shape), ia = offsetsOrNull(aShape, out.shape), ib = offsetsOrNull(bShape, out.shape);
   for (let i = 0; i < n; i++) y[i] = c[ic ? ic[i] : i % nc] !== 0 ? a[ia ? ia[i] : i % na] : b[ib ? ib[i] : i % nb];
   return y;
 }
