@@ -7,6 +7,7 @@
  *   (Node: npx vite-node examples/mode-collapse-2d.ts -- --steps …)
  *
  * `--pack K` trains PacGAN-K (D sees K samples concatenated; batch must divide by K);
+ * `--eval-every N` also evaluates every N steps (a trajectory per run in results.json);
  * `--n-critic N` overrides the loss's critic steps per generator step.
  * `--decay cosine` anneals both learning rates to 0 over the run (torch's CosineAnnealingLR,
  * stepped once per generator step); the default `none` keeps them constant.
@@ -17,6 +18,7 @@ import { drawSamples, evaluate2d } from '../src/gan/evaluate.ts';
 import type { LossName } from '../src/gan/losses.ts';
 import { writeText, mkdirp } from '../src/io/fs.ts';
 import { plot2d } from '../src/gan/run.ts';
+import { mixtureModes, type MixtureName } from '../src/data/mixtures.ts';
 
 const g = globalThis as { Deno?: { args: string[] }; process?: { argv: string[] } };
 const argv = g.Deno ? g.Deno.args : g.process!.argv.slice(2).filter((a) => a !== '--');
@@ -38,28 +40,57 @@ if (decay !== 'none' && decay !== 'cosine') throw new Error(`--decay must be non
 await wg.init({ backend: flag('backend', 'cpu') as 'cpu' });
 await mkdirp(out);
 
-interface Row { loss: string; data: string; seed: number; modes: number; totalModes: number; highQuality: number; reverseKL: number; seconds: number }
+const evalEvery = Number(flag('eval-every', '0'));
+
+/** One evaluation during a run: the protocol's metrics and how far samples lie from their nearest mode. */
+interface Point { step: number; modes: number; highQuality: number; reverseKL: number; distMedian: number; dist90: number }
+interface Row { loss: string; data: string; seed: number; modes: number; totalModes: number; highQuality: number; reverseKL: number; seconds: number; trajectory?: Point[] }
 const rows: Row[] = [];
+
+function nearestModeDistances(pts: Float32Array, data: string): number[] {
+  const centres = mixtureModes(data as MixtureName)!.centres;
+  const d: number[] = [];
+  for (let i = 0; i < pts.length; i += 2) d.push(Math.min(...centres.map(([x, y]) => Math.hypot(pts[i] - x, pts[i + 1] - y))));
+  return d.sort((a, b) => a - b);
+}
 for (const data of datasets) {
   for (const loss of losses) {
     for (const seed of seeds) {
       const t0 = Date.now();
       const t = await GanTrainer.create({ preset: 'mlp2d', data, loss, seed, steps, batch, lr, pack, nCritic });
       const scheds = decay === 'cosine' ? [t.optG, t.optD].map((o) => new wg.nn.CosineAnnealingLR(o, steps)) : [];
-      for (let s = 0; s < steps; s++) {
+      // the evaluation protocol: 2,500 samples drawn after seeding with 10,000 + seed. With
+      // --eval-every the same evaluation also runs every N steps; the reseed then also sets the
+      // random stream the training continues with (deterministic, but not the run without evals).
+      const evaluateNow = async () => {
+        await t.collect(false);
+        wg.manualSeed(10_000 + seed);
+        const pts = await drawSamples(t.models, t.sampler, 2500);
+        return { pts, m: evaluate2d(pts, data) };
+      };
+      const trajectory: Point[] = [];
+      const record = (step: number, pts: Float32Array, m: ReturnType<typeof evaluate2d>) => {
+        const d = nearestModeDistances(pts, data);
+        const p = { step, modes: m.modes, highQuality: m.highQuality, reverseKL: m.reverseKL, distMedian: d[Math.floor(0.5 * (d.length - 1))], dist90: d[Math.floor(0.9 * (d.length - 1))] };
+        trajectory.push(p);
+        console.error(JSON.stringify({ data, loss, seed, ...p }));
+      };
+      for (let s = 1; s <= steps; s++) {
         t.trainStep();
         for (const sc of scheds) sc.step();
+        if (evalEvery > 0 && s % evalEvery === 0 && s < steps) {
+          const { pts, m } = await evaluateNow();
+          record(s, pts, m);
+        }
       }
-      await t.collect(false);
-      wg.manualSeed(10_000 + seed);
-      const pts = await drawSamples(t.models, t.sampler, 2500);
-      const m = evaluate2d(pts, data);
+      const { pts, m } = await evaluateNow();
+      if (evalEvery > 0) record(steps, pts, m);
       await plot2d(t, `${out}/${data}-${loss}-seed${seed}.svg`);
-      const row = { loss, data, seed, modes: m.modes, totalModes: m.totalModes, highQuality: m.highQuality, reverseKL: m.reverseKL, seconds: (Date.now() - t0) / 1000 };
+      const row: Row = { loss, data, seed, modes: m.modes, totalModes: m.totalModes, highQuality: m.highQuality, reverseKL: m.reverseKL, seconds: (Date.now() - t0) / 1000, ...(evalEvery > 0 ? { trajectory } : {}) };
       rows.push(row);
       console.error(JSON.stringify(row));
       t.dispose();
-      await writeText(`${out}/results.json`, JSON.stringify({ steps, batch, lr: lr ?? 'default', decay, pack, nCritic: nCritic ?? 'default', backend: wg.backendInfo().description, rows }, null, 2) + '\n');
+      await writeText(`${out}/results.json`, JSON.stringify({ steps, batch, lr: lr ?? 'default', decay, pack, evalEvery, nCritic: nCritic ?? 'default', backend: wg.backendInfo().description, rows }, null, 2) + '\n');
     }
   }
 }
