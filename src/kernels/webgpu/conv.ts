@@ -4,6 +4,7 @@ import type { GBuf } from './memory/pool.ts';
 import { type GemmEpilogue, type GemmSpec, gemmKernelFor, runGemm } from './gemm.ts';
 import { type GpuKernel, allocOut, buf, numel } from './kernel.ts';
 import { gemmBuffers } from './matmul.ts';
+import { convTDirectApplies, convTranspose2dDirect } from './convt-direct.ts';
 import type { GpuContext, Params } from './engine.ts';
 
 /**
@@ -223,6 +224,15 @@ function taps(r: number, kernel: number, s: number, d: number): [number, number,
   return [first, step, Math.floor((kernel - 1 - first) / step) + 1];
 }
 
+let convTDirect: boolean | undefined;
+/**
+ * Force the direct few-output-channel convTranspose2d kernel (convt-direct.ts) on or off (tests,
+ * benchmarks); undefined restores the default: on where the direct GEMM template runs (lavapipe).
+ */
+export function setConvTransposeDirect(on: boolean | undefined): void {
+  convTDirect = on;
+}
+
 export const convTranspose2dKernel: GpuKernel<'convTranspose2d'> = (ctx, [x, w], p, out) => {
   const y = allocOut(ctx, out);
   if (numel(out.shape) === 0) return y;
@@ -232,6 +242,11 @@ export const convTranspose2dKernel: GpuKernel<'convTranspose2d'> = (ctx, [x, w],
   // a 1×1 input with no padding is a plain product: y[n, (o,i,j)] = Σ_c x[n, c] · w[c, (o,i,j)]
   if (H === 1 && W === 1 && ph === 0 && pw === 0 && G === 1 && Ho === (kh - 1) * p.dilation[0] + 1 && Wo === (kw - 1) * p.dilation[1] + 1 && p.dilation[0] === 1 && p.dilation[1] === 1) {
     gemmBuffers(ctx, 'f32', buf(x), [N, C], buf(w), [C, Og * kh * kw], false, false, [N, Og * kh * kw], y);
+    return y;
+  }
+  const direct = { N, C, H, W, G, Og, kh, kw, Ho, Wo };
+  if ((convTDirect ?? specialize(ctx)) && convTDirectApplies(direct, ctx)) {
+    convTranspose2dDirect(ctx, direct, p, buf(x), buf(w), y);
     return y;
   }
   const geom = { C, H, W, O, Og, Cg, kh, kw, Ho, Wo };
