@@ -59,11 +59,11 @@ export type BenchResult =
   | (BenchEnvelope & { suite: 'train'; results: TrainResult[] })
   | (BenchEnvelope & { suite: 'profile'; results: Omit<StepProfile, 'table'>[] });
 
-/** A column's heading: date, runtime, webgan backend and adapter, and the peer it was compared with. */
+/** A column's heading: suite, date, runtime, webgan backend and adapter, and the peer it was compared with. */
 export function resultLabel(r: BenchEnvelope): string {
   const runtime = r.runtime.startsWith('Mozilla') ? `Chromium ${/Chrome\/([\d.]+)/.exec(r.runtime)?.[1] ?? ''}`.trim() : r.runtime.replace(/ \(v8 [^)]*\)$/, '');
   const peer = r.tfjs ? `vs tfjs-${r.tfjs.backend} ${r.tfjs.version}` : 'webgan only';
-  return `${r.date.slice(0, 10)}, ${runtime}, ${r.webgan.backend}${r.webgan.adapter !== r.webgan.backend ? ` (${r.webgan.adapter})` : ''}, ${peer}`;
+  return `${r.suite}${r.quick ? ' (quick)' : ''}: ${r.date.slice(0, 10)}, ${runtime}, ${r.webgan.backend}${r.webgan.adapter !== r.webgan.backend ? ` (${r.webgan.adapter})` : ''}, ${peer}`;
 }
 
 /**

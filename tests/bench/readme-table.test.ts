@@ -19,10 +19,10 @@ describe('bench: the README table', () => {
   } as BenchResult;
   const prof = { ...env('2026-11-25T03:00:00Z', 'node v20', 'cpu', 'cpu', false), suite: 'profile', results: [] } as BenchResult;
 
-  it('labels columns by date, runtime, backend, adapter and peer', () => {
-    expect(resultLabel(a)).toBe('2026-11-24, deno 2.9.6, webgpu (llvmpipe (LLVM 15)), vs tfjs-webgpu 4.22.0');
-    expect(resultLabel(b)).toBe('2026-11-25, node v20.20.2, cpu, vs tfjs-cpu 4.22.0');
-    expect(resultLabel(t)).toContain('Chromium 156.0.8078.79, webgpu (google)');
+  it('labels columns by suite, date, runtime, backend, adapter and peer', () => {
+    expect(resultLabel(a)).toBe('kernels (quick): 2026-11-24, deno 2.9.6, webgpu (llvmpipe (LLVM 15)), vs tfjs-webgpu 4.22.0');
+    expect(resultLabel(b)).toBe('kernels (quick): 2026-11-25, node v20.20.2, cpu, vs tfjs-cpu 4.22.0');
+    expect(resultLabel(t)).toContain('train (quick): 2026-11-25, Chromium 156.0.8078.79, webgpu (google)');
   });
 
   it('one row per case, one column per file, every ratio in its cell; training rows last; profiles left out', () => {
