@@ -5,6 +5,7 @@ import { type GemmEpilogue, type GemmSpec, gemmKernelFor, runGemm } from './gemm
 import { type GpuKernel, allocOut, buf, numel } from './kernel.ts';
 import { gemmBuffers } from './matmul.ts';
 import { convTDirectApplies, convTranspose2dDirect } from './convt-direct.ts';
+import { MAX_OG, type WindowGeom, conv2dWeightGradWindowInput, conv2dWindowInput, convWindowForced, windowFits } from './conv-window.ts';
 import type { GpuContext, Params } from './engine.ts';
 
 /**
@@ -88,11 +89,32 @@ const DENSE_1X1: GemmSpec = {
   largeBlock: true,
 };
 
+/**
+ * The window is the whole unpadded input (output 1×1): Kg = Cg·H·W contiguous in x, w and dW.
+ * Routed to conv-window.ts (one dispatch each) for few output channels where the direct GEMM
+ * template runs (lavapipe), or when forced by setConvWindowKernels.
+ */
+function windowGeom(ctx: GpuContext, x: readonly number[], wShape: readonly number[], yShape: readonly number[], p: Conv2dParams): WindowGeom | null {
+  const [N, , H, W] = x, [O, Cg, kh, kw] = wShape, [, , Ho, Wo] = yShape;
+  const G = p.groups, Og = O / G;
+  if (!(convWindowForced() ?? specialize(ctx))) return null;
+  if (Ho !== 1 || Wo !== 1 || kh !== H || kw !== W || p.padding[0] !== 0 || p.padding[1] !== 0) return null;
+  if ((kh > 1 && p.dilation[0] !== 1) || (kw > 1 && p.dilation[1] !== 1)) return null;
+  if (Og < 1 || Og > MAX_OG || G > ctx.limits.maxWorkgroups || N === 0) return null;
+  const g = { N, G, Og, Kg: Cg * H * W };
+  return windowFits(ctx, g) ? g : null;
+}
+
 /** conv2d into y, with an optional bias + activation epilogue (bias per output channel). */
 function conv2dInto(ctx: GpuContext, x: TensorInfo, w: TensorInfo, p: Conv2dParams, out: AbstractValue, y: GBuf, e?: Omit<GemmEpilogue, 'channel' | 'inner' | 'channels'>): void {
   const [N, C, H, W] = x.shape, [O, Cg, kh, kw] = w.shape, [, , Ho, Wo] = out.shape;
   const G = p.groups, Og = O / G;
   const epi = (channel: string): GemmEpilogue | undefined => (e ? { ...e, channel, inner: Ho * Wo, channels: O } : undefined);
+  const win = e ? null : windowGeom(ctx, x.shape, w.shape, out.shape, p);
+  if (win) {
+    conv2dWindowInput(ctx, win, buf(x), buf(w), y);
+    return;
+  }
   if (G === 1 && Ho === 1 && Wo === 1 && kh === H && kw === W && p.padding[0] === 0 && p.padding[1] === 0 && p.dilation[0] === 1 && p.dilation[1] === 1) {
     runGemm(ctx, DENSE_1X1, { M: O, N, K: C * H * W, batch: 1, outSize: numel(out.shape), extra: () => {} }, [buf(x), buf(w)], y, epi('m'));
     return;
@@ -147,6 +169,11 @@ export const conv2dWeightGradKernel: GpuKernel<'conv2dWeightGrad'> = (ctx, [x, g
   if (numel(out.shape) === 0) return y;
   const [N, C, H, W] = x.shape, [, O, Ho, Wo] = gy.shape, [, Cg, kh, kw] = out.shape;
   const G = p.groups, Og = O / G;
+  const win = windowGeom(ctx, x.shape, out.shape, gy.shape, p);
+  if (win) {
+    conv2dWeightGradWindowInput(ctx, win, buf(x), buf(gy), y);
+    return y;
+  }
   const geom = { C, H, W, O, Og, Cg, kh, kw, Ho, Wo };
   runGemm(ctx, wgradSpec(specialize(ctx) ? geomList(geom, p) : null), {
     M: Og, N: Cg * kh * kw, K: N * Ho * Wo, batch: G, outSize: numel(out.shape),

@@ -237,6 +237,30 @@ export class GpuContext {
     if (++this.batched >= this.maxBatch) this.flush();
   }
 
+  /**
+   * Record commands the buffer-only `dispatch` cannot express (texture copies, a pass that binds
+   * textures) into the shared encoder, in order with the work around them: no submit of their own.
+   * `beginPass` opens the compute pass (with timestamp writes while the profiler is on, under
+   * `key`); the callback ends it. Counts as one dispatch.
+   */
+  encode(key: string, fn: (enc: GPUCommandEncoder, beginPass: () => GPUComputePassEncoder) => void): void {
+    this.check();
+    const ts = this.ts;
+    if (ts && ts.used + 2 > ts.capacity) this.flush();
+    this.pass?.end();
+    this.pass = null;
+    const enc = (this.encoder ??= this.device.createCommandEncoder());
+    fn(enc, () => {
+      if (!ts) return enc.beginComputePass();
+      const pass = enc.beginComputePass({ timestampWrites: { querySet: ts.set, beginningOfPassWriteIndex: ts.used, endOfPassWriteIndex: ts.used + 1 } });
+      ts.used += 2;
+      ts.names.push({ label: this.timestampLabel, kernel: key });
+      return pass;
+    });
+    this.dispatches++;
+    if (++this.batched >= this.maxBatch) this.flush();
+  }
+
   /** Record a buffer-to-buffer copy (ends the open compute pass). */
   copy(src: GBuf, dst: GBuf, bytes: number): void {
     this.check();
