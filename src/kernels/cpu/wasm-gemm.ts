@@ -15,6 +15,7 @@
  * Measured 2026-11-24 on a 2-vCPU VM with no GPU (`npx deno run -A bench/cpu-matmul.bench.ts`, webgan
  * WASM vs webgan JS vs tfjs-cpu in one process): 1024³ 1.8 → 21 GFLOP/s; tables in bench/RESULTS-cpu.md.
  */
+import { envVar } from '../env.ts';
 
 export const MR = 4;
 export const NR = 8;
@@ -139,14 +140,7 @@ export interface WasmGemm {
 
 let cached: WasmGemm | null | undefined;
 
-function envChoice(): string | undefined {
-  const g = globalThis as { process?: { env?: Record<string, string | undefined> }; Deno?: { env: { get(k: string): string | undefined } } };
-  try {
-    return g.process?.env?.WEBGAN_CPU_GEMM ?? g.Deno?.env.get('WEBGAN_CPU_GEMM');
-  } catch {
-    return undefined; // Deno without --allow-env
-  }
-}
+
 
 let forced: 'js' | 'wasm' | undefined;
 /** Force the float32 CPU GEMM path (tests and benchmarks); `undefined` restores the default. */
@@ -156,7 +150,7 @@ export function setCpuGemm(kind: 'js' | 'wasm' | undefined): void {
 
 /** The WebAssembly SIMD GEMM, or null when this runtime lacks WebAssembly SIMD or it is disabled. */
 export function wasmGemm(): WasmGemm | null {
-  const choice = forced ?? envChoice();
+  const choice = forced ?? envVar('WEBGAN_CPU_GEMM');
   if (choice === 'js') return null;
   if (cached !== undefined) return cached;
   cached = null;

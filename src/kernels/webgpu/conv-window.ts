@@ -1,4 +1,5 @@
 import type { GpuContext } from './engine.ts';
+import { envVar } from '../env.ts';
 import type { GBuf } from './memory/pool.ts';
 
 /**
@@ -31,11 +32,7 @@ const TW = 4096;
 
 /** WEBGAN_CONV_WINDOW=on|off overrides the default (A/B benchmarks of the same build) */
 function envForced(): boolean | undefined {
-  let v: string | undefined;
-  const g = globalThis as unknown as { Deno?: { env: { get(k: string): string | undefined } }; process?: { env?: Record<string, string | undefined> } };
-  try {
-    v = g.Deno ? g.Deno.env.get('WEBGAN_CONV_WINDOW') : g.process?.env?.WEBGAN_CONV_WINDOW;
-  } catch { /* no env permission */ }
+  const v = envVar('WEBGAN_CONV_WINDOW');
   return v === 'on' ? true : v === 'off' ? false : undefined;
 }
 let forced: boolean | undefined = envForced();

@@ -1,4 +1,5 @@
 import type { Activation } from '../../tensor/prims.ts';
+import { envVar } from '../env.ts';
 import { ENTRY_ARGS, type GpuContext, LINEAR_INDEX, Params, metaDecl } from './engine.ts';
 import type { GBuf } from './memory/pool.ts';
 import { reduceView } from './reduce.ts';
@@ -298,11 +299,7 @@ function directBlockFor(M: number, N: number, large: boolean): [number, number] 
 }
 
 function envKernel(): GemmKernelKind | undefined {
-  let v: string | undefined;
-  const g = globalThis as unknown as { Deno?: { env: { get(k: string): string | undefined } }; process?: { env?: Record<string, string | undefined> } };
-  try {
-    v = g.Deno ? g.Deno.env.get('WEBGAN_GEMM') : g.process?.env?.WEBGAN_GEMM;
-  } catch { /* no env permission */ }
+  const v = envVar('WEBGAN_GEMM');
   return v === 'tiled' || v === 'direct' ? v : undefined;
 }
 const ENV_KERNEL = envKernel();
