@@ -89,17 +89,22 @@ const DENSE_1X1: GemmSpec = {
   largeBlock: true,
 };
 
+/** The window is the whole unpadded input, so the output is 1×1 (dilation is moot for a 1-tap axis). */
+function windowIsInput([, , H, W]: readonly number[], [, , kh, kw]: readonly number[], [, , Ho, Wo]: readonly number[], p: Conv2dParams): boolean {
+  return Ho === 1 && Wo === 1 && kh === H && kw === W && p.padding[0] === 0 && p.padding[1] === 0 &&
+    (kh === 1 || p.dilation[0] === 1) && (kw === 1 || p.dilation[1] === 1);
+}
+
 /**
  * The window is the whole unpadded input (output 1×1): Kg = Cg·H·W contiguous in x, w and dW.
  * Routed to conv-window.ts (one dispatch each) for few output channels where the direct GEMM
  * template runs (lavapipe), or when forced by setConvWindowKernels.
  */
 function windowGeom(ctx: GpuContext, x: readonly number[], wShape: readonly number[], yShape: readonly number[], p: Conv2dParams): WindowGeom | null {
-  const [N, , H, W] = x, [O, Cg, kh, kw] = wShape, [, , Ho, Wo] = yShape;
+  const [N, , H, W] = x, [O, Cg] = wShape;
   const G = p.groups, Og = O / G;
   if (!(convWindowForced() ?? specialize(ctx))) return null;
-  if (Ho !== 1 || Wo !== 1 || kh !== H || kw !== W || p.padding[0] !== 0 || p.padding[1] !== 0) return null;
-  if ((kh > 1 && p.dilation[0] !== 1) || (kw > 1 && p.dilation[1] !== 1)) return null;
+  if (!windowIsInput(x, wShape, yShape, p)) return null;
   if (Og < 1 || Og > MAX_OG || G > ctx.limits.maxWorkgroups || N === 0) return null;
   const g = { N, G, Og, Kg: Cg * H * W };
   return windowFits(ctx, g) ? g : null;
@@ -115,7 +120,7 @@ function conv2dInto(ctx: GpuContext, x: TensorInfo, w: TensorInfo, p: Conv2dPara
     conv2dWindowInput(ctx, win, buf(x), buf(w), y);
     return;
   }
-  if (G === 1 && Ho === 1 && Wo === 1 && kh === H && kw === W && p.padding[0] === 0 && p.padding[1] === 0 && p.dilation[0] === 1 && p.dilation[1] === 1) {
+  if (G === 1 && windowIsInput(x.shape, w.shape, out.shape, p)) {
     runGemm(ctx, DENSE_1X1, { M: O, N, K: C * H * W, batch: 1, outSize: numel(out.shape), extra: () => {} }, [buf(x), buf(w)], y, epi('m'));
     return;
   }
