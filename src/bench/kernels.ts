@@ -332,15 +332,17 @@ export async function runKernelSuite(o: KernelSuiteOptions, peer: TfPeer | null,
           t?.dispose();
         };
       }
-      const warmup = Math.max(0, o.measure.warmup - (warmed ? 1 : 0));
+      let warmup = Math.max(0, o.measure.warmup - (warmed ? 1 : 0));
       if (o.callsPerSample === undefined || o.callsPerSample === 'auto') {
+        // the warm-up, then one timed call of each library, picks k; the samples need no more warm-up
         const once = await measureInterleaved(fns, { warmup, iters: 1, maxMs: 0, minIters: 1 });
         const fastest = Math.min(...Object.values(once).map((x) => x.medianMs));
         k = Math.max(1, Math.min(16, Math.ceil(100 / Math.max(fastest, 1e-3))));
+        warmup = 0;
       } else {
         k = o.callsPerSample;
       }
-      const m = await measureInterleaved(fns, { ...o.measure, warmup: o.callsPerSample === undefined || o.callsPerSample === 'auto' ? 0 : warmup });
+      const m = await measureInterleaved(fns, { ...o.measure, warmup });
       const work = c.flops ?? c.bytes!;
       const rate = (ms: number) => work / (ms * 1e6); // GFLOP/s or GB/s
       const webganMs = m.webgan.medianMs / k, tfjsMs = m.tfjs ? m.tfjs.medianMs / k : null;
