@@ -2,13 +2,15 @@
  * CPU matmul throughput: webgan's CPU backend vs @tensorflow/tfjs-backend-cpu, same process.
  * Run: npx deno run -A bench/cpu-matmul.bench.ts   (or any TS-capable runtime)
  * Prints GFLOP/s (2·n³ / mean time) for n = 256, 512, 1024, float32: webgan's default float32 path
- * (WebAssembly SIMD), webgan's JavaScript GEMM (`webgan-js`, WEBGAN_CPU_GEMM=js) and tfjs-cpu.
+ * (WebAssembly SIMD, on all GEMM threads: WEBGAN_CPU_THREADS or the core count, ≤ 8), the same on
+ * one thread (`webgan-1t`), webgan's JavaScript GEMM (`webgan-js`, WEBGAN_CPU_GEMM=js) and tfjs-cpu.
  */
 import { Bench } from 'tinybench';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as wg from '../src/index.ts';
-import { setCpuGemm } from '../src/kernels/cpu/wasm-gemm.ts';
+import { setCpuGemm, setCpuThreads, wasmGemm } from '../src/kernels/cpu/wasm-gemm.ts';
+import { threadCount } from '../src/kernels/cpu/gemm-threads.ts';
 
 await tf.setBackend('cpu');
 wg.setBackend(new wg.CpuBackend());
@@ -16,6 +18,12 @@ wg.setBackend(new wg.CpuBackend());
 const sizes = (globalThis as { Deno?: { args: string[] } }).Deno?.args.length
   ? (globalThis as unknown as { Deno: { args: string[] } }).Deno.args.map(Number)
   : [256, 512, 1024];
+
+// start the workers and wait until they are up, so that every timed call runs on all threads
+const pool = wasmGemm()?.threads;
+wg.matmul(wg.ones([8, 8]), wg.ones([8, 8])).dispose();
+for (let t0 = Date.now(); pool && pool.ready() < pool.threads - 1 && Date.now() - t0 < 10_000;) await new Promise((r) => setTimeout(r, 10));
+console.log(`GEMM threads: ${pool?.threads ?? 1} (threadCount() = ${threadCount()})`);
 
 const rows: { n: number; lib: string; ms: number; gflops: number }[] = [];
 for (const n of sizes) {
@@ -31,6 +39,10 @@ for (const n of sizes) {
   if (err > 1e-2) throw new Error(`matmul ${n}: webgan and tfjs disagree by ${err}`);
   c.dispose(); tc.dispose();
   bench.add(`webgan cpu ${n}`, () => { wg.matmul(a, b).dispose(); });
+  bench.add(`webgan-1t cpu ${n}`, () => {
+    setCpuThreads(1);
+    try { wg.matmul(a, b).dispose(); } finally { setCpuThreads(undefined); }
+  });
   bench.add(`webgan-js cpu ${n}`, () => {
     setCpuGemm('js');
     try { wg.matmul(a, b).dispose(); } finally { setCpuGemm(undefined); }

@@ -2,7 +2,7 @@ import type { Shape, TypedArray } from '../../tensor/dtype.ts';
 import { arrayFor, sizeOf } from '../../tensor/dtype.ts';
 import type { AbstractValue } from '../../tensor/prims.ts';
 import { broadcastStrides, stridedOffsets } from './strided.ts';
-import { MR as WMR, NR as WNR, wasmGemm } from './wasm-gemm.ts';
+import { MR as WMR, NR as WNR, wasmGemm, type WasmGemm } from './wasm-gemm.ts';
 
 const MR = 4; // rows of the register tile
 const NR = 4; // columns of the register tile
@@ -142,12 +142,19 @@ export function gemm(
  * once; then for each NC-wide block of columns (its packed B, KC·NC floats, stays in L2) and each
  * MC-high block of rows (its packed A stays in L1/L2) the kernel accumulates into a zero-padded
  * Mpad × Npad copy of C in the module's memory; C += that copy at the end.
+ * With more than one CPU thread (gemm-threads.ts) the MC × NC blocks of each slice are shared out
+ * over the workers; the result is bitwise the same.
  * With NC blocking the dcgan G2/D2 convolutions went from 4.7–8.8 to 8.4–11.8 GFLOP/s on this VM
  * (load 8–10, same-process A/B; bench/RESULTS-cpu.md has the layer table).
  */
 const NC = 512;
-function gemmWasm(
-  w: NonNullable<ReturnType<typeof wasmGemm>>, A: Float32Array, aOff: number, transA: boolean,
+/**
+ * Multiply-adds below which a GEMM stays on one thread: waking the workers and waiting for the
+ * last one costs tens of µs, about what 2^20 multiply-adds take here.
+ */
+const THREADED_MIN_MACS = 1 << 20;
+export function gemmWasm(
+  w: WasmGemm, A: Float32Array, aOff: number, transA: boolean,
   B: Float32Array, bOff: number, transB: boolean, C: Float32Array, cOff: number, M: number, N: number, K: number,
   accumulate: boolean,
 ): void {
@@ -158,10 +165,17 @@ function gemmWasm(
   const f32 = w.reserve(cSize + bSize + aSize);
   const cBuf = f32.subarray(0, cSize), bp = f32.subarray(cSize, cSize + bSize), ap = f32.subarray(cSize + bSize, cSize + bSize + aSize);
   cBuf.fill(0);
+  // the worker pool (gemm-threads.ts) once it is up, for products worth waking it for
+  const threads = w.threads;
+  const threaded = threads !== null && threads.ready() === threads.threads - 1 && Mpad * Npad * K >= THREADED_MIN_MACS && (Mpad > MC || Npad > NC);
   for (let k0 = 0; k0 < K; k0 += KC) {
     const kc = Math.min(KC, K - k0);
     packB(B, bOff, transB, N, K, k0, kc, bp, WNR);
     packA(A, aOff, transA, M, K, 0, Mpad, k0, kc, ap);
+    if (threaded) {
+      threads.run({ ap: ap.byteOffset, bp: bp.byteOffset, c: 0, Mpad, Npad, kc, mc: MC, nc: NC });
+      continue;
+    }
     for (let j0 = 0; j0 < Npad; j0 += NC) {
       const nc = Math.min(NC, Npad - j0);
       for (let i0 = 0; i0 < Mpad; i0 += MC) {

@@ -16,6 +16,7 @@
  * WASM vs webgan JS vs tfjs-cpu in one process): 1024³ 1.8 → 21 GFLOP/s; tables in bench/RESULTS-cpu.md.
  */
 import { envVar } from '../env.ts';
+import { startGemmThreads, threadCount, type GemmThreads } from './gemm-threads.ts';
 
 export const MR = 4;
 export const NR = 8;
@@ -115,9 +116,14 @@ function kernelBody(): number[] {
   return c;
 }
 
-function moduleBytes(): Uint8Array<ArrayBuffer> {
+/** Pages (64 KiB) a shared memory may grow to: the wasm32 limit, 4 GiB (address space only). */
+const MAX_PAGES = 65536;
+
+/** The module; its memory import is `shared` (limits flag 3, with a maximum) for the thread pool. */
+function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
   const type = section(1, vec([[0x60, ...vec(new Array(7).fill([I32])), 0]]));
-  const imports = section(2, vec([[...str('env'), ...str('mem'), 0x02, 0x00, ...uleb(1)]]));
+  const limits = shared ? [0x03, ...uleb(1), ...uleb(MAX_PAGES)] : [0x00, ...uleb(1)];
+  const imports = section(2, vec([[...str('env'), ...str('mem'), 0x02, ...limits]]));
   const funcs = section(3, vec([[0]]));
   const exports = section(7, vec([[...str('gemm'), 0x00, 0]]));
   const locals = vec([[...uleb(9), I32], [...uleb(11), V128]]);
@@ -136,40 +142,58 @@ export interface WasmGemm {
   /** make the memory at least `floats` float32 long; returns the (possibly new) view */
   reserve(floats: number): Float32Array;
   kernel: KernelFn;
+  /** workers sharing the memory (gemm-threads.ts), or null: one thread */
+  threads: GemmThreads | null;
 }
 
-let cached: WasmGemm | null | undefined;
-
-
+/** One instance per thread count in use (normally one: threadCount()). */
+const instances = new Map<number, WasmGemm | null>();
 
 let forced: 'js' | 'wasm' | undefined;
+let forcedThreads: number | undefined;
 /** Force the float32 CPU GEMM path (tests and benchmarks); `undefined` restores the default. */
 export function setCpuGemm(kind: 'js' | 'wasm' | undefined): void {
   forced = kind;
+}
+/** Force the GEMM's thread count (benchmarks: 1 thread vs all in one process); `undefined` restores WEBGAN_CPU_THREADS / the core count. */
+export function setCpuThreads(threads: number | undefined): void {
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) throw new Error(`setCpuThreads: threads must be a positive integer, got ${threads}`);
+  forcedThreads = threads;
 }
 
 /** The WebAssembly SIMD GEMM, or null when this runtime lacks WebAssembly SIMD or it is disabled. */
 export function wasmGemm(): WasmGemm | null {
   const choice = forced ?? envVar('WEBGAN_CPU_GEMM');
   if (choice === 'js') return null;
-  if (cached !== undefined) return cached;
-  cached = null;
+  const threads = forcedThreads ?? threadCount();
+  if (!instances.has(threads)) instances.set(threads, createWasmGemm(threads));
+  return instances.get(threads)!;
+}
+
+/**
+ * A fresh instance of the kernel with its own memory, shared with `threads − 1` workers when
+ * threads > 1 and the runtime can start them; null without WebAssembly SIMD.
+ */
+export function createWasmGemm(threads: number): WasmGemm | null {
   const W = (globalThis as { WebAssembly?: typeof WebAssembly }).WebAssembly;
   if (!W) return null;
-  const bytes = moduleBytes();
+  const shared = threads > 1;
+  const bytes = moduleBytes(shared);
   if (!W.validate(bytes)) return null;
-  const mem = new W.Memory({ initial: 16 });
-  const inst = new W.Instance(new W.Module(bytes), { env: { mem } });
+  const mem = shared ? new W.Memory({ initial: 16, maximum: MAX_PAGES, shared: true }) : new W.Memory({ initial: 16 });
+  const module = new W.Module(bytes);
+  const kernel = new W.Instance(module, { env: { mem } }).exports.gemm as KernelFn;
   const state: WasmGemm = {
     f32: new Float32Array(mem.buffer),
     reserve(floats: number) {
       const need = floats * 4 - mem.buffer.byteLength;
       if (need > 0) mem.grow(Math.ceil(need / 65536));
-      if (state.f32.buffer !== mem.buffer) state.f32 = new Float32Array(mem.buffer);
+      // (a shared memory's `buffer` is a fresh object after a grow; compare lengths, not objects)
+      if (state.f32.byteLength !== mem.buffer.byteLength) state.f32 = new Float32Array(mem.buffer);
       return state.f32;
     },
-    kernel: inst.exports.gemm as KernelFn,
+    kernel,
+    threads: shared ? startGemmThreads(module, mem, kernel, threads) : null,
   };
-  cached = state;
   return state;
 }

@@ -1,0 +1,113 @@
+/**
+ * The CPU GEMM on several threads (gemm-threads.ts): workers share the WebAssembly memory and
+ * take MC × NC blocks of each packed slice. Checked: bitwise the same result as one thread on
+ * shapes with ragged edges and several k-slices, against a float64 reference, workers really run
+ * jobs, and the thread-count switch.
+ */
+import { afterEach, describe, expect, test } from 'vitest';
+import { gemmWasm } from '../../src/kernels/cpu/matmul.ts';
+import { createWasmGemm, type WasmGemm } from '../../src/kernels/cpu/wasm-gemm.ts';
+import { threadCount } from '../../src/kernels/cpu/gemm-threads.ts';
+import { detRandom } from '../helpers/gradcheck.ts';
+
+async function until(ok: () => boolean, ms = 20_000): Promise<void> {
+  const t0 = Date.now();
+  while (!ok()) {
+    if (Date.now() - t0 > ms) throw new Error('gemm workers did not report ready');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function product(w: WasmGemm, M: number, N: number, K: number, tA: boolean, tB: boolean, accumulate: boolean): Float32Array {
+  const A = Float32Array.from(detRandom(M * K + 3, M + 7)), B = Float32Array.from(detRandom(K * N + 5, N + 9));
+  const C = Float32Array.from(detRandom(M * N + 2, 3));
+  gemmWasm(w, A, 3, tA, B, 5, tB, C, 2, M, N, K, accumulate);
+  return C;
+}
+
+function reference(M: number, N: number, K: number, tA: boolean, tB: boolean, accumulate: boolean): Float64Array {
+  const A = Float32Array.from(detRandom(M * K + 3, M + 7)), B = Float32Array.from(detRandom(K * N + 5, N + 9));
+  const C0 = Float32Array.from(detRandom(M * N + 2, 3));
+  const C = Float64Array.from(C0);
+  for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
+    let s = 0;
+    for (let k = 0; k < K; k++) s += (tA ? A[3 + k * M + i] : A[3 + i * K + k]) * (tB ? B[5 + j * K + k] : B[5 + k * N + j]);
+    C[2 + i * N + j] = (accumulate ? C0[2 + i * N + j] : 0) + s;
+  }
+  return C;
+}
+
+// ragged against every block size: the 4×8 tile, MC = 64 rows, NC = 512 columns, KC = 256 deep
+const SHAPES: [number, number, number][] = [[130, 1030, 257], [257, 77, 600], [64, 513, 256], [1023, 17, 65], [200, 300, 1]];
+
+describe('CPU GEMM threads', () => {
+  const envName = 'WEBGAN_CPU_THREADS';
+  const saved = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env[envName];
+  afterEach(() => {
+    const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env;
+    if (env) { if (saved === undefined) delete env[envName]; else env[envName] = saved; }
+  });
+
+  test('three threads give bitwise the single-thread result, close to float64', async () => {
+    const one = createWasmGemm(1)!, three = createWasmGemm(3)!;
+    expect(one.threads).toBeNull();
+    expect(three.threads?.threads).toBe(3);
+    await until(() => three.threads!.ready() === 2);
+    for (const [M, N, K] of SHAPES) {
+      for (const [tA, tB, acc] of [[false, false, false], [true, false, true], [false, true, false], [true, true, true]] as const) {
+        const a = product(one, M, N, K, tA, tB, acc), b = product(three, M, N, K, tA, tB, acc);
+        expect(b).toEqual(a);
+        const ref = reference(M, N, K, tA, tB, acc);
+        let worst = 0;
+        for (let i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs(b[i] - ref[i]));
+        expect(worst).toBeLessThan(1e-5 * Math.sqrt(K) * 4);
+        expect([b[0], b[1]]).toEqual([a[0], a[1]]); // before the output: untouched
+      }
+    }
+  });
+
+  test('the workers take jobs (the calling thread does not run them all)', async () => {
+    const w = createWasmGemm(2)!;
+    await until(() => w.threads!.ready() === 1);
+    const pool = w.threads!;
+    const run = pool.run.bind(pool);
+    let mine = 0, total = 0;
+    pool.run = (p) => {
+      const m = run(p);
+      mine += m;
+      total += Math.ceil(p.Mpad / p.mc) * Math.ceil(p.Npad / p.nc);
+      return m;
+    };
+    for (let r = 0; r < 10; r++) product(w, 512, 1024, 256, false, false, false);
+    expect(total).toBe(10 * 8 * 2);
+    expect(mine).toBeLessThan(total);
+  });
+
+  test('small products stay on the calling thread', async () => {
+    const w = createWasmGemm(2)!;
+    await until(() => w.threads!.ready() === 1);
+    let phases = 0;
+    const run = w.threads!.run.bind(w.threads!);
+    w.threads!.run = (p) => (phases++, run(p));
+    product(w, 30, 40, 50, false, false, false); // 60k multiply-adds
+    expect(phases).toBe(0);
+    product(w, 256, 256, 300, false, false, false); // two k-slices
+    expect(phases).toBe(2);
+  });
+
+  test('WEBGAN_CPU_THREADS sets the count and rejects nonsense', () => {
+    const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env;
+    if (!env) return; // (Deno exposes process.env too; a browser has no threads)
+    env[envName] = '3';
+    expect(threadCount()).toBe(3);
+    env[envName] = '1';
+    expect(threadCount()).toBe(1);
+    env[envName] = 'two';
+    expect(() => threadCount()).toThrow(/WEBGAN_CPU_THREADS must be a positive integer, got 'two'/);
+    env[envName] = '0';
+    expect(() => threadCount()).toThrow(/WEBGAN_CPU_THREADS/);
+    delete env[envName];
+    expect(threadCount()).toBeGreaterThanOrEqual(1);
+    expect(threadCount()).toBeLessThanOrEqual(8);
+  });
+});
