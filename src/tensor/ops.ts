@@ -446,7 +446,8 @@ export function matmul(a: Tensor, b: Tensor, opts: { transA?: boolean; transB?: 
  * y = act(x Wᵀ + b) with W [out, in] (torch.nn.functional.linear, plus an optional activation).
  * With a bias [out] or an activation: one fused primitive (the epilogue in the GEMM's store).
  */
-export function linear(x: Tensor, w: Tensor, b?: Tensor | null, opts: ActivationOpts = {}): Tensor {
+export function linear(x: Tensor, w: Tensor, bias?: Tensor | null, opts: ActivationOpts = {}): Tensor {
+  const b = biasArg('linear', bias);
   if ((b || opts.activation) && x.ndim >= 2 && w.ndim === 2 && isFloat(x.dtype) && fusable(opts) && channelBias(b, w)) {
     return matmulBiasAct(x, w, b ?? null, { ...opts, transB: true });
   }
@@ -495,6 +496,14 @@ function convParams(op: string, o: ConvOpts): Conv2dParams {
   };
 }
 
+/** The optional bias argument of linear / conv2d / convTranspose2d: a Tensor, or null / undefined for none. */
+function biasArg(op: string, b: unknown): Tensor | null {
+  if (b === undefined || b === null) return null;
+  if (b instanceof Tensor) return b;
+  const got = Array.isArray(b) ? 'an array' : typeof b === 'object' ? 'an object' : typeof b;
+  throw new ShapeError(op, `bias (third argument) must be a Tensor or null, got ${got}; options go in the fourth: ${op}(x, w, null, { ${op === 'linear' ? 'activation' : 'stride, padding'} })`);
+}
+
 function addChannelBias(op: string, y: Tensor, b: Tensor | null | undefined): Tensor {
   if (!b) return y;
   if (b.ndim !== 1 || b.shape[0] !== y.shape[1]) throw new ShapeError(op, `bias must be [${y.shape[1]}], got ${fmtShape(b.shape)}`);
@@ -502,7 +511,8 @@ function addChannelBias(op: string, y: Tensor, b: Tensor | null | undefined): Te
 }
 
 /** torch.nn.functional.conv2d: x [N,C,H,W], w [O,C/groups,kH,kW], b [O]. */
-export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: ConvOpts & ActivationOpts = {}): Tensor {
+export function conv2d(x: Tensor, w: Tensor, bias?: Tensor | null, opts: ConvOpts & ActivationOpts = {}): Tensor {
+  const b = biasArg('conv2d', bias);
   const p = convParams('conv2d', opts);
   // with a bias or an activation: one fused primitive (bias + activation in the GEMM's store)
   if ((b || opts.activation) && isFloat(x.dtype) && fusable(opts) && channelBias(b, w)) return conv2dBiasAct(x, w, b ?? null, p, opts);
@@ -510,7 +520,8 @@ export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: ConvOpts &
 }
 
 /** torch.nn.functional.conv_transpose2d: x [N,C,H,W], w [C,O/groups,kH,kW], b [O]. */
-export function convTranspose2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: ConvOpts & { outputPadding?: Pair } = {}): Tensor {
+export function convTranspose2d(x: Tensor, w: Tensor, bias?: Tensor | null, opts: ConvOpts & { outputPadding?: Pair } = {}): Tensor {
+  const b = biasArg('convTranspose2d', bias);
   const p = { ...convParams('convTranspose2d', opts), outputPadding: pair('convTranspose2d', 'outputPadding', opts.outputPadding ?? 0, 0) };
   return addChannelBias('convTranspose2d', apply('convTranspose2d', [x, w], p), b);
 }

@@ -27,6 +27,12 @@ const TABLE: Row[] = [
     'conv2d: out channels 5 not divisible by groups 2 (weight [5,2,3,3])'],
   ['conv2d kernel larger than input', () => wg.conv2d(z(1, 1, 2, 2), z(1, 1, 3, 3)), ShapeError, /conv2d: kernel 3x3 .*larger than the padded input \[1,1,2,2\]/],
   ['conv2d bias shape', () => wg.conv2d(z(1, 3, 5, 5), z(16, 3, 3, 3), z(3)), ShapeError, 'conv2d: bias must be [16], got [3]'],
+  // options passed where the bias goes (a JavaScript caller): named, not a TypeError from deep inside
+  ['conv2d options in the bias slot', () => wg.conv2d(z(1, 3, 5, 5), z(16, 3, 3, 3), { stride: 2 } as never), ShapeError,
+    'conv2d: bias (third argument) must be a Tensor or null, got an object; options go in the fourth: conv2d(x, w, null, { stride, padding })'],
+  ['convTranspose2d options in the bias slot', () => wg.convTranspose2d(z(1, 3, 5, 5), z(3, 2, 4, 4), { stride: 2, padding: 1 } as never), ShapeError,
+    /^convTranspose2d: bias \(third argument\) must be a Tensor or null, got an object/],
+  ['linear number as bias', () => wg.linear(z(2, 3), z(4, 3), 1 as never), ShapeError, /^linear: bias \(third argument\) must be a Tensor or null, got number; options go in the fourth: linear\(x, w, null, \{ activation \}\)/],
   ['conv2d dtype mismatch', () => wg.conv2d(z(1, 1, 5, 5), wg.zeros([1, 1, 3, 3], { dtype: 'int32' })), ShapeError, 'conv2d: dtype mismatch: float32 vs int32'],
   ['convTranspose2d channel mismatch', () => wg.convTranspose2d(z(2, 3, 4, 4), z(4, 2, 3, 3)), ShapeError,
     'convTranspose2d: input has 3 channels but weight expects 4 (input [2,3,4,4], weight [4,2,3,3])'],
