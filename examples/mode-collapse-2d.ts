@@ -9,6 +9,8 @@
  * `--pack K` trains PacGAN-K (D sees K samples concatenated; batch must divide by K);
  * `--eval-every N` also evaluates every N steps (a trajectory per run in results.json);
  * `--n-critic N` overrides the loss's critic steps per generator step.
+ * `--ema D` keeps an EMA copy of G (decay D) and evaluates it; `--r1 G` adds the R1 penalty
+ * (γ = G) to D's loss; `--sn` puts spectral norm in D.
  * `--decay cosine` anneals both learning rates to 0 over the run (torch's CosineAnnealingLR,
  * stepped once per generator step); the default `none` keeps them constant.
  */
@@ -36,6 +38,9 @@ const out = flag('out', 'runs/mode-collapse-2d');
 const decay = flag('decay', 'none');
 const pack = Number(flag('pack', '1')); // PacGAN: D judges `pack` samples at once
 const nCritic = flag('n-critic', '') ? Number(flag('n-critic', '')) : undefined; // default: the loss's default
+const ema = Number(flag('ema', '0')); // decay of an EMA copy of G, which then draws the evaluated samples
+const r1Gamma = Number(flag('r1', '0')); // R1 penalty (γ/2)·E‖∇D(x)‖² on real data
+const spectralNorm = argv.includes('--sn');
 if (decay !== 'none' && decay !== 'cosine') throw new Error(`--decay must be none or cosine, got ${decay}`);
 await wg.init({ backend: flag('backend', 'cpu') as 'cpu' });
 await mkdirp(out);
@@ -57,7 +62,7 @@ for (const data of datasets) {
   for (const loss of losses) {
     for (const seed of seeds) {
       const t0 = Date.now();
-      const t = await GanTrainer.create({ preset: 'mlp2d', data, loss, seed, steps, batch, lr, pack, nCritic });
+      const t = await GanTrainer.create({ preset: 'mlp2d', data, loss, seed, steps, batch, lr, pack, nCritic, ema, r1Gamma, spectralNorm });
       const scheds = decay === 'cosine' ? [t.optG, t.optD].map((o) => new wg.nn.CosineAnnealingLR(o, steps)) : [];
       // the evaluation protocol: 2,500 samples drawn after seeding with 10,000 + seed. With
       // --eval-every the same evaluation also runs every N steps; the reseed then also sets the
@@ -90,7 +95,7 @@ for (const data of datasets) {
       rows.push(row);
       console.error(JSON.stringify(row));
       t.dispose();
-      await writeText(`${out}/results.json`, JSON.stringify({ steps, batch, lr: lr ?? 'default', decay, pack, evalEvery, nCritic: nCritic ?? 'default', backend: wg.backendInfo().description, rows }, null, 2) + '\n');
+      await writeText(`${out}/results.json`, JSON.stringify({ steps, batch, lr: lr ?? 'default', decay, pack, evalEvery, nCritic: nCritic ?? 'default', ema, r1Gamma, spectralNorm, backend: wg.backendInfo().description, rows }, null, 2) + '\n');
     }
   }
 }
@@ -104,7 +109,7 @@ for (const data of datasets) for (const loss of losses) {
   const r = rows.filter((x) => x.data === data && x.loss === loss);
   const kl = r.map((x) => x.reverseKL), km = kl.reduce((a, b) => a + b, 0) / kl.length;
   const ks = Math.sqrt(kl.reduce((a, b) => a + (b - km) ** 2, 0) / Math.max(kl.length - 1, 1));
-  const opts = [lr ? `lr ${lr}` : '', decay !== 'none' ? `${decay} decay` : '', pack > 1 ? `pack ${pack}` : '', nCritic ? `${nCritic} critic steps` : ''].filter(Boolean);
+  const opts = [lr ? `lr ${lr}` : '', decay !== 'none' ? `${decay} decay` : '', pack > 1 ? `pack ${pack}` : '', nCritic ? `${nCritic} critic steps` : '', ema ? `EMA ${ema}` : '', r1Gamma ? `R1 γ=${r1Gamma}` : '', spectralNorm ? 'spectral norm' : ''].filter(Boolean);
   lines.push(`| ${data} | ${pack > 1 ? `Pac${loss}${pack}` : loss}${opts.length ? ` (${opts.join(', ')})` : ''} | ${ms(r.map((x) => x.modes))} / ${r[0].totalModes} | ${ms(r.map((x) => x.highQuality))} | ${km.toFixed(3)} ± ${ks.toFixed(3)} | ${r.length} | ${steps} |`);
 }
 await writeText(`${out}/results.md`, lines.join('\n') + '\n');
