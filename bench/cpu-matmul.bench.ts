@@ -20,8 +20,7 @@ const sizes = (globalThis as { Deno?: { args: string[] } }).Deno?.args.length
   : [256, 512, 1024];
 
 // start the workers and wait until they are up, so that every timed call runs on all threads
-const pool = wasmGemm()?.threads;
-wg.matmul(wg.ones([8, 8]), wg.ones([8, 8])).dispose();
+const pool = wasmGemm()?.phases;
 for (let t0 = Date.now(); pool && pool.ready() < pool.threads - 1 && Date.now() - t0 < 10_000;) await new Promise((r) => setTimeout(r, 10));
 console.log(`GEMM threads: ${pool?.threads ?? 1} (threadCount() = ${threadCount()})`);
 

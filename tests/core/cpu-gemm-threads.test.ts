@@ -50,9 +50,9 @@ describe('CPU GEMM threads', () => {
 
   test('three threads give bitwise the single-thread result, close to float64', async () => {
     const one = createWasmGemm(1)!, three = createWasmGemm(3)!;
-    expect(one.threads).toBeNull();
-    expect(three.threads?.threads).toBe(3);
-    await until(() => three.threads!.ready() === 2);
+    expect(one.phases.threads).toBe(1);
+    expect(three.phases.threads).toBe(3);
+    await until(() => three.phases.ready() === 2);
     for (const [M, N, K] of SHAPES) {
       for (const [tA, tB, acc] of [[false, false, false], [true, false, true], [false, true, false], [true, true, true]] as const) {
         const a = product(one, M, N, K, tA, tB, acc), b = product(three, M, N, K, tA, tB, acc);
@@ -68,14 +68,14 @@ describe('CPU GEMM threads', () => {
 
   test('the workers take jobs (the calling thread does not run them all)', async () => {
     const w = createWasmGemm(2)!;
-    await until(() => w.threads!.ready() === 1);
-    const pool = w.threads!;
-    const run = pool.run.bind(pool);
+    await until(() => w.phases.ready() === 1);
+    const run = w.phases.run.bind(w.phases);
     let mine = 0, total = 0;
-    pool.run = (p) => {
-      const m = run(p);
+    w.phases.run = (kind, params, nJobs, parallel) => {
+      const m = run(kind, params, nJobs, parallel);
+      expect(parallel).toBe(true);
       mine += m;
-      total += Math.ceil(p.Mpad / p.mc) * Math.ceil(p.Npad / p.nc);
+      total += nJobs;
       return m;
     };
     for (let r = 0; r < 10; r++) product(w, 512, 1024, 256, false, false, false);
@@ -85,10 +85,10 @@ describe('CPU GEMM threads', () => {
 
   test('small products stay on the calling thread', async () => {
     const w = createWasmGemm(2)!;
-    await until(() => w.threads!.ready() === 1);
+    await until(() => w.phases.ready() === 1);
     let phases = 0;
-    const run = w.threads!.run.bind(w.threads!);
-    w.threads!.run = (p) => (phases++, run(p));
+    const run = w.phases.run.bind(w.phases);
+    w.phases.run = (kind, params, nJobs, parallel) => (phases += +parallel, run(kind, params, nJobs, parallel));
     product(w, 30, 40, 50, false, false, false); // 60k multiply-adds
     expect(phases).toBe(0);
     product(w, 256, 256, 300, false, false, false); // two k-slices

@@ -1,7 +1,9 @@
 import type { Shape, TypedArray } from '../../tensor/dtype.ts';
 import { arrayFor, sizeOf } from '../../tensor/dtype.ts';
 import type { AbstractValue, Conv2dParams } from '../../tensor/prims.ts';
-import { gemm } from './matmul.ts';
+import { gemm, gemmWasmWith, copyOut, packB } from './matmul.ts';
+import { wasmGemm, NR, type WasmGemm } from './wasm-gemm.ts';
+import { JobKind } from './cpu-jobs.ts';
 
 /**
  * The three convolution primitives on the CPU, all through one im2col layout, batched: the columns
@@ -114,6 +116,8 @@ export function conv2d(x: TypedArray, xs: Shape, w: TypedArray, ws: Shape, p: Co
     gemm(x, 0, false, w, 0, true, y, 0, N, O, R, false, {});
     return y;
   }
+  const fused = fusedPath(x, w, p);
+  if (fused) return conv2dFused(fused, x as Float32Array, xs, w as Float32Array, ws, p, out);
   const geo: Geometry = { C: Cg, H, W, kh, kw, Ho, Wo, p };
   const nbMax = chunkSize(N, R, P);
   const cols = arrayFor(out.dtype, R * nbMax * P), tmp = arrayFor(out.dtype, Og * nbMax * P);
@@ -138,6 +142,8 @@ export function conv2dWeightGrad(x: TypedArray, xs: Shape, gy: TypedArray, gs: S
     gemm(gy, 0, true, x, 0, false, dw, 0, O, R, N, false, {});
     return dw;
   }
+  const fused = fusedPath(x, gy, p);
+  if (fused) return conv2dWeightGradFused(fused, x as Float32Array, xs, gy as Float32Array, gs, p, out);
   const geo: Geometry = { C: Cg, H, W, kh, kw, Ho, Wo, p };
   const nbMax = chunkSize(N, R, P);
   const cols = arrayFor(out.dtype, R * nbMax * P), gm = arrayFor(out.dtype, Og * nbMax * P);
@@ -163,6 +169,8 @@ export function convTranspose2d(x: TypedArray, xs: Shape, w: TypedArray, ws: Sha
     gemm(x, 0, false, w, 0, false, y, 0, N, R, C, false, {});
     return y;
   }
+  const fused = fusedPath(x, w, p);
+  if (fused) return convTranspose2dFused(fused, x as Float32Array, xs, w as Float32Array, ws, p, out);
   // geometry of the conv whose input is y: channels Og, image Ho x Wo, output H x W
   const geo: Geometry = { C: Og, H: Ho, W: Wo, kh, kw, Ho: H, Wo: W, p };
   const nbMax = chunkSize(N, Math.max(R, Cg), P);
@@ -177,6 +185,109 @@ export function convTranspose2d(x: TypedArray, xs: Shape, w: TypedArray, ws: Sha
       gemm(w, g * Cg * R, true, xm, 0, false, cols, 0, R, ld, Cg, false, scratch);
       for (let n = 0; n < nb; n++) col2im(cols, ld, n * P, geo, y, ((n0 + n) * O + g * Og) * Ho * Wo);
     }
+  }
+  return y;
+}
+
+// ---- float32 through the WebAssembly GEMM, im2col / col2im fused with it -----------------------
+
+/**
+ * float32, one group: the column matrix is never built. im2col writes straight into the GEMM's
+ * packed B panels (cpu-jobs.ts packColsRows / packColsT, reading the input chunk copied into the
+ * kernel's memory), and col2im reads straight from the GEMM's output (col2imChannels). Both are
+ * phases that the CPU threads share (gemm-threads.ts). The panels hold the same values in the same
+ * places as packing the built column matrix, and col2im adds in the same order, so these paths
+ * give bitwise the results of the im2col path above (tests/core/conv-fused.test.ts).
+ * Measured (dcgan step, batch 64, this 2-vCPU VM, 2 threads): see bench/RESULTS-cpu.md.
+ */
+let forcedConv: 'im2col' | 'fused' | undefined;
+/** Force the float32 convolution path (tests and benchmarks); `undefined` restores the default (fused where it applies). */
+export function setCpuConv(kind: 'im2col' | 'fused' | undefined): void {
+  forcedConv = kind;
+}
+
+function fusedPath(a: TypedArray, b: TypedArray, p: Conv2dParams): WasmGemm | null {
+  if (forcedConv === 'im2col' || p.groups !== 1 || !(a instanceof Float32Array) || !(b instanceof Float32Array)) return null;
+  return wasmGemm();
+}
+
+/** Elements a pack or col2im phase must move before it is worth waking the workers. */
+const PARALLEL_MIN = 1 << 15;
+/** Jobs a phase is split into (a few per thread, so uneven jobs still balance). */
+const JOBS_PER_PHASE = 16;
+
+/** The geometry parameters shared by the pack jobs: C, H, W, kh, kw, Ho, Wo, sh, sw, ph, pw, dh, dw. */
+function geometryParams(C: number, H: number, W: number, kh: number, kw: number, Ho: number, Wo: number, p: Conv2dParams): number[] {
+  return [C, H, W, kh, kw, Ho, Wo, p.stride[0], p.stride[1], p.padding[0], p.padding[1], p.dilation[0], p.dilation[1]];
+}
+
+function conv2dFused(w: WasmGemm, x: Float32Array, xs: Shape, wt: Float32Array, ws: Shape, p: Conv2dParams, out: AbstractValue): Float32Array {
+  const [N, C, H, W] = xs, [O, , kh, kw] = ws, [, , Ho, Wo] = out.shape;
+  const P = Ho * Wo, R = C * kh * kw, img = C * H * W;
+  const geo = geometryParams(C, H, W, kh, kw, Ho, Wo, p);
+  const nbMax = chunkSize(N, R, P);
+  const y = new Float32Array(N * O * P);
+  for (let n0 = 0; n0 < N; n0 += nbMax) {
+    const nb = Math.min(nbMax, N - n0);
+    // y[:, chunk] = W · cols(x[chunk])
+    gemmWasmWith(w, wt, 0, false, O, nb * P, R, {
+      extra: nb * img,
+      prepare: (f32, xb) => f32.set(x.subarray(n0 * img, (n0 + nb) * img), xb),
+      packB: (_f32, bp, k0, kc, Npad, xb) => {
+        const per = Math.ceil(kc / JOBS_PER_PHASE);
+        w.phases.run(JobKind.PackColsRows, [bp, xb, k0, kc, per, Npad, ...geo, nb], Math.ceil(kc / per), kc * Npad >= PARALLEL_MIN);
+      },
+      finish: (f32, Npad) => {
+        for (let o = 0; o < O; o++) for (let n = 0; n < nb; n++) y.set(f32.subarray(o * Npad + n * P, o * Npad + (n + 1) * P), ((n0 + n) * O + o) * P);
+      },
+    });
+  }
+  return y;
+}
+
+function conv2dWeightGradFused(w: WasmGemm, x: Float32Array, xs: Shape, gy: Float32Array, gs: Shape, p: Conv2dParams, out: AbstractValue): Float32Array {
+  const [N, C, H, W] = xs, [, O, Ho, Wo] = gs, [, , kh, kw] = out.shape;
+  const P = Ho * Wo, R = C * kh * kw, img = C * H * W;
+  const geo = geometryParams(C, H, W, kh, kw, Ho, Wo, p);
+  const nbMax = chunkSize(N, R, P);
+  const gm = new Float32Array(O * nbMax * P), dw = new Float32Array(O * R);
+  for (let n0 = 0; n0 < N; n0 += nbMax) {
+    const nb = Math.min(nbMax, N - n0);
+    toMatrix(gy, n0, nb, O, 0, O, P, gm);
+    // dW += gy[chunk] · cols(x[chunk])ᵀ   (K runs over the chunk's (n, oi, oj))
+    gemmWasmWith(w, gm, 0, false, O, R, nb * P, {
+      extra: nb * img,
+      prepare: (f32, xb) => f32.set(x.subarray(n0 * img, (n0 + nb) * img), xb),
+      packB: (_f32, bp, k0, kc, Npad, xb) => {
+        const nPanels = Npad / NR, per = Math.ceil(nPanels / JOBS_PER_PHASE);
+        w.phases.run(JobKind.PackColsT, [bp, xb, k0, kc, per, R, ...geo, nPanels], Math.ceil(nPanels / per), kc * Npad >= PARALLEL_MIN);
+      },
+      finish: (f32, Npad) => copyOut(f32, Npad, dw, 0, O, R, true),
+    });
+  }
+  return dw;
+}
+
+function convTranspose2dFused(w: WasmGemm, x: Float32Array, xs: Shape, wt: Float32Array, ws: Shape, p: Conv2dParams, out: AbstractValue): Float32Array {
+  const [N, C, H, W] = xs, [, O, kh, kw] = ws, [, , Ho, Wo] = out.shape;
+  const P = H * W, R = O * kh * kw, yImg = O * Ho * Wo;
+  const nbMax = chunkSize(N, Math.max(R, C), P);
+  const xm = new Float32Array(C * nbMax * P), y = new Float32Array(N * yImg);
+  // col2im's geometry: the conv whose input is y (O × Ho × Wo) and output x (H × W)
+  const [sh, sw] = p.stride, [ph, pw] = p.padding, [dh, dw] = p.dilation;
+  for (let n0 = 0; n0 < N; n0 += nbMax) {
+    const nb = Math.min(nbMax, N - n0), ld = nb * P;
+    toMatrix(x, n0, nb, C, 0, C, P, xm);
+    // cols = Wᵀ · x[chunk], then y[chunk] = col2im(cols)
+    gemmWasmWith(w, wt, 0, true, R, ld, C, {
+      extra: nb * yImg,
+      packB: (f32, bp, k0, kc) => packB(xm, 0, false, ld, C, k0, kc, f32.subarray(bp), NR),
+      finish: (_f32, Npad, yb) => {
+        const per = Math.ceil(O / JOBS_PER_PHASE);
+        w.phases.run(JobKind.Col2im, [0, Npad, yb, per, O, Ho, Wo, kh, kw, H, W, sh, sw, ph, pw, dh, dw, nb], Math.ceil(O / per), R * ld >= PARALLEL_MIN);
+        y.set(w.f32.subarray(yb, yb + nb * yImg), n0 * yImg);
+      },
+    });
   }
   return y;
 }

@@ -1,58 +1,48 @@
 /**
- * Worker threads for the WebAssembly GEMM: the micro-kernel calls of one KC-deep slice are split
- * over T threads (this one and T − 1 workers) that share the module's memory.
+ * Worker threads for the CPU backend's float32 GEMM and convolutions: T threads (this one and
+ * T − 1 workers) share the WebAssembly GEMM's memory and split each *phase* — one packed slice's
+ * micro-kernel blocks, an im2col into packed panels, a col2im (cpu-jobs.ts) — into jobs.
  *
- * A *phase* is one packed slice: C block (i0, j0) += Ap[i0 ..] · Bp[j0 ..] for every MC × NC block
- * of the Mpad × Npad output. Each block is one job; threads take jobs from a shared counter, so
- * every C element is written by exactly one thread with the same k order as the single-threaded
- * loop — results are bitwise identical for any number of threads, and a run stays reproducible.
+ * Threads take jobs from a shared counter; each job writes its own part of the memory and runs
+ * the same arithmetic in the same order on any thread, so a phase gives the single-threaded bits
+ * for any number of threads, and a run stays reproducible.
  *
- * The control block (Int32Array over a SharedArrayBuffer) and the protocol:
- *   main:   write the phase's parameters; NEXT ← 0, EXITED ← 0; GEN += 1; notify(GEN)
+ * The control block (Int32Array over a SharedArrayBuffer), slots 0–4 for the protocol, 16… for
+ * the phase's parameters (cpu-jobs.ts):
+ *   main:   write KIND and the parameters; NEXT ← 0, EXITED ← 0; GEN += 1; notify(GEN)
  *   worker: wait until GEN ≠ the last generation it served; take jobs (NEXT += 1) until none are
  *           left; EXITED += 1; notify(EXITED)
  *   main:   takes jobs too, then waits until EXITED = number of workers.
  * The main thread starts the next phase only after every worker has left this one, so a worker
  * never reads a half-written phase. Blocking waits (Atomics.wait) are allowed on the main thread
  * in Node and Deno, not on a browser page: there, and wherever workers or shared memory are
- * missing, the GEMM runs on one thread (same results).
+ * missing, phases run on the calling thread (same results).
  *
  * Threads: WEBGAN_CPU_THREADS (1 = off), else the number of logical cores, at most 8. Workers
- * start in the background when the first large GEMM runs; until all have reported ready, GEMMs
+ * start in the background when the GEMM is first used; until all have reported ready, phases
  * run on one thread. Idle workers block in Atomics.wait and do not keep the process alive.
  */
 import { envVar } from '../env.ts';
+import { JOBS, PARAMS, type Kernel } from './cpu-jobs.ts';
 
 // control block slots
-const GEN = 0, NEXT = 1, NJOBS = 2, EXITED = 3, READY = 4;
-const AP = 5, BP = 6, CB = 7, MPAD = 8, NPAD = 9, KC = 10, MC = 11, NC = 12, NI = 13;
-const SLOTS = 16;
-
-/** One phase's geometry, byte offsets into the shared memory. */
-export interface Phase { ap: number; bp: number; c: number; Mpad: number; Npad: number; kc: number; mc: number; nc: number }
-
-type Kernel = (ap: number, bp: number, c: number, mp: number, np: number, kc: number, ldc: number) => void;
+const GEN = 0, NEXT = 1, NJOBS = 2, EXITED = 3, READY = 4, KIND = 5;
+const SLOTS = PARAMS + 32;
 
 /**
- * Run job `j` of the phase in `ctrl` (the single definition; the workers run a copy of this
- * source). Blocks are numbered column-block-major: j = jb·NI + ib.
+ * The worker's whole program (stringified: it may use nothing from module scope but its
+ * arguments). Before each phase it re-reads the memory's length: the main thread may have grown it.
  */
-function runJob(ctrl: Int32Array, kernel: Kernel, j: number): void {
-  const nI = ctrl[13], kc = ctrl[10], Mpad = ctrl[8], Npad = ctrl[9], MCc = ctrl[11], NCc = ctrl[12];
-  const i0 = (j % nI) * MCc, j0 = Math.floor(j / nI) * NCc;
-  const mc = Math.min(MCc, Mpad - i0), nc = Math.min(NCc, Npad - j0);
-  kernel(ctrl[5] + i0 * kc * 4, ctrl[6] + j0 * kc * 4, ctrl[7] + (i0 * Npad + j0) * 4, mc / 4, nc / 8, kc, Npad);
-}
-
-/** The worker's whole program (stringified: it may use nothing from module scope but its arguments). */
-function workerLoop(ctrl: Int32Array, kernel: Kernel, run: typeof runJob): void {
+function workerLoop(ctrl: Int32Array, memory: WebAssembly.Memory, kernel: Kernel, jobs: readonly ((mem: Float32Array, p: Int32Array, k: Kernel, j: number) => void)[]): void {
   let served = Atomics.load(ctrl, 0);
+  let mem = new Float32Array(memory.buffer);
   Atomics.add(ctrl, 4, 1); // READY
   for (;;) {
     Atomics.wait(ctrl, 0, served);
     served = Atomics.load(ctrl, 0);
-    const n = Atomics.load(ctrl, 2);
-    for (let j = Atomics.add(ctrl, 1, 1); j < n; j = Atomics.add(ctrl, 1, 1)) run(ctrl, kernel, j);
+    if (mem.byteLength !== memory.buffer.byteLength) mem = new Float32Array(memory.buffer);
+    const n = Atomics.load(ctrl, 2), job = jobs[ctrl[5]];
+    for (let j = Atomics.add(ctrl, 1, 1); j < n; j = Atomics.add(ctrl, 1, 1)) job(mem, ctrl, kernel, j);
     Atomics.add(ctrl, 3, 1); // EXITED
     Atomics.notify(ctrl, 3);
   }
@@ -62,7 +52,8 @@ function workerLoop(ctrl: Int32Array, kernel: Kernel, run: typeof runJob): void 
 function workerSource(): string {
   return `require('node:worker_threads').parentPort.once('message', (m) => {
     const inst = new WebAssembly.Instance(m.module, { env: { mem: m.memory } });
-    (${workerLoop.toString()})(new Int32Array(m.ctrl), inst.exports.gemm, ${runJob.toString()});
+    const jobs = [${JOBS.map((f) => f.toString()).join(',\n')}];
+    (${workerLoop.toString()})(new Int32Array(m.ctrl), m.memory, inst.exports.gemm, jobs);
   });`;
 }
 
@@ -94,7 +85,7 @@ function runtime(): Runtime | null {
   };
 }
 
-/** The number of GEMM threads this process would use (1 = no workers). */
+/** The number of threads this process would use (1 = no workers). */
 export function threadCount(): number {
   const env = envVar('WEBGAN_CPU_THREADS');
   const rt = runtime();
@@ -107,40 +98,51 @@ export function threadCount(): number {
   return Math.max(1, Math.min(8, rt.cores));
 }
 
-export interface GemmThreads {
-  /** Run every job of the phase on all threads; returns when all are done, with how many jobs this thread ran. */
-  run(phase: Phase): number;
-  /** Workers that have reported ready (the pool is used once all `threads − 1` have). */
+export interface Phases {
+  /**
+   * Run jobs 0 … nJobs − 1 of `kind` (cpu-jobs.ts) with `params` (slots 16…), on every thread when
+   * `parallel` and the workers are up, else here; returns how many jobs this thread ran.
+   */
+  run(kind: number, params: readonly number[], nJobs: number, parallel: boolean): number;
+  /** Workers that have reported ready (they are used once all `threads − 1` have). */
   ready(): number;
+  /** 1 + the workers started (1 where this runtime cannot start any). */
   threads: number;
 }
 
 /**
- * A pool over `memory` (a shared WebAssembly.Memory) running `module`'s gemm, or null when
- * `threads` ≤ 1 or this runtime cannot start workers.
+ * The phase runner over `memory` (shared when threads > 1) and `module`'s gemm export: starts
+ * `threads − 1` workers where the runtime can, else runs every phase on the calling thread.
  */
-export function startGemmThreads(module: WebAssembly.Module, memory: WebAssembly.Memory, kernel: Kernel, threads: number): GemmThreads | null {
-  const rt = runtime();
-  if (!rt || threads <= 1) return null;
-  const ctrl = new Int32Array(new SharedArrayBuffer(SLOTS * 4));
-  const workers = threads - 1;
-  const src = workerSource();
-  for (let i = 0; i < workers; i++) rt.spawn(src, { module, memory, ctrl: ctrl.buffer });
+export function startPhases(module: WebAssembly.Module, memory: WebAssembly.Memory, kernel: Kernel, threads: number): Phases {
+  const rt = threads > 1 ? runtime() : null;
+  const shared = rt !== null;
+  const ctrl = new Int32Array(shared ? new SharedArrayBuffer(SLOTS * 4) : new ArrayBuffer(SLOTS * 4));
+  const workers = shared ? threads - 1 : 0;
+  if (rt) {
+    const src = workerSource();
+    for (let i = 0; i < workers; i++) rt.spawn(src, { module, memory, ctrl: ctrl.buffer });
+  }
+  let mem = new Float32Array(memory.buffer);
   return {
-    threads,
-    ready: () => Atomics.load(ctrl, READY),
-    run(p: Phase) {
-      const nI = Math.ceil(p.Mpad / p.mc), nJ = Math.ceil(p.Npad / p.nc);
-      ctrl[AP] = p.ap; ctrl[BP] = p.bp; ctrl[CB] = p.c; ctrl[MPAD] = p.Mpad; ctrl[NPAD] = p.Npad;
-      ctrl[KC] = p.kc; ctrl[MC] = p.mc; ctrl[NC] = p.nc; ctrl[NI] = nI;
-      const n = nI * nJ;
-      Atomics.store(ctrl, NJOBS, n);
+    threads: workers + 1,
+    ready: () => (shared ? Atomics.load(ctrl, READY) : 0),
+    run(kind, params, nJobs, parallel) {
+      if (mem.byteLength !== memory.buffer.byteLength) mem = new Float32Array(memory.buffer);
+      const job = JOBS[kind];
+      ctrl[KIND] = kind;
+      for (let i = 0; i < params.length; i++) ctrl[PARAMS + i] = params[i];
+      if (!parallel || workers === 0 || Atomics.load(ctrl, READY) !== workers) {
+        for (let j = 0; j < nJobs; j++) job(mem, ctrl, kernel, j);
+        return nJobs;
+      }
+      Atomics.store(ctrl, NJOBS, nJobs);
       Atomics.store(ctrl, NEXT, 0);
       Atomics.store(ctrl, EXITED, 0);
       Atomics.add(ctrl, GEN, 1);
       Atomics.notify(ctrl, GEN);
       let mine = 0;
-      for (let j = Atomics.add(ctrl, NEXT, 1); j < n; j = Atomics.add(ctrl, NEXT, 1), mine++) runJob(ctrl, kernel, j);
+      for (let j = Atomics.add(ctrl, NEXT, 1); j < nJobs; j = Atomics.add(ctrl, NEXT, 1), mine++) job(mem, ctrl, kernel, j);
       for (let e = Atomics.load(ctrl, EXITED); e < workers; e = Atomics.load(ctrl, EXITED)) Atomics.wait(ctrl, EXITED, e);
       return mine;
     },

@@ -3,6 +3,7 @@ import { arrayFor, sizeOf } from '../../tensor/dtype.ts';
 import type { AbstractValue } from '../../tensor/prims.ts';
 import { broadcastStrides, stridedOffsets } from './strided.ts';
 import { MR as WMR, NR as WNR, wasmGemm, type WasmGemm } from './wasm-gemm.ts';
+import { JobKind } from './cpu-jobs.ts';
 
 const MR = 4; // rows of the register tile
 const NR = 4; // columns of the register tile
@@ -45,7 +46,7 @@ function packA(A: TypedArray, aOff: number, transA: boolean, M: number, K: numbe
  *   bp[(p·kc + k)·NR + c] = op(B)[k0 + k, p·NR + c]   (0 past column N)
  * op(B)[k, j] = transB ? B[j·K + k] : B[k·N + j].
  */
-function packB(B: TypedArray, bOff: number, transB: boolean, N: number, K: number, k0: number, kc: number, bp: Packed, NR = 4): void {
+export function packB(B: TypedArray, bOff: number, transB: boolean, N: number, K: number, k0: number, kc: number, bp: Packed, NR = 4): void {
   const np = Math.ceil(N / NR);
   if (transB) {
     for (let p = 0; p < np; p++) {
@@ -143,7 +144,8 @@ export function gemm(
  * MC-high block of rows (its packed A stays in L1/L2) the kernel accumulates into a zero-padded
  * Mpad × Npad copy of C in the module's memory; C += that copy at the end.
  * With more than one CPU thread (gemm-threads.ts) the MC × NC blocks of each slice are shared out
- * over the workers; the result is bitwise the same.
+ * over the workers (cpu-jobs.ts gemmBlock, numbered in this loop order); the result is bitwise the
+ * same.
  * With NC blocking the dcgan G2/D2 convolutions went from 4.7–8.8 to 8.4–11.8 GFLOP/s on this VM
  * (load 8–10, same-process A/B; bench/RESULTS-cpu.md has the layer table).
  */
@@ -158,41 +160,63 @@ export function gemmWasm(
   B: Float32Array, bOff: number, transB: boolean, C: Float32Array, cOff: number, M: number, N: number, K: number,
   accumulate: boolean,
 ): void {
-  const np = Math.ceil(N / WNR), Npad = np * WNR;
-  const Mpad = Math.ceil(M / WMR) * WMR;
-  const kcMax = Math.min(KC, K);
-  const cSize = Mpad * Npad, bSize = Npad * kcMax, aSize = Mpad * kcMax;
-  const f32 = w.reserve(cSize + bSize + aSize);
-  const cBuf = f32.subarray(0, cSize), bp = f32.subarray(cSize, cSize + bSize), ap = f32.subarray(cSize + bSize, cSize + bSize + aSize);
-  cBuf.fill(0);
-  // the worker pool (gemm-threads.ts) once it is up, for products worth waking it for
-  const threads = w.threads;
-  const threaded = threads !== null && threads.ready() === threads.threads - 1 && Mpad * Npad * K >= THREADED_MIN_MACS && (Mpad > MC || Npad > NC);
-  for (let k0 = 0; k0 < K; k0 += KC) {
-    const kc = Math.min(KC, K - k0);
-    packB(B, bOff, transB, N, K, k0, kc, bp, WNR);
-    packA(A, aOff, transA, M, K, 0, Mpad, k0, kc, ap);
-    if (threaded) {
-      threads.run({ ap: ap.byteOffset, bp: bp.byteOffset, c: 0, Mpad, Npad, kc, mc: MC, nc: NC });
-      continue;
-    }
-    for (let j0 = 0; j0 < Npad; j0 += NC) {
-      const nc = Math.min(NC, Npad - j0);
-      for (let i0 = 0; i0 < Mpad; i0 += MC) {
-        const mc = Math.min(MC, Mpad - i0);
-        w.kernel(ap.byteOffset + i0 * kc * 4, bp.byteOffset + j0 * kc * 4, (i0 * Npad + j0) * 4, mc / WMR, nc / WNR, kc, Npad);
-      }
-    }
-  }
+  gemmWasmWith(w, A, aOff, transA, M, N, K, {
+    extra: 0,
+    packB: (f32, bp, k0, kc) => packB(B, bOff, transB, N, K, k0, kc, f32.subarray(bp), WNR),
+    finish: (f32, Npad) => copyOut(f32, Npad, C, cOff, M, N, accumulate),
+  });
+}
+
+/** C (+)= the Mpad × Npad product at the start of the memory, rows of N. */
+export function copyOut(f32: Float32Array, Npad: number, C: Float32Array, cOff: number, M: number, N: number, accumulate: boolean): void {
   if (!accumulate && Npad === N) {
-    C.set(cBuf.subarray(0, M * N), cOff); // (memcpy)
+    C.set(f32.subarray(0, M * N), cOff); // (memcpy)
     return;
   }
   for (let i = 0; i < M; i++) {
     const src = i * Npad, dst = cOff + i * N;
-    if (!accumulate) C.set(cBuf.subarray(src, src + N), dst);
-    else for (let j = 0; j < N; j++) C[dst + j] += cBuf[src + j];
+    if (!accumulate) C.set(f32.subarray(src, src + N), dst);
+    else for (let j = 0; j < N; j++) C[dst + j] += f32[src + j];
   }
+}
+
+/**
+ * Where op(B) comes from and where the product goes, for gemmWasmWith: offsets are in floats into
+ * the kernel's memory (`f32`, re-read by the caller after any growth).
+ */
+export interface GemmIO {
+  /** floats the caller needs after the GEMM's own buffers, at `extra` (e.g. a convolution's input) */
+  extra: number;
+  /** fill the memory's extra part before the products start */
+  prepare?(f32: Float32Array, extra: number): void;
+  /** pack rows k0 .. k0+kc of op(B) into 8-column panels at bp (zero columns N .. Npad) */
+  packB(f32: Float32Array, bp: number, k0: number, kc: number, Npad: number, extra: number): void;
+  /** read the Mpad × Npad product at offset 0 out */
+  finish(f32: Float32Array, Npad: number, extra: number): void;
+}
+
+/** C = op(A) · op(B) in the kernel's memory, op(B) packed by `io`; then `io.finish` reads it. */
+export function gemmWasmWith(w: WasmGemm, A: Float32Array, aOff: number, transA: boolean, M: number, N: number, K: number, io: GemmIO): void {
+  const np = Math.ceil(N / WNR), Npad = np * WNR;
+  const Mpad = Math.ceil(M / WMR) * WMR;
+  const kcMax = Math.min(KC, K);
+  const cSize = Mpad * Npad, bSize = Npad * kcMax, aSize = Mpad * kcMax;
+  const extra = cSize + bSize + aSize;
+  let f32 = w.reserve(extra + io.extra);
+  io.prepare?.(f32, extra);
+  f32.fill(0, 0, cSize);
+  const bp = cSize, ap = cSize + bSize;
+  const nI = Math.ceil(Mpad / MC), nJ = Math.ceil(Npad / NC);
+  // on the worker threads (gemm-threads.ts) once they are up, for products worth waking them for
+  const parallel = Mpad * Npad * K >= THREADED_MIN_MACS && nI * nJ > 1;
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const kc = Math.min(KC, K - k0);
+    io.packB(f32, bp, k0, kc, Npad, extra);
+    f32 = w.f32;
+    packA(A, aOff, transA, M, K, 0, Mpad, k0, kc, f32.subarray(ap));
+    w.phases.run(JobKind.Gemm, [ap * 4, bp * 4, 0, Mpad, Npad, kc, MC, NC, nI], nI * nJ, parallel);
+  }
+  io.finish(w.f32, Npad, extra);
 }
 
 export function matmul(a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, transA: boolean, transB: boolean, out: AbstractValue): TypedArray {

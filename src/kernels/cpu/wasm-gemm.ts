@@ -16,7 +16,7 @@
  * WASM vs webgan JS vs tfjs-cpu in one process): 1024³ 1.8 → 21 GFLOP/s; tables in bench/RESULTS-cpu.md.
  */
 import { envVar } from '../env.ts';
-import { startGemmThreads, threadCount, type GemmThreads } from './gemm-threads.ts';
+import { startPhases, threadCount, type Phases } from './gemm-threads.ts';
 
 export const MR = 4;
 export const NR = 8;
@@ -142,8 +142,8 @@ export interface WasmGemm {
   /** make the memory at least `floats` float32 long; returns the (possibly new) view */
   reserve(floats: number): Float32Array;
   kernel: KernelFn;
-  /** workers sharing the memory (gemm-threads.ts), or null: one thread */
-  threads: GemmThreads | null;
+  /** runs the GEMM's and the convolutions' phases, on worker threads sharing the memory where there are any (gemm-threads.ts) */
+  phases: Phases;
 }
 
 /** One instance per thread count in use (normally one: threadCount()). */
@@ -193,7 +193,7 @@ export function createWasmGemm(threads: number): WasmGemm | null {
       return state.f32;
     },
     kernel,
-    threads: shared ? startGemmThreads(module, mem, kernel, threads) : null,
+    phases: startPhases(module, mem, kernel, threads),
   };
   return state;
 }

@@ -1,0 +1,122 @@
+/**
+ * The jobs the CPU backend's threads run on the WebAssembly GEMM's memory (`mem`, float32 view):
+ * the GEMM's micro-kernel blocks, and the convolution's im2col (written straight into the GEMM's
+ * packed B panels) and col2im (read straight from the GEMM's output). Each phase is split into
+ * jobs that write disjoint memory, so a phase gives the same bits on any number of threads.
+ *
+ * Every function here is self-contained — the worker threads run copies of their source
+ * (gemm-threads.ts) — so they use no module-level names, and read their arguments from the
+ * parameter block `p` (Int32Array) at the slots listed above each one, from P = 16 on. Offsets are
+ * in floats unless they say bytes.
+ *
+ * The packed B layout (the kernel's 8-column panels of a kc-deep slice, matmul.ts):
+ *   bp[(⌊j/8⌋·kc + k)·8 + j mod 8] = op(B)[k0 + k, j]        (0 for j ≥ N, up to Npad)
+ * The convolution's column matrix (conv.ts), for samples n < nb of the chunk in `mem` at xBase:
+ *   cols[(c, ki, kj), (n, oi, oj)] = x[n, c, oi·sh − ph + ki·dh, oj·sw − pw + kj·dw]   (0 outside)
+ */
+
+export type Kernel = (ap: number, bp: number, c: number, mp: number, np: number, kc: number, ldc: number) => void;
+export type Job = (mem: Float32Array, p: Int32Array, kernel: Kernel, j: number) => void;
+
+/**
+ * GEMM block j of a packed slice: C[i0.., j0..] += Ap[i0..] · Bp[j0..], blocks numbered
+ * column-block-major (j = jb·nI + ib, the order of the single-threaded loop).
+ * p[16..]: ap (bytes), bp (bytes), c (bytes), Mpad, Npad, kc, MC, NC, nI
+ */
+export function gemmBlock(_mem: Float32Array, p: Int32Array, kernel: Kernel, j: number): void {
+  const ap = p[16], bp = p[17], c = p[18], Mpad = p[19], Npad = p[20], kc = p[21], MC = p[22], NC = p[23], nI = p[24];
+  const i0 = (j % nI) * MC, j0 = Math.floor(j / nI) * NC;
+  const mc = Math.min(MC, Mpad - i0), nc = Math.min(NC, Npad - j0);
+  kernel(ap + i0 * kc * 4, bp + j0 * kc * 4, c + (i0 * Npad + j0) * 4, mc / 4, nc / 8, kc, Npad);
+}
+
+/**
+ * Pack rows k0 .. k0+kc of cols (B = cols: conv2d) into panels; job j packs `rowsPerJob` rows.
+ * p[16..]: bp, xBase, k0, kc, rowsPerJob, Npad, C, H, W, kh, kw, Ho, Wo, sh, sw, ph, pw, dh, dw, nb
+ */
+export function packColsRows(mem: Float32Array, p: Int32Array, _kernel: Kernel, j: number): void {
+  const bp = p[16], xBase = p[17], k0 = p[18], kc = p[19], per = p[20], Npad = p[21], C = p[22], H = p[23], W = p[24];
+  const kh = p[25], kw = p[26], Ho = p[27], Wo = p[28], sh = p[29], sw = p[30], ph = p[31], pw = p[32], dh = p[33], dw = p[34], nb = p[35];
+  for (let k = j * per, kEnd = Math.min(kc, k + per); k < kEnd; k++) {
+    const r = k0 + k, c = Math.floor(r / (kh * kw)), ki = Math.floor(r / kw) % kh, kj = r % kw;
+    let col = 0;
+    for (let n = 0; n < nb; n++) {
+      for (let oi = 0; oi < Ho; oi++) {
+        const i = oi * sh - ph + ki * dh;
+        const inRow = i >= 0 && i < H;
+        const xRow = xBase + ((n * C + c) * H + i) * W;
+        for (let oj = 0; oj < Wo; oj++, col++) {
+          const jx = oj * sw - pw + kj * dw;
+          mem[bp + ((col >> 3) * kc + k) * 8 + (col & 7)] = inRow && jx >= 0 && jx < W ? mem[xRow + jx] : 0;
+        }
+      }
+    }
+    for (; col < Npad; col++) mem[bp + ((col >> 3) * kc + k) * 8 + (col & 7)] = 0;
+  }
+}
+
+/**
+ * Pack columns k0 .. k0+kc of cols as rows of colsᵀ (B = colsᵀ: the weight gradient, whose k runs
+ * over (n, oi, oj)); job j packs `panelsPerJob` 8-wide panels of the R = C·kh·kw rows of cols.
+ * p[16..]: bp, xBase, k0, kc, panelsPerJob, R, C, H, W, kh, kw, Ho, Wo, sh, sw, ph, pw, dh, dw, nPanels
+ */
+export function packColsT(mem: Float32Array, p: Int32Array, _kernel: Kernel, j: number): void {
+  const bp = p[16], xBase = p[17], k0 = p[18], kc = p[19], per = p[20], R = p[21], C = p[22], H = p[23], W = p[24];
+  const kh = p[25], kw = p[26], Ho = p[27], Wo = p[28], sh = p[29], sw = p[30], ph = p[31], pw = p[32], dh = p[33], dw = p[34], nPanels = p[35];
+  const P = Ho * Wo;
+  for (let panel = j * per, pEnd = Math.min(nPanels, panel + per); panel < pEnd; panel++) {
+    for (let e = 0; e < 8; e++) {
+      const r = panel * 8 + e, out = bp + panel * kc * 8 + e;
+      if (r >= R) {
+        for (let k = 0; k < kc; k++) mem[out + k * 8] = 0;
+        continue;
+      }
+      const c = Math.floor(r / (kh * kw)), ki = Math.floor(r / kw) % kh, kj = r % kw;
+      // (n, oi, oj) of column k0, then stepped along with k
+      let n = Math.floor(k0 / P), oi = Math.floor((k0 % P) / Wo), oj = k0 % Wo;
+      for (let k = 0; k < kc; k++) {
+        const i = oi * sh - ph + ki * dh, jx = oj * sw - pw + kj * dw;
+        mem[out + k * 8] = i >= 0 && i < H && jx >= 0 && jx < W ? mem[xBase + ((n * C + c) * H + i) * W + jx] : 0;
+        if (++oj === Wo) { oj = 0; if (++oi === Ho) { oi = 0; n++; } }
+      }
+    }
+  }
+}
+
+/**
+ * col2im (convTranspose2d): y = Σ over the rows (o, ki, kj) of the GEMM output cols (row stride
+ * ldc, columns (n, i, jx) over the nb × Hx × Wx input grid), scattered to
+ * y[n, o, i·sh − ph + ki·dh, jx·sw − pw + kj·dw] (skipped outside [0, Hy) × [0, Wy));
+ * job j owns output channels [j·per, (j+1)·per) and zeroes them first.
+ * p[16..]: cBase, ldc, yBase, per, O, Hy, Wy, kh, kw, Hx, Wx, sh, sw, ph, pw, dh, dw, nb
+ */
+export function col2imChannels(mem: Float32Array, p: Int32Array, _kernel: Kernel, j: number): void {
+  const cBase = p[16], ldc = p[17], yBase = p[18], per = p[19], O = p[20], Hy = p[21], Wy = p[22], kh = p[23], kw = p[24];
+  const Hx = p[25], Wx = p[26], sh = p[27], sw = p[28], ph = p[29], pw = p[30], dh = p[31], dw = p[32], nb = p[33];
+  for (let o = j * per, oEnd = Math.min(O, o + per); o < oEnd; o++) {
+    for (let n = 0; n < nb; n++) mem.fill(0, yBase + (n * O + o) * Hy * Wy, yBase + (n * O + o + 1) * Hy * Wy);
+    for (let ki = 0; ki < kh; ki++) {
+      for (let kj = 0; kj < kw; kj++) {
+        const row = cBase + ((o * kh + ki) * kw + kj) * ldc;
+        // input columns jx whose output column jx·sw − pw + kj·dw lies in [0, Wy)
+        const off = kj * dw - pw;
+        const lo = Math.min(Wx, Math.max(0, Math.ceil(-off / sw)));
+        const hi = Math.max(lo, Math.min(Wx, Math.floor((Wy - 1 - off) / sw) + 1));
+        for (let n = 0; n < nb; n++) {
+          for (let i = 0; i < Hx; i++) {
+            const yi = i * sh - ph + ki * dh;
+            if (yi < 0 || yi >= Hy) continue;
+            const yRow = yBase + ((n * O + o) * Hy + yi) * Wy + off, src = row + (n * Hx + i) * Wx;
+            for (let jx = lo; jx < hi; jx++) mem[yRow + jx * sw] += mem[src + jx];
+          }
+        }
+      }
+    }
+  }
+}
+
+/** The job table, indexed by phase kind (the workers receive the same list, stringified). */
+export const JOBS: readonly Job[] = [gemmBlock, packColsRows, packColsT, col2imChannels];
+export const JobKind = { Gemm: 0, PackColsRows: 1, PackColsT: 2, Col2im: 3 } as const;
+/** First parameter slot of the control block (slots below it belong to the thread protocol). */
+export const PARAMS = 16;
