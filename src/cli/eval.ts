@@ -1,7 +1,8 @@
 import * as wg from '../index.ts';
 import { drawSamples, evaluate2d, evaluateImages } from '../gan/evaluate.ts';
 import { loadGenerator } from '../gan/trainer.ts';
-import { isTwoD } from '../gan/config.ts';
+import { ConfigError, isTwoD } from '../gan/config.ts';
+import { resolveCheckpoint } from '../gan/run.ts';
 import { loadClassifier } from '../gan/classifier.ts';
 import { readNpy } from '../io/npy.ts';
 import { writeText } from '../io/fs.ts';
@@ -17,24 +18,25 @@ export async function evalCommand(file: string, o: { n?: number; data?: string; 
   let points: Float32Array, shape: number[], data: string, source: string;
   if (file.endsWith('.npy')) {
     const npy = await readNpy(file);
-    if (npy.dtype !== 'float32' && npy.dtype !== 'float64') throw new Error(`${file}: expected float samples, got ${npy.dtype}`);
+    if (npy.dtype !== 'float32' && npy.dtype !== 'float64') throw new ConfigError(`${file}: expected float samples, got ${npy.dtype}`);
     points = Float32Array.from(npy.data);
     shape = npy.shape;
     data = o.data ?? (shape.length === 2 && shape[1] === 2 ? '' : 'fashion-mnist');
-    if (!data) throw new Error(`${file} holds 2-D points: pass --data ring or --data grid`);
+    if (!data) throw new ConfigError(`${file} holds 2-D points: pass --data ring or --data grid`);
     source = file;
   } else {
-    const { cfg, models, G, step } = await loadGenerator(file);
+    const ckpt = await resolveCheckpoint(file, 'eval');
+    const { cfg, models, G, step } = await loadGenerator(ckpt);
     wg.manualSeed(o.seed);
     data = cfg.data;
     const n = o.n ?? (isTwoD(data) ? 2500 : 10000);
     points = await drawSamples(models, G, n);
     shape = [n, ...models.sampleShape];
-    source = `${file} (${cfg.preset}, ${cfg.loss}, step ${step})`;
+    source = `${ckpt} (${cfg.preset}, ${cfg.loss}, step ${step})`;
   }
   let result: Record<string, unknown>;
   if (isTwoD(data)) {
-    if (shape.length !== 2 || shape[1] !== 2) throw new Error(`2-D metrics need [N,2] samples, got [${shape}]`);
+    if (shape.length !== 2 || shape[1] !== 2) throw new ConfigError(`2-D metrics need [N,2] samples, got [${shape}]`);
     const m = evaluate2d(points, data);
     result = { data, n: shape[0], ...m };
     console.log(`${source}\n` + table([
@@ -42,7 +44,7 @@ export async function evalCommand(file: string, o: { n?: number; data?: string; 
       ['high-quality samples', `${m.highQuality.toFixed(1)} %`], ['reverse KL', m.reverseKL.toFixed(4)],
     ]));
   } else {
-    if (shape.length !== 4 || shape[1] !== 1 || shape[2] !== 28 || shape[3] !== 28) throw new Error(`image metrics need Fashion-MNIST-shaped samples [N,1,28,28], got [${shape}]`);
+    if (shape.length !== 4 || shape[1] !== 1 || shape[2] !== 28 || shape[3] !== 28) throw new ConfigError(`image metrics need Fashion-MNIST-shaped samples [N,1,28,28], got [${shape}]`);
     const m = await evaluateImages(points, shape[0], o.classifier ? await loadClassifier(o.classifier) : undefined);
     result = { data: 'fashion-mnist', ...m };
     console.log(`${source}\n` + table([

@@ -112,6 +112,16 @@ export function buildCli(): Command {
   return program;
 }
 
+/** A missing or unreadable file named on the command line, said plainly (or null: not such an error). */
+function fileErrorMessage(err: Error & { code?: string; path?: string }): string | null {
+  const reasons: Record<string, string> = {
+    ENOENT: 'no such file or directory', EISDIR: 'is a directory, not a file', ENOTDIR: 'a part of the path is not a directory',
+    EACCES: 'permission denied', EPERM: 'permission denied',
+  };
+  const reason = err.code ? reasons[err.code] : undefined;
+  return reason && err.path ? `${err.path}: ${reason}` : null;
+}
+
 /** Run the CLI; returns the exit code (clear messages, never a stack trace for user errors). */
 export async function main(argv: string[]): Promise<number> {
   const program = buildCli();
@@ -121,10 +131,15 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     const err = e as Error & { code?: string; exitCode?: number };
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
-    if (err.code?.startsWith('commander.')) return err.exitCode || 2;
+    if (err.code?.startsWith('commander.')) return 2; // a usage error (commander has printed it)
     if (err instanceof DivergenceError) {
       console.error(`webgan: ${err.message}`);
       return 3;
+    }
+    const fsError = fileErrorMessage(err);
+    if (fsError) {
+      console.error(`webgan: ${fsError}`);
+      return 2;
     }
     if (err instanceof ConfigError || err.name === 'ShapeError' || err.name === 'CheckpointError' || err.name === 'SafetensorsError' || err.name === 'IdxError') {
       console.error(`webgan: ${err.message}`);

@@ -1,7 +1,8 @@
 import * as wg from '../index.ts';
 import { drawSamples } from '../gan/evaluate.ts';
 import { loadGenerator } from '../gan/trainer.ts';
-import { isTwoD } from '../gan/config.ts';
+import { ConfigError, isTwoD } from '../gan/config.ts';
+import { resolveCheckpoint } from '../gan/run.ts';
 import { MIXTURE_EXTENT, mixtureModes, type MixtureName } from '../data/mixtures.ts';
 import { saveImageGrid } from '../io/png.ts';
 import { writeNpy } from '../io/npy.ts';
@@ -11,11 +12,11 @@ import { startBackend } from './backend.ts';
 
 export async function sampleCommand(o: { ckpt: string; n: number; out: string; format?: 'png' | 'npy' | 'svg'; seed: number; class?: number; backend: 'webgpu' | 'cpu' | 'auto' }): Promise<void> {
   await startBackend(o.backend);
-  if (!(o.n >= 1)) throw new Error(`--n must be at least 1, got ${o.n}`);
+  if (!(o.n >= 1)) throw new ConfigError(`--n must be at least 1, got ${o.n}`);
   const format = o.format ?? (o.out.endsWith('.npy') ? 'npy' : o.out.endsWith('.svg') ? 'svg' : 'png');
-  const { cfg, models, G, step } = await loadGenerator(o.ckpt);
+  const { cfg, models, G, step } = await loadGenerator(await resolveCheckpoint(o.ckpt, '--ckpt'));
   if (o.class !== undefined && (!models.conditional || o.class < 0 || o.class >= models.numClasses)) {
-    throw new Error(models.conditional ? `--class must be in [0, ${models.numClasses})` : `--class needs a conditional model; ${cfg.preset} is not`);
+    throw new ConfigError(models.conditional ? `--class must be in [0, ${models.numClasses})` : `--class needs a conditional model; ${cfg.preset} is not`);
   }
   wg.manualSeed(o.seed);
   const data = await drawSamples(models, G, o.n, 500, o.class);
@@ -23,11 +24,11 @@ export async function sampleCommand(o: { ckpt: string; n: number; out: string; f
   const twoD = isTwoD(cfg.data);
   if (format === 'npy') await writeNpy(o.out, data, shape, 'float32');
   else if (twoD) {
-    if (format === 'png') throw new Error(`${cfg.preset} samples are 2-D points: use --format svg or npy`);
+    if (format === 'png') throw new ConfigError(`${cfg.preset} samples are 2-D points: use --format svg or npy`);
     const modes = mixtureModes(cfg.data as MixtureName);
     await writeText(o.out, scatterSvg([...(modes ? [{ points: modes.centres, color: PALETTE[2], name: 'modes', radius: 4 }] : []), { points: data, color: PALETTE[3], name: `G(z) step ${step}`, radius: 1.5, opacity: 0.6 }], { extent: MIXTURE_EXTENT[cfg.data as MixtureName], title: `${cfg.preset} ${cfg.loss} step ${step}` }));
   } else {
-    if (format === 'svg') throw new Error('image samples are written as png or npy');
+    if (format === 'svg') throw new ConfigError('image samples are written as png or npy');
     await saveImageGrid(o.out, { data, shape }, { nrow: Math.ceil(Math.sqrt(o.n)) });
   }
   console.error(`webgan: wrote ${o.n} samples of ${cfg.preset} (step ${step}) to ${o.out}`);

@@ -4,7 +4,7 @@ import { mixtureModes, MIXTURE_EXTENT, type MixtureName } from '../data/mixtures
 import { exists, mkdirp, readBytes, writeText } from '../io/fs.ts';
 import { saveImageGrid } from '../io/png.ts';
 import { lineChartSvg, scatterSvg, PALETTE } from '../io/svg.ts';
-import { isTwoD, type TrainConfig } from './config.ts';
+import { ConfigError, isTwoD, type TrainConfig } from './config.ts';
 import { DivergenceError, GanTrainer, type LogRecord } from './trainer.ts';
 
 export interface RunOptions {
@@ -30,6 +30,17 @@ async function latestCheckpoint(dir: string): Promise<string | null> {
   const { readdir } = await import('node:fs/promises');
   const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => /^step-\d+\.safetensors$/.test(f)).sort();
   return files.length ? `${dir}/${files[files.length - 1]}` : null;
+}
+
+/**
+ * A checkpoint named by the user (`--resume`, `sample --ckpt`, `eval`): a .safetensors file as it
+ * is, or a run directory / its checkpoints/ folder → the latest step-*.safetensors in it.
+ */
+export async function resolveCheckpoint(path: string, flag: string): Promise<string> {
+  if (path.endsWith('.safetensors')) return path;
+  const found = (await latestCheckpoint(`${path}/checkpoints`)) ?? (await latestCheckpoint(path));
+  if (!found) throw new ConfigError(`${flag} ${path}: not a .safetensors file, and no step-*.safetensors checkpoint found there`);
+  return found;
 }
 
 /** Fixed noise (and labels) for sample grids, from its own seed so it never perturbs training. */
@@ -97,11 +108,7 @@ async function readRecords(path: string, upTo: number): Promise<LogRecord[]> {
  */
 export async function runTraining(cfgIn: Partial<TrainConfig>, opts: RunOptions): Promise<RunResult> {
   const out = opts.out;
-  let resumeFrom = opts.resume ?? null;
-  if (resumeFrom && !resumeFrom.endsWith('.safetensors')) {
-    resumeFrom = (await latestCheckpoint(`${resumeFrom}/checkpoints`)) ?? (await latestCheckpoint(resumeFrom));
-    if (!resumeFrom) throw new Error(`--resume ${opts.resume}: no step-*.safetensors checkpoint found there`);
-  }
+  const resumeFrom = opts.resume ? await resolveCheckpoint(opts.resume, '--resume') : null;
   let cfg = cfgIn;
   if (resumeFrom) {
     const { loadCheckpoint } = await import('../io/checkpoint.ts');

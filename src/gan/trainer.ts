@@ -4,7 +4,7 @@ import * as nn from '../nn/index.ts';
 import { hostToTensor } from '../io/safetensors.ts';
 import { loadCheckpoint, saveCheckpoint } from '../io/checkpoint.ts';
 import type { LoaderState } from '../data/loader.ts';
-import { resolveConfig, type TrainConfig } from './config.ts';
+import { ConfigError, resolveConfig, type TrainConfig } from './config.ts';
 import { makeSource, type RealSource } from './data.ts';
 import { ganLosses, gradientPenalty, r1Penalty, type GanLoss } from './losses.ts';
 import { buildGan, type GanModels } from './models.ts';
@@ -273,7 +273,7 @@ export class GanTrainer {
   /** Restore everything a checkpoint holds; the config must be the one it was written with. */
   async loadCheckpoint(path: string): Promise<void> {
     const ck = await loadCheckpoint<CheckpointMeta>(path);
-    if (ck.meta?.kind !== 'webgan-gan') throw new Error(`${path}: not a webgan GAN checkpoint`);
+    if (ck.meta?.kind !== 'webgan-gan') throw new ConfigError(`${path}: not a webgan GAN checkpoint`);
     const all = wg.tidy(() => Object.fromEntries(Object.entries(ck.tensors).map(([k, t]) => [k, hostToTensor(t)])));
     try {
       this.models.G.loadStateDict(pick('G', all));
@@ -306,7 +306,7 @@ export class GanTrainer {
 /** Read a checkpoint's config and rebuild its sampler G (EMA copy if present) for sampling/eval. */
 export async function loadGenerator(path: string): Promise<{ cfg: TrainConfig; models: GanModels; G: nn.Module; step: number }> {
   const ck = await loadCheckpoint<CheckpointMeta>(path);
-  if (ck.meta?.kind !== 'webgan-gan') throw new Error(`${path}: not a webgan GAN checkpoint`);
+  if (ck.meta?.kind !== 'webgan-gan') throw new ConfigError(`${path}: not a webgan GAN checkpoint`);
   const cfg = ck.meta.config;
   const models = buildGan(cfg.preset, { pack: cfg.pack, spectralNorm: cfg.spectralNorm });
   const prefix = Object.keys(ck.tensors).some((k) => k.startsWith('Gema.')) ? 'Gema' : 'G';

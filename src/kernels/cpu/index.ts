@@ -9,6 +9,7 @@ import { conv2d, conv2dWeightGrad, convTranspose2d } from './conv.ts';
 import { biasAct } from './epilogue.ts';
 import * as ew from './elementwise.ts';
 import { matmul } from './matmul.ts';
+import { wasmGemm } from './wasm-gemm.ts';
 import * as mv from './movement.ts';
 import { randNormal, randUniform } from './random.ts';
 import * as red from './reduce.ts';
@@ -100,6 +101,9 @@ export class CpuBackend implements Backend {
   fused = { adamUpdate };
 
   info(): Record<string, unknown> {
-    return { backend: 'cpu', description: 'webgan CPU reference backend (JavaScript)', bytesPerFloat: bytesPer('float32') };
+    const w = wasmGemm();
+    const threads = w ? w.phases.threads : 1;
+    const gemm = w ? `float32 GEMM and convolutions in WebAssembly SIMD on ${threads} thread${threads > 1 ? 's' : ''}` : 'JavaScript GEMM';
+    return { backend: 'cpu', description: `webgan CPU backend (JavaScript; ${gemm})`, bytesPerFloat: bytesPer('float32'), gemm: w ? 'wasm-simd' : 'js', threads };
   }
 }
