@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as wg from '../src/index.ts';
 import { setCpuGemm, setCpuThreads, wasmGemm } from '../src/kernels/cpu/wasm-gemm.ts';
-import { threadCount } from '../src/kernels/cpu/gemm-threads.ts';
+import { threadCount } from '../src/kernels/cpu/threads.ts';
 
 await tf.setBackend('cpu');
 wg.setBackend(new wg.CpuBackend());

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import * as wg from '../../src/index.ts';
 import { setCpuConv } from '../../src/kernels/cpu/conv.ts';
 import { setCpuThreads, wasmGemm } from '../../src/kernels/cpu/wasm-gemm.ts';
-import { threadCount } from '../../src/kernels/cpu/gemm-threads.ts';
+import { threadCount } from '../../src/kernels/cpu/threads.ts';
 import { JobKind } from '../../src/kernels/cpu/cpu-jobs.ts';
 
 interface Case { N: number; C: number; O: number; H: number; W: number; k: [number, number]; stride: [number, number]; padding: [number, number]; dilation: [number, number]; outputPadding?: [number, number] }

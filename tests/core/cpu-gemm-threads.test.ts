@@ -1,5 +1,5 @@
 /**
- * The CPU GEMM on several threads (gemm-threads.ts): workers share the WebAssembly memory and
+ * The CPU GEMM on several threads (threads.ts): workers share the WebAssembly memory and
  * take MC × NC blocks of each packed slice. Checked: bitwise the same result as one thread on
  * shapes with ragged edges and several k-slices, against a float64 reference, workers really run
  * jobs, and the thread-count switch.
@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { gemmWasm } from '../../src/kernels/cpu/matmul.ts';
 import { createWasmGemm, type WasmGemm } from '../../src/kernels/cpu/wasm-gemm.ts';
-import { threadCount } from '../../src/kernels/cpu/gemm-threads.ts';
+import { threadCount } from '../../src/kernels/cpu/threads.ts';
 import { detRandom } from '../helpers/gradcheck.ts';
 
 async function until(ok: () => boolean, ms = 20_000): Promise<void> {

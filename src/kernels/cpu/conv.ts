@@ -195,7 +195,7 @@ export function convTranspose2d(x: TypedArray, xs: Shape, w: TypedArray, ws: Sha
  * float32, one group: the column matrix is never built. im2col writes straight into the GEMM's
  * packed B panels (cpu-jobs.ts packColsRows / packColsT, reading the input chunk copied into the
  * kernel's memory), and col2im reads straight from the GEMM's output (col2imChannels). Both are
- * phases that the CPU threads share (gemm-threads.ts). The panels hold the same values in the same
+ * phases that the CPU threads share (threads.ts). The panels hold the same values in the same
  * places as packing the built column matrix, and col2im adds in the same order, so these paths
  * give bitwise the results of the im2col path above (tests/core/conv-fused.test.ts).
  * Measured (dcgan step, batch 64, this 2-vCPU VM, 2 threads): see bench/RESULTS-cpu.md.

@@ -5,7 +5,7 @@
  * jobs that write disjoint memory, so a phase gives the same bits on any number of threads.
  *
  * Every function here is self-contained — the worker threads run copies of their source
- * (gemm-threads.ts) — so they use no module-level names, and read their arguments from the
+ * (threads.ts) — so they use no module-level names, and read their arguments from the
  * parameter block `p` (Int32Array) at the slots listed above each one, from P = 16 on. Offsets are
  * in floats unless they say bytes.
  *

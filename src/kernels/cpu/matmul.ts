@@ -143,7 +143,7 @@ export function gemm(
  * once; then for each NC-wide block of columns (its packed B, KC·NC floats, stays in L2) and each
  * MC-high block of rows (its packed A stays in L1/L2) the kernel accumulates into a zero-padded
  * Mpad × Npad copy of C in the module's memory; C += that copy at the end.
- * With more than one CPU thread (gemm-threads.ts) the MC × NC blocks of each slice are shared out
+ * With more than one CPU thread (threads.ts) the MC × NC blocks of each slice are shared out
  * over the workers (cpu-jobs.ts gemmBlock, numbered in this loop order); the result is bitwise the
  * same.
  * With NC blocking the dcgan G2/D2 convolutions went from 4.7–8.8 to 8.4–11.8 GFLOP/s on this VM
@@ -207,7 +207,7 @@ export function gemmWasmWith(w: WasmGemm, A: Float32Array, aOff: number, transA:
   f32.fill(0, 0, cSize);
   const bp = cSize, ap = cSize + bSize;
   const nI = Math.ceil(Mpad / MC), nJ = Math.ceil(Npad / NC);
-  // on the worker threads (gemm-threads.ts) once they are up, for products worth waking them for
+  // on the worker threads (threads.ts) once they are up, for products worth waking them for
   const parallel = Mpad * Npad * K >= THREADED_MIN_MACS && nI * nJ > 1;
   for (let k0 = 0; k0 < K; k0 += KC) {
     const kc = Math.min(KC, K - k0);

@@ -16,7 +16,7 @@
  * WASM vs webgan JS vs tfjs-cpu in one process): 1024³ 1.8 → 21 GFLOP/s; tables in bench/RESULTS-cpu.md.
  */
 import { envVar } from '../env.ts';
-import { startPhases, threadCount, type Phases } from './gemm-threads.ts';
+import { startPhases, threadCount, type Phases } from './threads.ts';
 
 export const MR = 4;
 export const NR = 8;
@@ -142,7 +142,7 @@ export interface WasmGemm {
   /** make the memory at least `floats` float32 long; returns the (possibly new) view */
   reserve(floats: number): Float32Array;
   kernel: KernelFn;
-  /** runs the GEMM's and the convolutions' phases, on worker threads sharing the memory where there are any (gemm-threads.ts) */
+  /** runs the GEMM's and the convolutions' phases, on worker threads sharing the memory where there are any (threads.ts) */
   phases: Phases;
 }
 
