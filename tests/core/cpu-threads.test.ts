@@ -8,6 +8,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { gemmWasm } from '../../src/kernels/cpu/matmul.ts';
 import { createWasmGemm, type WasmGemm } from '../../src/kernels/cpu/wasm-gemm.ts';
 import { threadCount } from '../../src/kernels/cpu/threads.ts';
+import { JobKind } from '../../src/kernels/cpu/cpu-jobs.ts';
 import { detRandom } from '../helpers/gradcheck.ts';
 
 async function until(ok: () => boolean, ms = 20_000): Promise<void> {
@@ -81,6 +82,15 @@ describe('CPU GEMM threads', () => {
     for (let r = 0; r < 10; r++) product(w, 512, 1024, 256, false, false, false);
     expect(total).toBe(10 * 8 * 2);
     expect(mine).toBeLessThan(total);
+  });
+
+  test('a job that traps ends the phase with an error, and the pool keeps working', async () => {
+    const w = createWasmGemm(2)!, one = createWasmGemm(1)!;
+    await until(() => w.phases.ready() === 1);
+    // GEMM blocks whose packed-A offset lies far past the memory: every job traps (out of bounds)
+    const bad = [2 ** 30, 0, 0, 512, 1024, 8, 64, 512, 8];
+    expect(() => w.phases.run(JobKind.Gemm, bad, 16, true)).toThrow();
+    expect(product(w, 300, 700, 200, false, true, false)).toEqual(product(one, 300, 700, 200, false, true, false));
   });
 
   test('small products stay on the calling thread', async () => {

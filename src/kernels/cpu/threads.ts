@@ -14,7 +14,9 @@
  *           left; EXITED += 1; notify(EXITED)
  *   main:   takes jobs too, then waits until EXITED = number of workers.
  * The main thread starts the next phase only after every worker has left this one, so a worker
- * never reads a half-written phase. Blocking waits (Atomics.wait) are allowed on the main thread
+ * never reads a half-written phase. A job that throws on a worker ends the phase for everyone and
+ * the main thread throws (a wasm trap is such a throw; only a worker killed outright, e.g. out of
+ * memory, would leave the main thread waiting — the jobs allocate nothing). Blocking waits (Atomics.wait) are allowed on the main thread
  * in Node and Deno, not on a browser page: there, and wherever workers or shared memory are
  * missing, phases run on the calling thread (same results).
  *
@@ -23,10 +25,12 @@
  * run on one thread. Idle workers block in Atomics.wait and do not keep the process alive.
  */
 import { envVar } from '../env.ts';
-import { JOBS, PARAMS, type Kernel } from './cpu-jobs.ts';
+import { JOBS, JobKind, PARAMS, type Kernel } from './cpu-jobs.ts';
+
+const JOB_NAMES = Object.fromEntries(Object.entries(JobKind).map(([k, v]) => [v, k])) as Record<number, string>;
 
 // control block slots
-const GEN = 0, NEXT = 1, NJOBS = 2, EXITED = 3, READY = 4, KIND = 5;
+const GEN = 0, NEXT = 1, NJOBS = 2, EXITED = 3, READY = 4, KIND = 5, FAILED = 6;
 const SLOTS = PARAMS + 32;
 
 /**
@@ -42,9 +46,15 @@ function workerLoop(ctrl: Int32Array, memory: WebAssembly.Memory, kernel: Kernel
     served = Atomics.load(ctrl, 0);
     if (mem.byteLength !== memory.buffer.byteLength) mem = new Float32Array(memory.buffer);
     const n = Atomics.load(ctrl, 2), job = jobs[ctrl[5]];
-    for (let j = Atomics.add(ctrl, 1, 1); j < n; j = Atomics.add(ctrl, 1, 1)) job(mem, ctrl, kernel, j);
-    Atomics.add(ctrl, 3, 1); // EXITED
-    Atomics.notify(ctrl, 3);
+    try {
+      for (let j = Atomics.add(ctrl, 1, 1); j < n; j = Atomics.add(ctrl, 1, 1)) job(mem, ctrl, kernel, j);
+    } catch {
+      Atomics.store(ctrl, 6, 1); // FAILED: the main thread reports it; the loop goes on serving
+      Atomics.store(ctrl, 1, n); // no more jobs for anyone
+    } finally {
+      Atomics.add(ctrl, 3, 1); // EXITED
+      Atomics.notify(ctrl, 3);
+    }
   }
 }
 
@@ -139,11 +149,18 @@ export function startPhases(module: WebAssembly.Module, memory: WebAssembly.Memo
       Atomics.store(ctrl, NJOBS, nJobs);
       Atomics.store(ctrl, NEXT, 0);
       Atomics.store(ctrl, EXITED, 0);
+      Atomics.store(ctrl, FAILED, 0);
       Atomics.add(ctrl, GEN, 1);
       Atomics.notify(ctrl, GEN);
       let mine = 0;
-      for (let j = Atomics.add(ctrl, NEXT, 1); j < nJobs; j = Atomics.add(ctrl, NEXT, 1), mine++) job(mem, ctrl, kernel, j);
-      for (let e = Atomics.load(ctrl, EXITED); e < workers; e = Atomics.load(ctrl, EXITED)) Atomics.wait(ctrl, EXITED, e);
+      try {
+        for (let j = Atomics.add(ctrl, NEXT, 1); j < nJobs; j = Atomics.add(ctrl, NEXT, 1), mine++) job(mem, ctrl, kernel, j);
+      } finally {
+        // every worker leaves the phase before the next one may be written, also when a job threw
+        Atomics.store(ctrl, NEXT, nJobs);
+        for (let e = Atomics.load(ctrl, EXITED); e < workers; e = Atomics.load(ctrl, EXITED)) Atomics.wait(ctrl, EXITED, e);
+      }
+      if (Atomics.load(ctrl, FAILED)) throw new Error(`CPU backend: a worker thread failed in a ${JOB_NAMES[kind]} phase (run with WEBGAN_CPU_THREADS=1 to see the error on this thread)`);
       return mine;
     },
   };
