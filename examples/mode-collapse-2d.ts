@@ -109,7 +109,7 @@ for (const data of datasets) for (const loss of losses) {
   const r = rows.filter((x) => x.data === data && x.loss === loss);
   const kl = r.map((x) => x.reverseKL), km = kl.reduce((a, b) => a + b, 0) / kl.length;
   const ks = Math.sqrt(kl.reduce((a, b) => a + (b - km) ** 2, 0) / Math.max(kl.length - 1, 1));
-  const opts = [lr ? `lr ${lr}` : '', decay !== 'none' ? `${decay} decay` : '', pack > 1 ? `pack ${pack}` : '', nCritic ? `${nCritic} critic steps` : '', ema ? `EMA ${ema}` : '', r1Gamma ? `R1 γ=${r1Gamma}` : '', spectralNorm ? 'spectral norm' : ''].filter(Boolean);
+  const opts = [batch !== 100 ? `batch ${batch}` : '', lr ? `lr ${lr}` : '', decay !== 'none' ? `${decay} decay` : '', pack > 1 ? `pack ${pack}` : '', nCritic ? `${nCritic} critic steps` : '', ema ? `EMA ${ema}` : '', r1Gamma ? `R1 γ=${r1Gamma}` : '', spectralNorm ? 'spectral norm' : ''].filter(Boolean);
   lines.push(`| ${data} | ${pack > 1 ? `Pac${loss}${pack}` : loss}${opts.length ? ` (${opts.join(', ')})` : ''} | ${ms(r.map((x) => x.modes))} / ${r[0].totalModes} | ${ms(r.map((x) => x.highQuality))} | ${km.toFixed(3)} ± ${ks.toFixed(3)} | ${r.length} | ${steps} |`);
 }
 await writeText(`${out}/results.md`, lines.join('\n') + '\n');
