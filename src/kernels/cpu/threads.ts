@@ -7,18 +7,19 @@
  * the same arithmetic in the same order on any thread, so a phase gives the single-threaded bits
  * for any number of threads, and a run stays reproducible.
  *
- * The control block (Int32Array over a SharedArrayBuffer), slots 0–4 for the protocol, 16… for
+ * The control block (Int32Array over a SharedArrayBuffer), slots 0–6 for the protocol, 16… for
  * the phase's parameters (cpu-jobs.ts):
- *   main:   write KIND and the parameters; NEXT ← 0, EXITED ← 0; GEN += 1; notify(GEN)
+ *   main:   write KIND and the parameters; NEXT ← 0, EXITED ← 0, FAILED ← 0; GEN += 1; notify(GEN)
  *   worker: wait until GEN ≠ the last generation it served; take jobs (NEXT += 1) until none are
  *           left; EXITED += 1; notify(EXITED)
  *   main:   takes jobs too, then waits until EXITED = number of workers.
  * The main thread starts the next phase only after every worker has left this one, so a worker
- * never reads a half-written phase. A job that throws on a worker ends the phase for everyone and
- * the main thread throws (a wasm trap is such a throw; only a worker killed outright, e.g. out of
- * memory, would leave the main thread waiting — the jobs allocate nothing). Blocking waits (Atomics.wait) are allowed on the main thread
- * in Node and Deno, not on a browser page: there, and wherever workers or shared memory are
- * missing, phases run on the calling thread (same results).
+ * never reads a half-written phase. A job that throws on a worker (a wasm trap, say) sets FAILED
+ * and NEXT = the job count, ending the phase for everyone; the main thread then throws. Only a
+ * worker killed outright (out of memory) would leave the main thread waiting; the jobs allocate
+ * nothing. Blocking waits (Atomics.wait) are allowed on the main thread in Node and Deno, not on a
+ * browser page: there, and wherever workers or shared memory are missing, phases run on the
+ * calling thread (same results).
  *
  * Threads: WEBGAN_CPU_THREADS (1 = off), else the number of logical cores, at most 8. Workers
  * start in the background when the GEMM is first used; until all have reported ready, phases
@@ -75,7 +76,12 @@ interface Runtime { spawn(src: string, init: unknown): void; cores: number }
  * unref'd so that idle ones do not keep the process alive (a Web Worker would, in Deno). A browser
  * page has no process object, and may not block its main thread anyway.
  */
+let cachedRuntime: Runtime | null | undefined;
 function runtime(): Runtime | null {
+  if (cachedRuntime === undefined) cachedRuntime = findRuntime();
+  return cachedRuntime;
+}
+function findRuntime(): Runtime | null {
   const g = globalThis as unknown as {
     SharedArrayBuffer?: unknown; process?: { getBuiltinModule?: (id: string) => unknown };
   };
