@@ -1,5 +1,6 @@
 import type { TypedArray } from '../../tensor/dtype.ts';
 import type { Activation } from '../../tensor/prims.ts';
+import { mapValues, specialise } from './elementwise.ts';
 
 /** The activations, as the unfused CPU ops compute them (src/kernels/cpu/elementwise.ts). */
 const ACT: { [A in Activation]: (z: number, slope: number) => number } = {
@@ -10,22 +11,35 @@ const ACT: { [A in Activation]: (z: number, slope: number) => number } = {
   sigmoid: (z) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z))),
 };
 
+type BiasActLoop = (y: TypedArray, bias: TypedArray, inner: number, slope: number, f32: boolean) => void;
+
+/** y[i] = act(z), z = y[i] + bias[c] rounded to y's precision (written once, specialised per activation). */
+function biasActLoop(f: (z: number, slope: number) => number): BiasActLoop {
+  return (y, bias, inner, slope, f32) => {
+    const C = bias.length;
+    for (let i0 = 0, c = 0; i0 < y.length; i0 += inner, c = c + 1 === C ? 0 : c + 1) {
+      const b = bias[c];
+      for (let i = i0; i < i0 + inner; i++) y[i] = f(f32 ? Math.fround(y[i] + b) : y[i] + b, slope);
+    }
+  };
+}
+function actLoop(f: (z: number, slope: number) => number): (y: TypedArray, slope: number) => void {
+  return (y, slope) => { for (let i = 0; i < y.length; i++) y[i] = f(y[i], slope); };
+}
+// one compiled copy per activation, so each inlines its own f (see elementwise.ts `specialise`)
+const BIAS_ACT = mapValues(ACT, (f, k) => specialise(biasActLoop, f, `biasAct ${k}`));
+const ACT_ONLY = mapValues(ACT, (f, k) => specialise(actLoop, f, `act ${k}`));
+
 /**
  * In place, one pass: y[i] = act(y[i] + bias[(i / inner) mod C]) where C = bias.length
  * (matmul: inner 1, bias per column; conv: inner Ho·Wo, bias per channel). Intermediate z is
  * rounded to y's precision, like the unfused add followed by the activation.
  */
 export function biasAct(y: TypedArray, bias: TypedArray | null, inner: number, act: Activation, slope: number): TypedArray {
-  const f = ACT[act];
-  const round = y instanceof Float32Array ? Math.fround : (v: number) => v;
   if (!bias) {
-    if (act !== 'none') for (let i = 0; i < y.length; i++) y[i] = f(y[i], slope);
+    if (act !== 'none') ACT_ONLY[act](y, slope);
     return y;
   }
-  const C = bias.length;
-  for (let i0 = 0, c = 0; i0 < y.length; i0 += inner, c = c + 1 === C ? 0 : c + 1) {
-    const b = bias[c];
-    for (let i = i0; i < i0 + inner; i++) y[i] = f(round(y[i] + b), slope);
-  }
+  BIAS_ACT[act](y, bias, inner, slope, y instanceof Float32Array);
   return y;
 }
