@@ -93,6 +93,30 @@ describe('CPU GEMM threads', () => {
     expect(product(w, 300, 700, 200, false, true, false)).toEqual(product(one, 300, 700, 200, false, true, false));
   });
 
+  test('a worker started while the memory grew sees all of it (jobs past its first size are right)', async () => {
+    // Deno 2.9: grows between handing the memory to a worker and the worker receiving it left the
+    // worker's buffer at the old size, so its im2col jobs wrote nothing and read undefined there
+    const w = createWasmGemm(2)!;
+    for (let i = 1; i <= 50; i++) w.reserve(i * 16 * 16384); // 16 more pages each, while the worker starts
+    await until(() => w.phases.ready() === 1);
+    // conv geometry C 2, 9×9, k 3, s 1, p 1 → 9×9 outputs, 4 samples: cols [18, 324], Npad 328
+    const C = 2, H = 9, kh = 3, nb = 4, Ho = 9, R = C * kh * kh, Npad = 328, kc = R, per = 2;
+    const f32 = w.f32, end = f32.length;
+    const xBase = end - 2 * kc * Npad - nb * C * H * H, bpPar = end - 2 * kc * Npad, bpOne = end - kc * Npad;
+    expect(xBase).toBeGreaterThan(16 * 16384 * 40); // far past the memory's first size
+    f32.set(Float32Array.from(detRandom(nb * C * H * H, 11)), xBase);
+    const params = (bp: number) => [bp, xBase, 0, kc, per, Npad, C, H, H, kh, kh, Ho, Ho, 1, 1, 1, 1, 1, 1, nb];
+    let workerJobs = 0;
+    for (let r = 0; r < 20; r++) {
+      f32.fill(NaN, bpPar, end);
+      const nJobs = Math.ceil(kc / per);
+      workerJobs += nJobs - w.phases.run(JobKind.PackColsRows, params(bpPar), nJobs, true);
+      w.phases.run(JobKind.PackColsRows, params(bpOne), nJobs, false);
+      expect(f32.subarray(bpPar, bpPar + kc * Npad)).toEqual(f32.subarray(bpOne, bpOne + kc * Npad));
+    }
+    expect(workerJobs).toBeGreaterThan(0);
+  });
+
   test('small products stay on the calling thread', async () => {
     const w = createWasmGemm(2)!;
     await until(() => w.phases.ready() === 1);

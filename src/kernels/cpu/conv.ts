@@ -213,13 +213,6 @@ function fusedPath(a: TypedArray, b: TypedArray, p: Conv2dParams): WasmGemm | nu
 
 /** Elements a pack or col2im phase must move before it is worth waking the workers. */
 const PARALLEL_MIN = 1 << 15;
-/**
- * The packing phases (im2col into panels, col2im) run on the calling thread for now: shared out
- * over worker threads they gave wrong values in Deno 2.9 on the first pass of the shipped
- * classifier (tests/gan/classifier.test.ts, 3 runs in 4; Node was right in every run) — a race not
- * found yet. The GEMM blocks between them do run on the workers. Set to true to share them out.
- */
-const PACK_PARALLEL = false;
 /** Jobs a phase is split into (a few per thread, so uneven jobs still balance). */
 const JOBS_PER_PHASE = 16;
 
@@ -242,7 +235,7 @@ function conv2dFused(w: WasmGemm, x: Float32Array, xs: Shape, wt: Float32Array, 
       prepare: (f32, xb) => f32.set(x.subarray(n0 * img, (n0 + nb) * img), xb),
       packB: (_f32, bp, k0, kc, Npad, xb) => {
         const per = Math.ceil(kc / JOBS_PER_PHASE);
-        w.phases.run(JobKind.PackColsRows, [bp, xb, k0, kc, per, Npad, ...geo, nb], Math.ceil(kc / per), kc * Npad >= PARALLEL_MIN && PACK_PARALLEL);
+        w.phases.run(JobKind.PackColsRows, [bp, xb, k0, kc, per, Npad, ...geo, nb], Math.ceil(kc / per), kc * Npad >= PARALLEL_MIN);
       },
       finish: (f32, Npad) => {
         for (let o = 0; o < O; o++) for (let n = 0; n < nb; n++) y.set(f32.subarray(o * Npad + n * P, o * Npad + (n + 1) * P), ((n0 + n) * O + o) * P);
@@ -267,7 +260,7 @@ function conv2dWeightGradFused(w: WasmGemm, x: Float32Array, xs: Shape, gy: Floa
       prepare: (f32, xb) => f32.set(x.subarray(n0 * img, (n0 + nb) * img), xb),
       packB: (_f32, bp, k0, kc, Npad, xb) => {
         const nPanels = Npad / NR, per = Math.ceil(nPanels / JOBS_PER_PHASE);
-        w.phases.run(JobKind.PackColsT, [bp, xb, k0, kc, per, R, ...geo, nPanels], Math.ceil(nPanels / per), kc * Npad >= PARALLEL_MIN && PACK_PARALLEL);
+        w.phases.run(JobKind.PackColsT, [bp, xb, k0, kc, per, R, ...geo, nPanels], Math.ceil(nPanels / per), kc * Npad >= PARALLEL_MIN);
       },
       finish: (f32, Npad) => copyOut(f32, Npad, dw, 0, O, R, true),
     });
@@ -291,7 +284,7 @@ function convTranspose2dFused(w: WasmGemm, x: Float32Array, xs: Shape, wt: Float
       packB: (f32, bp, k0, kc) => packB(xm, 0, false, ld, C, k0, kc, f32.subarray(bp), NR),
       finish: (_f32, Npad, yb) => {
         const per = Math.ceil(O / JOBS_PER_PHASE);
-        w.phases.run(JobKind.Col2im, [0, Npad, yb, per, O, Ho, Wo, kh, kw, H, W, sh, sw, ph, pw, dh, dw, nb], Math.ceil(O / per), R * ld >= PARALLEL_MIN && PACK_PARALLEL);
+        w.phases.run(JobKind.Col2im, [0, Npad, yb, per, O, Ho, Wo, kh, kw, H, W, sh, sw, ph, pw, dh, dw, nb], Math.ceil(O / per), R * ld >= PARALLEL_MIN);
         y.set(w.f32.subarray(yb, yb + nb * yImg), n0 * yImg);
       },
     });

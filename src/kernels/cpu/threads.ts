@@ -7,12 +7,21 @@
  * the same arithmetic in the same order on any thread, so a phase gives the single-threaded bits
  * for any number of threads, and a run stays reproducible.
  *
- * The control block (Int32Array over a SharedArrayBuffer), slots 0–6 for the protocol, 16… for
+ * The control block (Int32Array over a SharedArrayBuffer), slots 0–7 for the protocol, 16… for
  * the phase's parameters (cpu-jobs.ts):
- *   main:   write KIND and the parameters; NEXT ← 0, EXITED ← 0, FAILED ← 0; GEN += 1; notify(GEN)
- *   worker: wait until GEN ≠ the last generation it served; take jobs (NEXT += 1) until none are
- *           left; EXITED += 1; notify(EXITED)
+ *   main:   write KIND, PAGES (the memory's size) and the parameters; NEXT ← 0, EXITED ← 0,
+ *           FAILED ← 0; GEN += 1; notify(GEN)
+ *   worker: wait until GEN ≠ the last generation it served; make sure its view covers PAGES;
+ *           take jobs (NEXT += 1) until none are left; EXITED += 1; notify(EXITED)
  *   main:   takes jobs too, then waits until EXITED = number of workers.
+ * A worker's `memory.buffer` can lag behind the memory: V8 tells other threads of a grow through
+ * an interrupt, and a worker that was still starting up when the memory grew (Deno 2.9: grows
+ * between postMessage and the worker receiving the memory) keeps the old, shorter buffer until the
+ * next grow. Its jobs would then read and write past the end of that view — dropped writes and
+ * undefined reads, wrong values with no error. So the main thread sends the size with every phase,
+ * and a worker whose buffer is shorter refreshes it with `memory.grow(0)` (a grow refreshes the
+ * calling thread's buffer); one that still cannot see it all takes no jobs, leaving them to the
+ * threads that can.
  * The main thread starts the next phase only after every worker has left this one, so a worker
  * never reads a half-written phase. A job that throws on a worker (a wasm trap, say) sets FAILED
  * and NEXT = the job count, ending the phase for everyone; the main thread then throws. Only a
@@ -31,7 +40,7 @@ import { JOBS, JobKind, PARAMS, type Kernel } from './cpu-jobs.ts';
 const JOB_NAMES = Object.fromEntries(Object.entries(JobKind).map(([k, v]) => [v, k])) as Record<number, string>;
 
 // control block slots
-const GEN = 0, NEXT = 1, NJOBS = 2, EXITED = 3, READY = 4, KIND = 5, FAILED = 6;
+const GEN = 0, NEXT = 1, NJOBS = 2, EXITED = 3, READY = 4, KIND = 5, FAILED = 6, PAGES = 7;
 const SLOTS = PARAMS + 32;
 
 /**
@@ -45,10 +54,12 @@ function workerLoop(ctrl: Int32Array, memory: WebAssembly.Memory, kernel: Kernel
   for (;;) {
     Atomics.wait(ctrl, 0, served);
     served = Atomics.load(ctrl, 0);
+    const bytes = Atomics.load(ctrl, 7) * 65536; // PAGES
+    if (memory.buffer.byteLength < bytes) memory.grow(0); // a stale buffer (see the protocol)
     if (mem.byteLength !== memory.buffer.byteLength) mem = new Float32Array(memory.buffer);
     const n = Atomics.load(ctrl, 2), job = jobs[ctrl[5]];
     try {
-      for (let j = Atomics.add(ctrl, 1, 1); j < n; j = Atomics.add(ctrl, 1, 1)) job(mem, ctrl, kernel, j);
+      if (mem.byteLength >= bytes) for (let j = Atomics.add(ctrl, 1, 1); j < n; j = Atomics.add(ctrl, 1, 1)) job(mem, ctrl, kernel, j);
     } catch {
       Atomics.store(ctrl, 6, 1); // FAILED: the main thread reports it; the loop goes on serving
       Atomics.store(ctrl, 1, n); // no more jobs for anyone
@@ -152,6 +163,7 @@ export function startPhases(module: WebAssembly.Module, memory: WebAssembly.Memo
         for (let j = 0; j < nJobs; j++) job(mem, ctrl, kernel, j);
         return nJobs;
       }
+      Atomics.store(ctrl, PAGES, mem.byteLength / 65536);
       Atomics.store(ctrl, NJOBS, nJobs);
       Atomics.store(ctrl, NEXT, 0);
       Atomics.store(ctrl, EXITED, 0);
