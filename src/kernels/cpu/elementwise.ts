@@ -53,8 +53,9 @@ const INT_FIX: Partial<Record<BinaryPrim, Fn2>> = {
  * the single definition of each op) bound in: every copy has its own call site, which V8 inlines.
  * Measured (Node 20, this 2-vCPU VM, [500,256] · scalar, fresh output each call): 11–15 ns per
  * element at one shared call site (a `wrong call target` deopt on every op change) → 1.7–2.2 ns
- * specialised, most of which is the fresh array's page faults. Where `new Function` is refused (a Content-Security-Policy without 'unsafe-eval')
- * the same loops run uncompiled; the results are identical.
+ * specialised, most of which is the fresh array's page faults (bench/cpu-elementwise.bench.ts).
+ * Where `new Function` is refused (a Content-Security-Policy without 'unsafe-eval') the same loops
+ * run uncompiled; the results are identical.
  */
 type Loop2 = (y: TypedArray, a: TypedArray, b: TypedArray, n: number, m: number) => void;
 interface Loops2 { same: Loop2; scalarB: Loop2; scalarA: Loop2; rowB: Loop2; rowA: Loop2 }
