@@ -10,7 +10,7 @@
  * `--eval-every N` also evaluates every N steps (a trajectory per run in results.json);
  * `--n-critic N` overrides the loss's critic steps per generator step.
  * `--ema D` keeps an EMA copy of G (decay D) and evaluates it; `--r1 G` adds the R1 penalty
- * (γ = G) to D's loss; `--sn` puts spectral norm in D.
+ * (γ = G) to D's loss, with `--r1-until N` only on steps 1…N; `--sn` puts spectral norm in D.
  * `--decay cosine` anneals both learning rates to 0 over the run (torch's CosineAnnealingLR,
  * stepped once per generator step); the default `none` keeps them constant.
  */
@@ -40,6 +40,7 @@ const pack = Number(flag('pack', '1')); // PacGAN: D judges `pack` samples at on
 const nCritic = flag('n-critic', '') ? Number(flag('n-critic', '')) : undefined; // default: the loss's default
 const ema = Number(flag('ema', '0')); // decay of an EMA copy of G, which then draws the evaluated samples
 const r1Gamma = Number(flag('r1', '0')); // R1 penalty (γ/2)·E‖∇D(x)‖² on real data
+const r1Until = Number(flag('r1-until', '0')); // R1 only on generator steps 1…N (0: every step)
 const spectralNorm = argv.includes('--sn');
 if (decay !== 'none' && decay !== 'cosine') throw new Error(`--decay must be none or cosine, got ${decay}`);
 await wg.init({ backend: flag('backend', 'cpu') as 'cpu' });
@@ -48,8 +49,8 @@ await mkdirp(out);
 const evalEvery = Number(flag('eval-every', '0'));
 
 /** One evaluation during a run: the protocol's metrics and how far samples lie from their nearest mode. */
-interface Point { step: number; modes: number; highQuality: number; reverseKL: number; distMedian: number; dist90: number }
-interface Row { loss: string; data: string; seed: number; modes: number; totalModes: number; highQuality: number; reverseKL: number; seconds: number; trajectory?: Point[] }
+interface Point { step: number; modes: number; highQuality: number; reverseKL: number; underformedModes: number; distMedian: number; dist90: number }
+interface Row { loss: string; data: string; seed: number; modes: number; totalModes: number; highQuality: number; reverseKL: number; underformedModes: number; seconds: number; trajectory?: Point[] }
 const rows: Row[] = [];
 
 function nearestModeDistances(pts: Float32Array, data: string): number[] {
@@ -62,7 +63,7 @@ for (const data of datasets) {
   for (const loss of losses) {
     for (const seed of seeds) {
       const t0 = Date.now();
-      const t = await GanTrainer.create({ preset: 'mlp2d', data, loss, seed, steps, batch, lr, pack, nCritic, ema, r1Gamma, spectralNorm });
+      const t = await GanTrainer.create({ preset: 'mlp2d', data, loss, seed, steps, batch, lr, pack, nCritic, ema, r1Gamma, r1Until, spectralNorm });
       const scheds = decay === 'cosine' ? [t.optG, t.optD].map((o) => new wg.nn.CosineAnnealingLR(o, steps)) : [];
       // the evaluation protocol: 2,500 samples drawn after seeding with 10,000 + seed. With
       // --eval-every the same evaluation also runs every N steps; the reseed then also sets the
@@ -76,7 +77,7 @@ for (const data of datasets) {
       const trajectory: Point[] = [];
       const record = (step: number, pts: Float32Array, m: ReturnType<typeof evaluate2d>) => {
         const d = nearestModeDistances(pts, data);
-        const p = { step, modes: m.modes, highQuality: m.highQuality, reverseKL: m.reverseKL, distMedian: d[Math.floor(0.5 * (d.length - 1))], dist90: d[Math.floor(0.9 * (d.length - 1))] };
+        const p = { step, modes: m.modes, highQuality: m.highQuality, reverseKL: m.reverseKL, underformedModes: m.underformedModes, distMedian: d[Math.floor(0.5 * (d.length - 1))], dist90: d[Math.floor(0.9 * (d.length - 1))] };
         trajectory.push(p);
         console.error(JSON.stringify({ data, loss, seed, ...p }));
       };
@@ -91,11 +92,11 @@ for (const data of datasets) {
       const { pts, m } = await evaluateNow();
       if (evalEvery > 0) record(steps, pts, m);
       await plot2d(t, `${out}/${data}-${loss}-seed${seed}.svg`);
-      const row: Row = { loss, data, seed, modes: m.modes, totalModes: m.totalModes, highQuality: m.highQuality, reverseKL: m.reverseKL, seconds: (Date.now() - t0) / 1000, ...(evalEvery > 0 ? { trajectory } : {}) };
+      const row: Row = { loss, data, seed, modes: m.modes, totalModes: m.totalModes, highQuality: m.highQuality, reverseKL: m.reverseKL, underformedModes: m.underformedModes, seconds: (Date.now() - t0) / 1000, ...(evalEvery > 0 ? { trajectory } : {}) };
       rows.push(row);
       console.error(JSON.stringify(row));
       t.dispose();
-      await writeText(`${out}/results.json`, JSON.stringify({ steps, batch, lr: lr ?? 'default', decay, pack, evalEvery, nCritic: nCritic ?? 'default', ema, r1Gamma, spectralNorm, backend: wg.backendInfo().description, rows }, null, 2) + '\n');
+      await writeText(`${out}/results.json`, JSON.stringify({ steps, batch, lr: lr ?? 'default', decay, pack, evalEvery, nCritic: nCritic ?? 'default', ema, r1Gamma, r1Until, spectralNorm, backend: wg.backendInfo().description, rows }, null, 2) + '\n');
     }
   }
 }
@@ -109,7 +110,7 @@ for (const data of datasets) for (const loss of losses) {
   const r = rows.filter((x) => x.data === data && x.loss === loss);
   const kl = r.map((x) => x.reverseKL), km = kl.reduce((a, b) => a + b, 0) / kl.length;
   const ks = Math.sqrt(kl.reduce((a, b) => a + (b - km) ** 2, 0) / Math.max(kl.length - 1, 1));
-  const opts = [batch !== 100 ? `batch ${batch}` : '', lr ? `lr ${lr}` : '', decay !== 'none' ? `${decay} decay` : '', pack > 1 ? `pack ${pack}` : '', nCritic ? `${nCritic} critic steps` : '', ema ? `EMA ${ema}` : '', r1Gamma ? `R1 γ=${r1Gamma}` : '', spectralNorm ? 'spectral norm' : ''].filter(Boolean);
+  const opts = [batch !== 100 ? `batch ${batch}` : '', lr ? `lr ${lr}` : '', decay !== 'none' ? `${decay} decay` : '', pack > 1 ? `pack ${pack}` : '', nCritic ? `${nCritic} critic steps` : '', ema ? `EMA ${ema}` : '', r1Gamma ? `R1 γ=${r1Gamma}${r1Until ? ` until step ${r1Until}` : ''}` : '', spectralNorm ? 'spectral norm' : ''].filter(Boolean);
   lines.push(`| ${data} | ${pack > 1 ? `Pac${loss}${pack}` : loss}${opts.length ? ` (${opts.join(', ')})` : ''} | ${ms(r.map((x) => x.modes))} / ${r[0].totalModes} | ${ms(r.map((x) => x.highQuality))} | ${km.toFixed(3)} ± ${ks.toFixed(3)} | ${r.length} | ${steps} |`);
 }
 await writeText(`${out}/results.md`, lines.join('\n') + '\n');

@@ -42,6 +42,7 @@ export async function evalCommand(file: string, o: { n?: number; data?: string; 
     console.log(`${source}\n` + table([
       ['samples', String(shape[0])], ['modes captured', `${m.modes} / ${m.totalModes}`],
       ['high-quality samples', `${m.highQuality.toFixed(1)} %`], ['reverse KL', m.reverseKL.toFixed(4)],
+      ['under-formed modes (< 50 % of their samples high quality)', String(m.underformedModes)],
     ]));
   } else {
     if (shape.length !== 4 || shape[1] !== 1 || shape[2] !== 28 || shape[3] !== 28) throw new ConfigError(`image metrics need Fashion-MNIST-shaped samples [N,1,28,28], got [${shape}]`);

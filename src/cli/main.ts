@@ -35,6 +35,7 @@ export function buildCli(): Command {
     .option('--gp-lambda <x>', 'gradient penalty weight for wgan-gp', num('--gp-lambda'))
     .option('--clip <x>', 'weight clipping for wgan', num('--clip'))
     .option('--r1 <x>', 'R1 penalty weight γ', num('--r1'))
+    .option('--r1-until <step>', 'apply R1 only up to this generator step (default: every step)', int('--r1-until'))
     .option('--spectral-norm', 'spectral normalisation in D')
     .option('--pack <n>', 'PacGAN packing degree', int('--pack'))
     .option('--ema <decay>', 'keep an EMA copy of G with this decay (e.g. 0.999)', num('--ema'))

@@ -21,6 +21,8 @@ export interface TrainConfig {
   clip: number;
   /** R1 weight γ (0 = off) */
   r1Gamma: number;
+  /** R1 only on generator steps 1…r1Until, none after (0 = every step) */
+  r1Until: number;
   spectralNorm: boolean;
   pack: number;
   /** EMA decay of a copy of G (0 = off) */
@@ -49,7 +51,7 @@ export function lossDefaults(loss: LossName, preset: PresetName): Partial<TrainC
 
 export const BASE_DEFAULTS: TrainConfig = {
   preset: 'dcgan', loss: 'nsgan', data: 'fashion-mnist', steps: 1000, batch: 64, lr: 2e-4, betas: [0.5, 0.999],
-  optimizer: 'adam', nCritic: 1, gpLambda: 0, clip: 0, r1Gamma: 0, spectralNorm: false, pack: 1, ema: 0, seed: 0,
+  optimizer: 'adam', nCritic: 1, gpLambda: 0, clip: 0, r1Gamma: 0, r1Until: 0, spectralNorm: false, pack: 1, ema: 0, seed: 0,
   logEvery: 50, sampleEvery: 250, ckptEvery: 500, keepCheckpoints: 3, limit: 0,
 };
 
@@ -80,6 +82,7 @@ export function resolveConfig(user: Partial<TrainConfig>): TrainConfig {
   for (const k of ['steps', 'batch', 'nCritic', 'logEvery', 'sampleEvery', 'ckptEvery', 'pack', 'keepCheckpoints'] as const) posInt(k);
   posInt('seed', 0);
   posInt('limit', 0);
+  posInt('r1Until', 0);
   if (!(cfg.lr > 0 && Number.isFinite(cfg.lr))) fail(`--lr must be a positive number, got ${cfg.lr}`);
   for (const k of ['gpLambda', 'clip', 'r1Gamma'] as const) if (!(cfg[k] >= 0 && Number.isFinite(cfg[k]))) fail(`--${k} must be a non-negative number, got ${cfg[k]}`);
   if (!(cfg.ema >= 0 && cfg.ema < 1)) fail(`--ema must be in [0, 1), got ${cfg.ema}`);

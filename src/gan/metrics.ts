@@ -10,6 +10,11 @@ export interface ModeMetrics {
   reverseKL: number;
   /** samples per mode (nearest mode, all samples) */
   histogram: number[];
+  /** high-quality samples per mode: a mode whose count here is a small share of its histogram
+   * entry is crossed by stray samples (bridges between modes) rather than covered by a cluster */
+  highQualityHistogram: number[];
+  /** modes with samples of which fewer than half are high quality */
+  underformedModes: number;
 }
 
 /**
@@ -22,7 +27,7 @@ export function modeMetrics(points: ArrayLike<number>, modes: [number, number][]
   const n = points.length / 2;
   if (!Number.isInteger(n) || n === 0) throw new RangeError(`modeMetrics: points must hold [N,2] values, got ${points.length}`);
   const hist = new Array<number>(modes.length).fill(0);
-  const captured = new Set<number>();
+  const hqHist = new Array<number>(modes.length).fill(0);
   let hq = 0;
   for (let i = 0; i < n; i++) {
     const x = points[2 * i], y = points[2 * i + 1];
@@ -34,13 +39,16 @@ export function modeMetrics(points: ArrayLike<number>, modes: [number, number][]
     hist[best]++;
     if (Math.sqrt(bd) <= 3 * std) {
       hq++;
-      captured.add(best);
+      hqHist[best]++;
     }
   }
   const k = modes.length;
   let kl = 0;
   for (const c of hist) if (c > 0) kl += (c / n) * Math.log((c / n) * k);
-  return { modes: captured.size, totalModes: k, highQuality: (100 * hq) / n, reverseKL: kl, histogram: hist };
+  return {
+    modes: hqHist.filter((c) => c > 0).length, totalModes: k, highQuality: (100 * hq) / n, reverseKL: kl, histogram: hist,
+    highQualityHistogram: hqHist, underformedModes: hist.filter((c, m) => c > 0 && 2 * hqHist[m] < c).length,
+  };
 }
 
 /**

@@ -149,7 +149,8 @@ export class GanTrainer {
       gp = gradientPenalty((x) => m.discriminate(x, yReal), real.x, fake);
       lossD = wg.add(lossD, wg.mul(gp, cfg.gpLambda));
     }
-    if (cfg.r1Gamma > 0) lossD = wg.add(lossD, wg.mul(r1Penalty((x) => m.discriminate(x, yReal), real.x), cfg.r1Gamma));
+    const r1Now = cfg.r1Gamma > 0 && (cfg.r1Until === 0 || this.step < cfg.r1Until); // this.step = generator steps done
+    if (r1Now) lossD = wg.add(lossD, wg.mul(r1Penalty((x) => m.discriminate(x, yReal), real.x), cfg.r1Gamma));
     this.optD.zeroGrad();
     lossD.backward();
     this.optD.step();

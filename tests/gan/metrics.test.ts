@@ -53,11 +53,19 @@ describe('metrics', () => {
     expect(m.modes).toBe(1);
     expect(m.highQuality).toBeCloseTo(75, 10);
     expect(m.histogram).toEqual([3, 1, 0, 0]);
+    expect(m.highQualityHistogram).toEqual([3, 0, 0, 0]);
+    expect(m.underformedModes).toBe(1); // mode 1: its one sample is off-mode
     // KL(p ‖ U) with p = (3/4, 1/4, 0, 0)
     expect(m.reverseKL).toBeCloseTo(0.75 * Math.log(0.75 * 4) + 0.25 * Math.log(0.25 * 4), 12);
     const uniform = modeMetrics([0, 0, 1, 0, 0, 1, 1, 1], modes, 0.1);
     expect(uniform.modes).toBe(4);
     expect(uniform.reverseKL).toBeCloseTo(0, 12);
+    expect(uniform.underformedModes).toBe(0);
+    // a mode half of whose samples are sharp is not under-formed; one with 1 of 3 is
+    const mixed = modeMetrics([0, 0, 0, 0.4, 1, 0, 1, 0.45, 1, 0.4], modes, 0.1);
+    expect(mixed.highQualityHistogram).toEqual([1, 1, 0, 0]);
+    expect(mixed.histogram).toEqual([2, 3, 0, 0]);
+    expect(mixed.underformedModes).toBe(1);
   });
 
   it('class coverage counts predicted classes', () => {

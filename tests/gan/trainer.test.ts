@@ -51,6 +51,24 @@ describe('GAN trainer', () => {
     }
   });
 
+  it('applies R1 on generator steps 1…r1Until only', async () => {
+    const run = async (cfg: { r1Gamma: number; r1Until?: number }, offAfter = 0) => {
+      const t = await GanTrainer.create({ ...small, seed: 2, ...cfg });
+      for (let i = 1; i <= 4; i++) {
+        if (offAfter && i > offAfter) (t.cfg as { r1Gamma: number }).r1Gamma = 0;
+        t.trainStep();
+      }
+      const p = await paramsOf(t);
+      t.dispose();
+      return p;
+    };
+    const until2 = await run({ r1Gamma: 1, r1Until: 2 });
+    expect(sameValues(until2, await run({ r1Gamma: 1 }, 2))).toBe(true); // R1 on steps 1, 2, then none
+    expect(sameValues(until2, await run({ r1Gamma: 1 }, 3))).toBe(false);
+    expect(sameValues(until2, await run({ r1Gamma: 1 }))).toBe(false);
+    expect(sameValues(until2, await run({ r1Gamma: 0 }))).toBe(false);
+  });
+
   it('resumes exactly: 3 steps + checkpoint + 3 steps = 6 steps', async () => {
     const dirA = mkdtempSync(join(tmpdir(), 'wg-a-')), dirB = mkdtempSync(join(tmpdir(), 'wg-b-'));
     const straight = await runTraining({ ...small, seed: 5 }, { out: dirA });
@@ -108,5 +126,6 @@ describe('GAN trainer', () => {
     expect(() => resolveConfig({ steps: 0 })).toThrow(/--steps must be an integer/);
     expect(() => resolveConfig({ batch: 10, pack: 4 })).toThrow(/divisible by --pack/);
     expect(() => resolveConfig({ lr: NaN })).toThrow(/--lr must be a positive number/);
+    expect(() => resolveConfig({ r1Until: -1 })).toThrow(/--r1Until must be an integer ≥ 0/);
   });
 });
