@@ -85,6 +85,7 @@ export function resolveConfig(user: Partial<TrainConfig>): TrainConfig {
   posInt('r1Until', 0);
   if (!(cfg.lr > 0 && Number.isFinite(cfg.lr))) fail(`--lr must be a positive number, got ${cfg.lr}`);
   for (const k of ['gpLambda', 'clip', 'r1Gamma'] as const) if (!(cfg[k] >= 0 && Number.isFinite(cfg[k]))) fail(`--${k} must be a non-negative number, got ${cfg[k]}`);
+  if (cfg.r1Until > 0 && cfg.r1Gamma === 0) fail(`--r1-until ${cfg.r1Until} limits the R1 penalty, which is off: pass --r1 γ > 0 too`);
   if (!(cfg.ema >= 0 && cfg.ema < 1)) fail(`--ema must be in [0, 1), got ${cfg.ema}`);
   if (!Array.isArray(cfg.betas) || cfg.betas.length !== 2 || cfg.betas.some((b) => !(b >= 0 && b < 1))) fail(`betas must be two numbers in [0, 1), got ${cfg.betas}`);
   if (cfg.optimizer !== 'adam' && cfg.optimizer !== 'rmsprop') fail(`optimizer must be adam or rmsprop, got ${cfg.optimizer}`);

@@ -127,5 +127,6 @@ describe('GAN trainer', () => {
     expect(() => resolveConfig({ batch: 10, pack: 4 })).toThrow(/divisible by --pack/);
     expect(() => resolveConfig({ lr: NaN })).toThrow(/--lr must be a positive number/);
     expect(() => resolveConfig({ r1Until: -1 })).toThrow(/--r1Until must be an integer ≥ 0/);
+    expect(() => resolveConfig({ r1Until: 100 })).toThrow(/--r1-until 100 limits the R1 penalty, which is off/);
   });
 });
