@@ -48,9 +48,12 @@ await mkdirp(out);
 
 const evalEvery = Number(flag('eval-every', '0'));
 
+/** The metrics recorded per evaluation and per run. */
+type Recorded = Pick<ReturnType<typeof evaluate2d>, 'modes' | 'highQuality' | 'reverseKL' | 'underformedModes'>;
+const recorded = (m: Recorded): Recorded => ({ modes: m.modes, highQuality: m.highQuality, reverseKL: m.reverseKL, underformedModes: m.underformedModes });
 /** One evaluation during a run: the protocol's metrics and how far samples lie from their nearest mode. */
-interface Point { step: number; modes: number; highQuality: number; reverseKL: number; underformedModes: number; distMedian: number; dist90: number }
-interface Row { loss: string; data: string; seed: number; modes: number; totalModes: number; highQuality: number; reverseKL: number; underformedModes: number; seconds: number; trajectory?: Point[] }
+interface Point extends Recorded { step: number; distMedian: number; dist90: number }
+interface Row extends Recorded { loss: string; data: string; seed: number; totalModes: number; seconds: number; trajectory?: Point[] }
 const rows: Row[] = [];
 
 function nearestModeDistances(pts: Float32Array, data: string): number[] {
@@ -77,7 +80,7 @@ for (const data of datasets) {
       const trajectory: Point[] = [];
       const record = (step: number, pts: Float32Array, m: ReturnType<typeof evaluate2d>) => {
         const d = nearestModeDistances(pts, data);
-        const p = { step, modes: m.modes, highQuality: m.highQuality, reverseKL: m.reverseKL, underformedModes: m.underformedModes, distMedian: d[Math.floor(0.5 * (d.length - 1))], dist90: d[Math.floor(0.9 * (d.length - 1))] };
+        const p = { step, ...recorded(m), distMedian: d[Math.floor(0.5 * (d.length - 1))], dist90: d[Math.floor(0.9 * (d.length - 1))] };
         trajectory.push(p);
         console.error(JSON.stringify({ data, loss, seed, ...p }));
       };
@@ -92,7 +95,7 @@ for (const data of datasets) {
       const { pts, m } = await evaluateNow();
       if (evalEvery > 0) record(steps, pts, m);
       await plot2d(t, `${out}/${data}-${loss}-seed${seed}.svg`);
-      const row: Row = { loss, data, seed, modes: m.modes, totalModes: m.totalModes, highQuality: m.highQuality, reverseKL: m.reverseKL, underformedModes: m.underformedModes, seconds: (Date.now() - t0) / 1000, ...(evalEvery > 0 ? { trajectory } : {}) };
+      const row: Row = { loss, data, seed, ...recorded(m), totalModes: m.totalModes, seconds: (Date.now() - t0) / 1000, ...(evalEvery > 0 ? { trajectory } : {}) };
       rows.push(row);
       console.error(JSON.stringify(row));
       t.dispose();

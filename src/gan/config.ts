@@ -80,9 +80,7 @@ export function resolveConfig(user: Partial<TrainConfig>): TrainConfig {
     if (!Number.isSafeInteger(v) || v < min) fail(`--${k} must be an integer ≥ ${min}, got ${v}`);
   };
   for (const k of ['steps', 'batch', 'nCritic', 'logEvery', 'sampleEvery', 'ckptEvery', 'pack', 'keepCheckpoints'] as const) posInt(k);
-  posInt('seed', 0);
-  posInt('limit', 0);
-  posInt('r1Until', 0);
+  for (const k of ['seed', 'limit', 'r1Until'] as const) posInt(k, 0);
   if (!(cfg.lr > 0 && Number.isFinite(cfg.lr))) fail(`--lr must be a positive number, got ${cfg.lr}`);
   for (const k of ['gpLambda', 'clip', 'r1Gamma'] as const) if (!(cfg[k] >= 0 && Number.isFinite(cfg[k]))) fail(`--${k} must be a non-negative number, got ${cfg[k]}`);
   if (cfg.r1Until > 0 && cfg.r1Gamma === 0) fail(`--r1-until ${cfg.r1Until} limits the R1 penalty, which is off: pass --r1 γ > 0 too`);
