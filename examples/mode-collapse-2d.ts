@@ -6,18 +6,18 @@
  *   npx deno run -A examples/mode-collapse-2d.ts --steps 2000 --seeds 0,1,2,3,4 --losses nsgan,wgan-gp --data ring,grid
  *   (Node: npx vite-node examples/mode-collapse-2d.ts -- --steps …)
  *
- * `--pack K` trains PacGAN-K (D sees K samples concatenated; batch must divide by K);
- * `--eval-every N` also evaluates every N steps (a trajectory per run in results.json);
- * `--n-critic N` overrides the loss's critic steps per generator step.
- * `--ema D` keeps an EMA copy of G (decay D) and evaluates it; `--r1 G` adds the R1 penalty
- * (γ = G) to D's loss, with `--r1-until N` only on steps 1…N; `--sn` puts spectral norm in D.
- * `--decay cosine` anneals both learning rates to 0 over the run (torch's CosineAnnealingLR,
- * stepped once per generator step); the default `none` keeps them constant.
+ * Every training option left out takes the `webgan train --preset mlp2d` default for the loss
+ * (src/gan/config.ts: the 2-D recipe), so with no options this measures what the CLI gives.
+ * The options are the CLI's flags, with the same names: --steps, --batch, --lr,
+ * --lr-decay none|cosine|linear, --n-critic, --gp-lambda, --r1, --r1-until, --pack, --ema,
+ * --spectral-norm (a switch). `--eval-every N` also evaluates every N steps (a trajectory per
+ * run in results.json; it reseeds, so the run is no longer the one without it).
  */
 import * as wg from '../src/index.ts';
 import { GanTrainer } from '../src/gan/trainer.ts';
 import { drawSamples, evaluate2d } from '../src/gan/evaluate.ts';
 import type { LossName } from '../src/gan/losses.ts';
+import type { LrDecay, TrainConfig } from '../src/gan/config.ts';
 import { writeText, mkdirp } from '../src/io/fs.ts';
 import { plot2d } from '../src/gan/run.ts';
 import { mixtureModes, type MixtureName } from '../src/data/mixtures.ts';
@@ -28,21 +28,17 @@ const flag = (name: string, dflt: string) => {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 ? argv[i + 1] : dflt;
 };
-const steps = Number(flag('steps', '2000'));
-const batch = Number(flag('batch', '100'));
-const lr = flag('lr', '') ? Number(flag('lr', '')) : undefined; // default: the loss's default
+/** a numeric option, or undefined: the CLI's default */
+const opt = (name: string) => (flag(name, '') ? Number(flag(name, '')) : undefined);
 const seeds = flag('seeds', '0,1,2,3,4').split(',').map(Number);
 const losses = flag('losses', 'nsgan,wgan-gp').split(',') as LossName[];
 const datasets = flag('data', 'ring,grid').split(',');
 const out = flag('out', 'runs/mode-collapse-2d');
-const decay = flag('decay', 'none');
-const pack = Number(flag('pack', '1')); // PacGAN: D judges `pack` samples at once
-const nCritic = flag('n-critic', '') ? Number(flag('n-critic', '')) : undefined; // default: the loss's default
-const ema = Number(flag('ema', '0')); // decay of an EMA copy of G, which then draws the evaluated samples
-const r1Gamma = Number(flag('r1', '0')); // R1 penalty (γ/2)·E‖∇D(x)‖² on real data
-const r1Until = Number(flag('r1-until', '0')); // R1 only on generator steps 1…N (0: every step)
-const spectralNorm = argv.includes('--sn');
-if (decay !== 'none' && decay !== 'cosine') throw new Error(`--decay must be none or cosine, got ${decay}`);
+const user: Partial<TrainConfig> = {
+  steps: opt('steps'), batch: opt('batch'), lr: opt('lr'), lrDecay: (flag('lr-decay', '') || undefined) as LrDecay | undefined,
+  nCritic: opt('n-critic'), gpLambda: opt('gp-lambda'), r1Gamma: opt('r1'), r1Until: opt('r1-until'), pack: opt('pack'), ema: opt('ema'),
+  spectralNorm: argv.includes('--spectral-norm') || undefined,
+};
 await wg.init({ backend: flag('backend', 'cpu') as 'cpu' });
 await mkdirp(out);
 
@@ -55,6 +51,8 @@ const recorded = (m: Recorded): Recorded => ({ modes: m.modes, highQuality: m.hi
 interface Point extends Recorded { step: number; distMedian: number; dist90: number }
 interface Row extends Recorded { loss: string; data: string; seed: number; totalModes: number; seconds: number; trajectory?: Point[] }
 const rows: Row[] = [];
+/** the resolved config per loss (the same for every seed and dataset but the seed and data) */
+const configs = new Map<string, TrainConfig>();
 
 function nearestModeDistances(pts: Float32Array, data: string): number[] {
   const centres = mixtureModes(data as MixtureName)!.centres;
@@ -66,8 +64,9 @@ for (const data of datasets) {
   for (const loss of losses) {
     for (const seed of seeds) {
       const t0 = Date.now();
-      const t = await GanTrainer.create({ preset: 'mlp2d', data, loss, seed, steps, batch, lr, pack, nCritic, ema, r1Gamma, r1Until, spectralNorm });
-      const scheds = decay === 'cosine' ? [t.optG, t.optD].map((o) => new wg.nn.CosineAnnealingLR(o, steps)) : [];
+      const t = await GanTrainer.create({ ...user, preset: 'mlp2d', data, loss, seed });
+      const steps = t.cfg.steps;
+      configs.set(loss, t.cfg);
       // the evaluation protocol: 2,500 samples drawn after seeding with 10,000 + seed. With
       // --eval-every the same evaluation also runs every N steps; the reseed then also sets the
       // random stream the training continues with (deterministic, but not the run without evals).
@@ -86,7 +85,6 @@ for (const data of datasets) {
       };
       for (let s = 1; s <= steps; s++) {
         t.trainStep();
-        for (const sc of scheds) sc.step();
         if (evalEvery > 0 && s % evalEvery === 0 && s < steps) {
           const { pts, m } = await evaluateNow();
           record(s, pts, m);
@@ -99,7 +97,7 @@ for (const data of datasets) {
       rows.push(row);
       console.error(JSON.stringify(row));
       t.dispose();
-      await writeText(`${out}/results.json`, JSON.stringify({ steps, batch, lr: lr ?? 'default', decay, pack, evalEvery, nCritic: nCritic ?? 'default', ema, r1Gamma, r1Until, spectralNorm, backend: wg.backendInfo().description, rows }, null, 2) + '\n');
+      await writeText(`${out}/results.json`, JSON.stringify({ options: user, configs: Object.fromEntries(configs), evalEvery, backend: wg.backendInfo().description, rows }, null, 2) + '\n');
     }
   }
 }
@@ -108,13 +106,14 @@ const ms = (xs: number[]) => {
   const s = Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(xs.length - 1, 1));
   return `${m.toFixed(1)} ± ${s.toFixed(1)}`;
 };
-const lines = ['| data | loss | modes | % high quality | reverse KL | seeds | steps |', '|---|---|---|---|---|---|---|'];
+const lines = ['| data | loss (options) | modes | % high quality | reverse KL | seeds | steps |', '|---|---|---|---|---|---|---|'];
 for (const data of datasets) for (const loss of losses) {
   const r = rows.filter((x) => x.data === data && x.loss === loss);
+  const c = configs.get(loss)!;
   const kl = r.map((x) => x.reverseKL), km = kl.reduce((a, b) => a + b, 0) / kl.length;
   const ks = Math.sqrt(kl.reduce((a, b) => a + (b - km) ** 2, 0) / Math.max(kl.length - 1, 1));
-  const opts = [batch !== 100 ? `batch ${batch}` : '', lr ? `lr ${lr}` : '', decay !== 'none' ? `${decay} decay` : '', pack > 1 ? `pack ${pack}` : '', nCritic ? `${nCritic} critic steps` : '', ema ? `EMA ${ema}` : '', r1Gamma ? `R1 γ=${r1Gamma}${r1Until ? ` until step ${r1Until}` : ''}` : '', spectralNorm ? 'spectral norm' : ''].filter(Boolean);
-  lines.push(`| ${data} | ${pack > 1 ? `Pac${loss}${pack}` : loss}${opts.length ? ` (${opts.join(', ')})` : ''} | ${ms(r.map((x) => x.modes))} / ${r[0].totalModes} | ${ms(r.map((x) => x.highQuality))} | ${km.toFixed(3)} ± ${ks.toFixed(3)} | ${r.length} | ${steps} |`);
+  const opts = [`batch ${c.batch}`, `lr ${c.lr}`, c.lrDecay !== 'none' ? `${c.lrDecay} decay` : '', c.pack > 1 ? `pack ${c.pack}` : '', c.nCritic > 1 ? `${c.nCritic} critic steps` : '', loss === 'wgan-gp' ? `λ ${c.gpLambda}` : '', c.ema ? `EMA ${c.ema}` : '', c.r1Gamma ? `R1 γ=${c.r1Gamma}${c.r1Until ? ` until step ${c.r1Until}` : ''}` : '', c.spectralNorm ? 'spectral norm' : ''].filter(Boolean);
+  lines.push(`| ${data} | ${c.pack > 1 ? `Pac${loss}${c.pack}` : loss} (${opts.join(', ')}) | ${ms(r.map((x) => x.modes))} / ${r[0].totalModes} | ${ms(r.map((x) => x.highQuality))} | ${km.toFixed(3)} ± ${ks.toFixed(3)} | ${r.map((x) => x.seed).join(', ')} | ${c.steps} |`);
 }
 await writeText(`${out}/results.md`, lines.join('\n') + '\n');
 console.log(lines.join('\n'));

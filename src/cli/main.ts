@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ConfigError, BASE_DEFAULTS } from '../gan/config.ts';
+import { ConfigError, BASE_DEFAULTS, LR_DECAYS } from '../gan/config.ts';
 import { LOSS_NAMES } from '../gan/losses.ts';
 import { PRESETS } from '../gan/models.ts';
 import { DivergenceError } from '../gan/trainer.ts';
@@ -15,6 +15,11 @@ const int = (name: string) => (v: string) => {
   if (!Number.isSafeInteger(n)) throw new InvalidArgumentError(`${name} must be an integer, got '${v}'`);
   return n;
 };
+const betas = (v: string): [number, number] => {
+  const b = v.split(',').map((x) => num('--betas')(x));
+  if (b.length !== 2) throw new InvalidArgumentError(`--betas takes two numbers b1,b2, got '${v}'`);
+  return [b[0], b[1]];
+};
 const backendOpt = () => new Option('--backend <name>', 'webgpu | cpu | auto').choices(['webgpu', 'cpu', 'auto']).default('auto');
 
 export function buildCli(): Command {
@@ -25,21 +30,24 @@ export function buildCli(): Command {
 
   program.command('train')
     .description('train a GAN; writes samples, curves, log.jsonl and .safetensors checkpoints under --out')
-    .addOption(new Option('--preset <name>', 'model preset').choices(PRESETS).default(BASE_DEFAULTS.preset))
-    .addOption(new Option('--loss <name>', 'objective').choices(LOSS_NAMES).default(BASE_DEFAULTS.loss))
+    .addOption(new Option('--preset <name>', `model preset (default: ${BASE_DEFAULTS.preset})`).choices(PRESETS))
+    .addOption(new Option('--loss <name>', `objective (default: ${BASE_DEFAULTS.loss})`).choices(LOSS_NAMES))
     .option('--data <name|dir>', 'ring | grid | spiral | moons | fashion-mnist | a directory of IDX files or PNGs (default: fashion-mnist, grid for mlp2d)')
-    .option('--steps <n>', 'generator steps', int('--steps'))
-    .option('--batch <n>', 'batch size', int('--batch'))
-    .option('--lr <x>', 'learning rate (default: per loss)', num('--lr'))
+    .option('--steps <n>', 'generator steps (default: per preset and loss)', int('--steps'))
+    .option('--batch <n>', 'batch size (default: per preset and loss)', int('--batch'))
+    .option('--lr <x>', 'learning rate at step 0 (default: per preset and loss)', num('--lr'))
+    .addOption(new Option('--lr-decay <schedule>', 'learning-rate schedule over --steps: none | cosine (to 0) | linear (to 0) (default: cosine for mlp2d, else none)').choices(LR_DECAYS))
+    .addOption(new Option('--optimizer <name>', 'adam | rmsprop (default: per loss)').choices(['adam', 'rmsprop']))
+    .option('--betas <b1,b2>', "Adam's β1,β2 (default: per loss)", betas)
     .option('--n-critic <n>', 'critic steps per generator step (default: per loss)', int('--n-critic'))
     .option('--gp-lambda <x>', 'gradient penalty weight for wgan-gp', num('--gp-lambda'))
     .option('--clip <x>', 'weight clipping for wgan', num('--clip'))
     .option('--r1 <x>', 'R1 penalty weight γ', num('--r1'))
-    .option('--r1-until <step>', 'apply R1 only up to this generator step (default: every step)', int('--r1-until'))
+    .option('--r1-until <step>', 'apply R1 only up to this generator step (default: half the run where the mlp2d recipe turns R1 on, else every step)', int('--r1-until'))
     .option('--spectral-norm', 'spectral normalisation in D')
     .option('--pack <n>', 'PacGAN packing degree', int('--pack'))
     .option('--ema <decay>', 'keep an EMA copy of G with this decay (e.g. 0.999)', num('--ema'))
-    .option('--seed <n>', 'random seed', int('--seed'), 0)
+    .option('--seed <n>', 'random seed (default: 0)', int('--seed'))
     .option('--limit <n>', 'use only the first n training images', int('--limit'))
     .option('--log-every <n>', 'steps between log lines', int('--log-every'))
     .option('--sample-every <n>', 'steps between sample grids', int('--sample-every'))

@@ -4,8 +4,9 @@ import { runTraining } from '../gan/run.ts';
 import { startBackend } from './backend.ts';
 
 export interface TrainFlags {
-  preset: string; loss: string; data?: string; steps?: number; batch?: number; lr?: number; nCritic?: number;
-  gpLambda?: number; clip?: number; r1?: number; r1Until?: number; spectralNorm?: boolean; pack?: number; ema?: number; seed: number;
+  preset?: string; loss?: string; data?: string; steps?: number; batch?: number; lr?: number; lrDecay?: string; optimizer?: string;
+  betas?: [number, number]; nCritic?: number;
+  gpLambda?: number; clip?: number; r1?: number; r1Until?: number; spectralNorm?: boolean; pack?: number; ema?: number; seed?: number;
   limit?: number; logEvery?: number; sampleEvery?: number; ckptEvery?: number; backend: 'webgpu' | 'cpu' | 'auto';
   out: string; resume?: string; quiet?: boolean;
 }
@@ -14,7 +15,7 @@ export async function trainCommand(f: TrainFlags): Promise<void> {
   const backend = await startBackend(f.backend);
   const cfg: Partial<TrainConfig> = {
     preset: f.preset as TrainConfig['preset'], loss: f.loss as TrainConfig['loss'], data: f.data, steps: f.steps, batch: f.batch,
-    lr: f.lr, nCritic: f.nCritic, gpLambda: f.gpLambda, clip: f.clip, r1Gamma: f.r1, r1Until: f.r1Until, spectralNorm: f.spectralNorm, pack: f.pack,
+    lr: f.lr, lrDecay: f.lrDecay as TrainConfig['lrDecay'], optimizer: f.optimizer as TrainConfig['optimizer'], betas: f.betas, nCritic: f.nCritic, gpLambda: f.gpLambda, clip: f.clip, r1Gamma: f.r1, r1Until: f.r1Until, spectralNorm: f.spectralNorm, pack: f.pack,
     ema: f.ema, seed: f.seed, limit: f.limit, logEvery: f.logEvery, sampleEvery: f.sampleEvery, ckptEvery: f.ckptEvery,
   };
   const tty = !f.quiet && (globalThis as { process?: { stderr?: { isTTY?: boolean } } }).process?.stderr?.isTTY;
@@ -26,6 +27,10 @@ export async function trainCommand(f: TrainFlags): Promise<void> {
   const result = await runTraining(cfg, {
     out: f.out,
     resume: f.resume,
+    onResumeChanges: (changed, from) => {
+      const what = Object.entries(changed).map(([k, [a, b]]) => `${k} ${JSON.stringify(a)} → ${JSON.stringify(b)}`).join(', ');
+      console.error(`webgan: resuming ${from} with ${what} (recorded in ${f.out}/config.json)`);
+    },
     onStep: (step, t) => {
       if (!bar) return;
       if (!started) { bar.start(t.cfg.steps, step, { rate: '-', lossD: '-', lossG: '-' }); started = true; }

@@ -9,8 +9,10 @@ export interface TrainConfig {
   data: string;
   steps: number;
   batch: number;
-  /** learning rate of G and D */
+  /** learning rate of G and D (at step 0, see lrDecay) */
   lr: number;
+  /** learning-rate schedule over the run's `steps` generator steps: constant, cosine to 0 or linear to 0 */
+  lrDecay: LrDecay;
   betas: [number, number];
   optimizer: 'adam' | 'rmsprop';
   /** critic updates per generator update */
@@ -37,6 +39,17 @@ export interface TrainConfig {
   limit: number;
 }
 
+export type LrDecay = 'none' | 'cosine' | 'linear';
+export const LR_DECAYS: LrDecay[] = ['none', 'cosine', 'linear'];
+
+/** lr multiplier before generator step `step` (0-based) of `steps`: 1 → 0 for cosine and linear. */
+export function lrFactor(decay: LrDecay, step: number, steps: number): number {
+  const t = Math.min(step / steps, 1);
+  if (decay === 'cosine') return (1 + Math.cos(Math.PI * t)) / 2;
+  if (decay === 'linear') return 1 - t;
+  return 1;
+}
+
 const TWO_D = ['ring', 'grid', 'spiral', 'moons'];
 export const isTwoD = (data: string) => TWO_D.includes(data);
 
@@ -49,11 +62,32 @@ export function lossDefaults(loss: LossName, preset: PresetName): Partial<TrainC
   }
 }
 
+/**
+ * The 2-D recipes (`mlp2d`; measured in docs/results.md): large batches (20 samples per grid mode
+ * per batch), Adam at 1e-3 annealed to 0 by a cosine; the probabilistic and margin losses add R1
+ * (γ 0.1) on the first half of the run (`r1Until` defaults to steps / 2).
+ */
+export function twoDRecipe(loss: LossName): Partial<TrainConfig> {
+  const log = { logEvery: 100, sampleEvery: 1000, ckptEvery: 1000 };
+  switch (loss) {
+    case 'wgan': return { ...log, steps: 5000, batch: 256 };
+    case 'wgan-gp': return { ...log, steps: 5000, batch: 256 };
+    default: return { ...log, steps: 7500, batch: 500, lr: 1e-3, lrDecay: 'cosine', r1Gamma: 0.1 };
+  }
+}
+
 export const BASE_DEFAULTS: TrainConfig = {
-  preset: 'dcgan', loss: 'nsgan', data: 'fashion-mnist', steps: 1000, batch: 64, lr: 2e-4, betas: [0.5, 0.999],
+  preset: 'dcgan', loss: 'nsgan', data: 'fashion-mnist', steps: 1000, batch: 64, lr: 2e-4, lrDecay: 'none', betas: [0.5, 0.999],
   optimizer: 'adam', nCritic: 1, gpLambda: 0, clip: 0, r1Gamma: 0, r1Until: 0, spectralNorm: false, pack: 1, ema: 0, seed: 0,
   logEvery: 50, sampleEvery: 250, ckptEvery: 500, keepCheckpoints: 3, limit: 0,
 };
+
+/** The flag that sets a config field (`r1Until` → `--r1-until`, `r1Gamma` → `--r1`). */
+export function flagName(key: keyof TrainConfig): string {
+  if (key === 'r1Gamma') return '--r1';
+  if (key === 'spectralNorm') return '--spectral-norm';
+  return '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+}
 
 function fail(msg: string): never {
   throw new ConfigError(msg);
@@ -74,22 +108,51 @@ export function resolveConfig(user: Partial<TrainConfig>): TrainConfig {
   if (!LOSS_NAMES.includes(loss)) fail(`unknown loss '${loss}' (choose one of ${LOSS_NAMES.join(', ')})`);
   const data = user.data ?? (preset === 'mlp2d' ? 'grid' : 'fashion-mnist');
   const defined = Object.fromEntries(Object.entries(user).filter(([, v]) => v !== undefined));
-  const cfg: TrainConfig = { ...BASE_DEFAULTS, ...(preset === 'mlp2d' ? { batch: 256, logEvery: 100, sampleEvery: 1000, ckptEvery: 1000, steps: 5000 } : {}), ...lossDefaults(loss, preset), ...defined, preset, loss, data };
+  const cfg: TrainConfig = { ...BASE_DEFAULTS, ...lossDefaults(loss, preset), ...(preset === 'mlp2d' ? twoDRecipe(loss) : {}), ...defined, preset, loss, data };
+  // the recipe's R1 window: the first half of the run, unless R1 or its window was set by hand
+  if (preset === 'mlp2d' && defined.r1Until === undefined && defined.r1Gamma === undefined && cfg.r1Gamma > 0) cfg.r1Until = Math.max(1, Math.round(cfg.steps / 2));
   const posInt = (k: keyof TrainConfig, min = 1) => {
     const v = cfg[k] as number;
-    if (!Number.isSafeInteger(v) || v < min) fail(`--${k} must be an integer ≥ ${min}, got ${v}`);
+    if (!Number.isSafeInteger(v) || v < min) fail(`${flagName(k)} must be an integer ≥ ${min}, got ${v}`);
   };
   for (const k of ['steps', 'batch', 'nCritic', 'logEvery', 'sampleEvery', 'ckptEvery', 'pack', 'keepCheckpoints'] as const) posInt(k);
   for (const k of ['seed', 'limit', 'r1Until'] as const) posInt(k, 0);
   if (!(cfg.lr > 0 && Number.isFinite(cfg.lr))) fail(`--lr must be a positive number, got ${cfg.lr}`);
-  for (const k of ['gpLambda', 'clip', 'r1Gamma'] as const) if (!(cfg[k] >= 0 && Number.isFinite(cfg[k]))) fail(`--${k} must be a non-negative number, got ${cfg[k]}`);
+  if (!LR_DECAYS.includes(cfg.lrDecay)) fail(`--lr-decay must be one of ${LR_DECAYS.join(', ')}, got ${cfg.lrDecay}`);
+  for (const k of ['gpLambda', 'clip', 'r1Gamma'] as const) if (!(cfg[k] >= 0 && Number.isFinite(cfg[k]))) fail(`${flagName(k)} must be a non-negative number, got ${cfg[k]}`);
   if (cfg.r1Until > 0 && cfg.r1Gamma === 0) fail(`--r1-until ${cfg.r1Until} limits the R1 penalty, which is off: pass --r1 γ > 0 too`);
   if (!(cfg.ema >= 0 && cfg.ema < 1)) fail(`--ema must be in [0, 1), got ${cfg.ema}`);
-  if (!Array.isArray(cfg.betas) || cfg.betas.length !== 2 || cfg.betas.some((b) => !(b >= 0 && b < 1))) fail(`betas must be two numbers in [0, 1), got ${cfg.betas}`);
-  if (cfg.optimizer !== 'adam' && cfg.optimizer !== 'rmsprop') fail(`optimizer must be adam or rmsprop, got ${cfg.optimizer}`);
+  if (!Array.isArray(cfg.betas) || cfg.betas.length !== 2 || cfg.betas.some((b) => !(b >= 0 && b < 1))) fail(`--betas must be two numbers in [0, 1), got ${cfg.betas}`);
+  if (cfg.optimizer !== 'adam' && cfg.optimizer !== 'rmsprop') fail(`--optimizer must be adam or rmsprop, got ${cfg.optimizer}`);
   if (cfg.batch % cfg.pack !== 0) fail(`--batch ${cfg.batch} must be divisible by --pack ${cfg.pack}`);
   const twoD = isTwoD(data);
   if (preset === 'mlp2d' && !twoD) fail(`preset mlp2d trains on 2-D data (ring, grid, spiral, moons), not '${data}'`);
   if (preset !== 'mlp2d' && twoD) fail(`preset ${preset} trains on images; use --preset mlp2d for the 2-D dataset '${data}'`);
   return cfg;
+}
+
+/** Fields a resumed run may change (the schedule spans the new `steps`); every other one is the run's own. */
+export const RESUMABLE_CHANGES = ['steps', 'lr', 'logEvery', 'sampleEvery', 'ckptEvery', 'keepCheckpoints'] as const;
+
+const sameValue = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * The config of a resumed run: the checkpoint's own, with the user's changes to the fields that may
+ * change (returned as `changed`: key → [old, new]). A given field that contradicts the checkpoint
+ * (another preset, loss, batch, …) is a ConfigError naming the flag and both values.
+ */
+export function resumeConfig(saved: TrainConfig, user: Partial<TrainConfig>, where: string): { cfg: TrainConfig; changed: Record<string, [unknown, unknown]> } {
+  // checkpoints written before a field existed ran with its neutral value (BASE_DEFAULTS: no decay, R1 every step), not today's recipe
+  const own: TrainConfig = { ...BASE_DEFAULTS, ...saved };
+  const changed: Record<string, [unknown, unknown]> = {};
+  const cfg = { ...own };
+  for (const [k, v] of Object.entries(user) as [keyof TrainConfig, unknown][]) {
+    if (v === undefined || sameValue(v, own[k])) continue;
+    if (!(RESUMABLE_CHANGES as readonly string[]).includes(k)) {
+      fail(`${flagName(k)} ${Array.isArray(v) ? v.join(',') : v} contradicts the run being resumed (${where} has ${k} = ${JSON.stringify(own[k])}); drop the flag, or start a new run with --out`);
+    }
+    changed[k] = [own[k], v];
+    (cfg as Record<string, unknown>)[k] = v;
+  }
+  return { cfg: resolveConfig(cfg), changed };
 }

@@ -4,7 +4,7 @@ import { mixtureModes, MIXTURE_EXTENT, type MixtureName } from '../data/mixtures
 import { exists, mkdirp, readBytes, writeText } from '../io/fs.ts';
 import { saveImageGrid } from '../io/png.ts';
 import { lineChartSvg, scatterSvg, PALETTE } from '../io/svg.ts';
-import { ConfigError, isTwoD, type TrainConfig } from './config.ts';
+import { ConfigError, isTwoD, resumeConfig, type TrainConfig } from './config.ts';
 import { DivergenceError, GanTrainer, type LogRecord } from './trainer.ts';
 
 export interface RunOptions {
@@ -15,7 +15,12 @@ export interface RunOptions {
   onLog?: (r: LogRecord, t: GanTrainer) => void | Promise<void>;
   /** called after every step (cheap: no device sync) */
   onStep?: (step: number, t: GanTrainer) => void;
+  /** called once on resume with the fields the user changed (key → [old, new]), if any */
+  onResumeChanges?: (changed: Record<string, [unknown, unknown]>, from: string) => void;
 }
+
+/** One `--resume` of a run, as config.json records it. */
+export interface ResumeRecord { step: number; from: string; changed: Record<string, [unknown, unknown]> }
 
 export interface RunResult {
   trainer: GanTrainer;
@@ -110,17 +115,26 @@ export async function runTraining(cfgIn: Partial<TrainConfig>, opts: RunOptions)
   const out = opts.out;
   const resumeFrom = opts.resume ? await resolveCheckpoint(opts.resume, '--resume') : null;
   let cfg = cfgIn;
+  let resumes: ResumeRecord[] = [];
+  let changed: Record<string, [unknown, unknown]> = {};
   if (resumeFrom) {
     const { loadCheckpoint } = await import('../io/checkpoint.ts');
-    const ck = await loadCheckpoint<{ config: TrainConfig }>(resumeFrom);
-    // the run's own config wins; only the step budget may be extended
-    cfg = { ...ck.meta.config, steps: cfgIn.steps ?? ck.meta.config.steps };
+    const ck = await loadCheckpoint<{ config: TrainConfig; step: number }>(resumeFrom);
+    if (!ck.meta?.config) throw new ConfigError(`--resume ${resumeFrom}: not a webgan GAN checkpoint`);
+    ({ cfg, changed } = resumeConfig(ck.meta.config, cfgIn, resumeFrom));
+    if (await exists(`${out}/config.json`)) {
+      const prev = JSON.parse(new TextDecoder().decode(await readBytes(`${out}/config.json`))) as { resumes?: ResumeRecord[] };
+      resumes = prev.resumes ?? [];
+    }
+    resumes.push({ step: ck.meta.step, from: resumeFrom, changed });
+    if (Object.keys(changed).length) opts.onResumeChanges?.(changed, resumeFrom);
   }
   const t = await GanTrainer.create(cfg);
   if (resumeFrom) await t.loadCheckpoint(resumeFrom);
   await mkdirp(`${out}/samples`);
   await mkdirp(`${out}/checkpoints`);
-  await writeText(`${out}/config.json`, JSON.stringify(t.cfg, null, 2) + '\n');
+  // config.json: the config in force, and what each --resume changed
+  await writeText(`${out}/config.json`, JSON.stringify(resumes.length ? { ...t.cfg, resumes } : t.cfg, null, 2) + '\n');
   const records = await readRecords(`${out}/log.jsonl`, t.step);
   await writeText(`${out}/log.jsonl`, records.map((r) => JSON.stringify(r) + '\n').join(''));
   const { appendFile } = await import('node:fs/promises');

@@ -4,7 +4,7 @@ import * as nn from '../nn/index.ts';
 import { hostToTensor } from '../io/safetensors.ts';
 import { loadCheckpoint, saveCheckpoint } from '../io/checkpoint.ts';
 import type { LoaderState } from '../data/loader.ts';
-import { ConfigError, resolveConfig, type TrainConfig } from './config.ts';
+import { ConfigError, lrFactor, resolveConfig, type TrainConfig } from './config.ts';
 import { makeSource, type RealSource } from './data.ts';
 import { ganLosses, gradientPenalty, r1Penalty, type GanLoss } from './losses.ts';
 import { buildGan, type GanModels } from './models.ts';
@@ -198,8 +198,15 @@ export class GanTrainer {
     return (mod._parameters.get(leaf) ?? mod._buffers.get(leaf))!;
   }
 
+  /** The learning rate of this step's updates: cfg.lr times the schedule's factor (a function of the step alone, so a resumed run gets the same rates). */
+  get lr(): number {
+    return this.cfg.lr * lrFactor(this.cfg.lrDecay, this.step, this.cfg.steps);
+  }
+
   /** One training step (nCritic critic updates + one generator update), recorded on the device. */
   trainStep(): void {
+    const lr = this.lr;
+    for (const opt of [this.optG, this.optD]) for (const g of opt.paramGroups) g.lr = lr;
     wg.tidy(() => {
       const critic: Tensor[][] = [];
       for (let i = 0; i < this.cfg.nCritic; i++) critic.push(this.criticStep());

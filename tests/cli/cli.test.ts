@@ -8,7 +8,8 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.ts';
+import { buildCli, main } from '../../src/cli/main.ts';
+import { flagName, twoDRecipe, type TrainConfig } from '../../src/gan/config.ts';
 import { readNpy } from '../../src/io/npy.ts';
 import * as wg from '../../src/index.ts';
 
@@ -66,6 +67,52 @@ describe('webgan CLI', () => {
     const r = await cli('train', '--resume', dir, '--steps', '30', '--ckpt-every', '10', '--out', dir, '--backend', 'cpu', '--quiet');
     expect(r.code).toBe(0);
     expect(existsSync(join(dir, 'checkpoints', 'step-000030.safetensors'))).toBe(true);
+  });
+
+  it('mlp2d with no other flag runs the 2-D recipe; every recipe option is a flag recorded in config.json', async () => {
+    const dir = tmp('recipe');
+    const t = await cli('train', '--preset', 'mlp2d', '--steps', '6', '--backend', 'cpu', '--quiet', '--out', dir);
+    expect(t.code).toBe(0);
+    const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    // the shortened schedule: cosine over its 6 steps, R1 on the first half
+    expect(cfg).toMatchObject({ ...twoDRecipe('nsgan'), steps: 6, r1Until: 3, data: 'grid', loss: 'nsgan' });
+    const train = buildCli().commands.find((c) => c.name() === 'train')!;
+    const flags = train.options.map((o) => o.long);
+    const recipeKeys = [...Object.keys(twoDRecipe('nsgan')), 'r1Until', 'betas', 'optimizer', 'nCritic'] as (keyof TrainConfig)[];
+    for (const k of recipeKeys) expect(flags, k).toContain(flagName(k));
+    // the same run spelled out flag by flag gives the same config
+    const dir2 = tmp('recipe-flags');
+    const explicit = recipeKeys.flatMap((k) => [flagName(k), Array.isArray(cfg[k]) ? cfg[k].join(',') : String(cfg[k])]);
+    const t2 = await cli('train', '--preset', 'mlp2d', ...explicit, '--backend', 'cpu', '--quiet', '--out', dir2);
+    expect(t2.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir2, 'config.json'), 'utf8'))).toEqual(cfg);
+    const stats = (d: string) => readFileSync(join(d, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).stats);
+    expect(stats(dir2)).toEqual(stats(dir));
+  });
+
+  it('resume: a flag that contradicts the checkpoint is refused (exit 2); --steps/--lr changes are printed and recorded', async () => {
+    const dir = tmp('resume-flags');
+    expect((await cli('train', ...small, '--steps', '4', '--ckpt-every', '2', '--out', dir)).code).toBe(0);
+    for (const [flag, value, msg] of [
+      ['--preset', 'dcgan', /--preset dcgan contradicts the run being resumed \(.*step-000004\.safetensors has preset = "mlp2d"\)/],
+      ['--loss', 'hinge', /--loss hinge contradicts .* has loss = "nsgan"/],
+      ['--batch', '64', /--batch 64 contradicts .* has batch = 32/],
+      ['--data', 'grid', /--data grid contradicts .* has data = "ring"/],
+    ] as const) {
+      const r = await cli('train', '--resume', dir, flag, value, '--out', dir, '--backend', 'cpu', '--quiet');
+      expect(r.code, flag).toBe(2);
+      expect(r.err, flag).toMatch(msg);
+      expect(r.err.trim().split('\n').filter((l) => !/^webgan: backend /.test(l))).toHaveLength(1); // one line besides the backend's
+    }
+    expect(existsSync(join(dir, 'checkpoints', 'step-000006.safetensors'))).toBe(false);
+    // repeating the run's own values is no conflict
+    const r = await cli('train', '--resume', dir, '--preset', 'mlp2d', '--batch', '32', '--steps', '6', '--lr', '0.0005', '--ckpt-every', '2', '--out', dir, '--backend', 'cpu', '--quiet');
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/resuming .*step-000004\.safetensors with steps 4 → 6, lr 0\.001 → 0\.0005 \(recorded in .*config\.json\)/);
+    const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    expect(cfg).toMatchObject({ steps: 6, lr: 0.0005, batch: 32, preset: 'mlp2d' });
+    expect(cfg.resumes).toEqual([{ step: 4, from: expect.stringMatching(/step-000004\.safetensors$/), changed: { steps: [4, 6], lr: [0.001, 0.0005] } }]);
+    expect(existsSync(join(dir, 'checkpoints', 'step-000006.safetensors'))).toBe(true);
   });
 
   it('info prints the backend as JSON on stdout', async () => {

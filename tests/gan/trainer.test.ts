@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync, existsSync, readdirSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as wg from '../../src/index.ts';
 import { GanTrainer, DivergenceError } from '../../src/gan/trainer.ts';
 import { runTraining } from '../../src/gan/run.ts';
-import { resolveConfig } from '../../src/gan/config.ts';
+import { lrFactor, resolveConfig, resumeConfig } from '../../src/gan/config.ts';
 
 const small = { preset: 'mlp2d' as const, data: 'ring', batch: 16, logEvery: 2, sampleEvery: 100, ckptEvery: 3, steps: 6 };
 
@@ -70,9 +70,12 @@ describe('GAN trainer', () => {
   });
 
   it('resumes exactly: 3 steps + checkpoint + 3 steps = 6 steps', async () => {
+    // a run extended with a larger --steps: constant learning rate and R1 throughout, so the
+    // 3-step run's first half is the 6-step run's first half
+    const extensible = { ...small, lrDecay: 'none' as const, r1Gamma: 0.1, r1Until: 0 };
     const dirA = mkdtempSync(join(tmpdir(), 'wg-a-')), dirB = mkdtempSync(join(tmpdir(), 'wg-b-'));
-    const straight = await runTraining({ ...small, seed: 5 }, { out: dirA });
-    await runTraining({ ...small, seed: 5, steps: 3 }, { out: dirB });
+    const straight = await runTraining({ ...extensible, seed: 5 }, { out: dirA });
+    await runTraining({ ...extensible, seed: 5, steps: 3 }, { out: dirB });
     const resumed = await runTraining({ steps: 6 }, { out: dirB, resume: dirB });
     expect(resumed.trainer.step).toBe(6);
     expect(sameValues(await paramsOf(resumed.trainer), await paramsOf(straight.trainer))).toBe(true);
@@ -83,6 +86,44 @@ describe('GAN trainer', () => {
     expect(existsSync(join(dirB, 'losses.svg'))).toBe(true);
     straight.trainer.dispose();
     resumed.trainer.dispose();
+  });
+
+  it('resumes exactly mid-schedule: cosine decay and the R1 window continue where they stopped', async () => {
+    const dirA = mkdtempSync(join(tmpdir(), 'wg-cos-a-')), dirB = mkdtempSync(join(tmpdir(), 'wg-cos-b-'));
+    const cfg = { ...small, seed: 6, keepCheckpoints: 5 }; // the mlp2d recipe: cosine over 6 steps, R1 on steps 1…3
+    const straight = await runTraining(cfg, { out: dirA });
+    expect(straight.trainer.cfg).toMatchObject({ lrDecay: 'cosine', r1Gamma: 0.1, r1Until: 3 });
+    cpSync(dirA, dirB, { recursive: true });
+    rmSync(join(dirB, 'checkpoints', 'step-000006.safetensors'));
+    const resumed = await runTraining({}, { out: dirB, resume: join(dirB, 'checkpoints', 'step-000003.safetensors') });
+    expect(sameValues(await paramsOf(resumed.trainer), await paramsOf(straight.trainer))).toBe(true);
+    const log = (d: string) => readFileSync(join(d, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).stats);
+    expect(log(dirB)).toEqual(log(dirA));
+    straight.trainer.dispose();
+    resumed.trainer.dispose();
+  });
+
+  it('sets the learning rate of every update from the step: constant, cosine or linear to 0', async () => {
+    const lrs = async (lrDecay: 'none' | 'cosine' | 'linear') => {
+      const t = await GanTrainer.create({ ...small, lrDecay, lr: 1e-3, steps: 4, seed: 1 });
+      const seen: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        t.trainStep();
+        seen.push(t.optG.paramGroups[0].lr, t.optD.paramGroups[0].lr);
+      }
+      const p = await paramsOf(t);
+      t.dispose();
+      return { seen, p };
+    };
+    const pairs = (f: number[]) => f.flatMap((x) => [1e-3 * x, 1e-3 * x]);
+    const none = await lrs('none'), cosine = await lrs('cosine'), linear = await lrs('linear');
+    expect(none.seen).toEqual(pairs([1, 1, 1, 1]));
+    // step s of T uses lr·(1 + cos(π s/T))/2 (torch's CosineAnnealingLR stepped once per step) and lr·(1 − s/T)
+    cosine.seen.forEach((v, i) => expect(v).toBeCloseTo(pairs([1, (1 + Math.SQRT1_2) / 2, 0.5, (1 - Math.SQRT1_2) / 2])[i], 15));
+    linear.seen.forEach((v, i) => expect(v).toBeCloseTo(pairs([1, 0.75, 0.5, 0.25])[i], 15));
+    expect(lrFactor('cosine', 4, 4)).toBe(0);
+    expect(sameValues(none.p, cosine.p)).toBe(false);
+    expect(sameValues(cosine.p, linear.p)).toBe(false);
   });
 
   it('runs PacGAN on 2-D data end to end: the plots show the samples, and the surface only without packing', async () => {
@@ -118,7 +159,36 @@ describe('GAN trainer', () => {
     expect(err.message).toMatch(/training diverged at step \d+: non-finite/);
   });
 
+  it('mlp2d defaults to the 2-D recipe; the R1 window is half the run unless set by hand', () => {
+    const recipe = { batch: 500, steps: 7500, lr: 1e-3, lrDecay: 'cosine', r1Gamma: 0.1, r1Until: 3750, betas: [0.5, 0.999] };
+    expect(resolveConfig({ preset: 'mlp2d' })).toMatchObject({ ...recipe, data: 'grid', loss: 'nsgan' });
+    expect(resolveConfig({ preset: 'mlp2d', data: 'ring' })).toMatchObject(recipe);
+    expect(resolveConfig({ preset: 'mlp2d', steps: 1000 }).r1Until).toBe(500);
+    expect(resolveConfig({ preset: 'mlp2d', r1Gamma: 1 }).r1Until).toBe(0);
+    expect(resolveConfig({ preset: 'mlp2d', r1Gamma: 0 })).toMatchObject({ r1Gamma: 0, r1Until: 0 });
+    expect(resolveConfig({ preset: 'mlp2d', r1Until: 100 }).r1Until).toBe(100);
+    expect(resolveConfig({})).toMatchObject({ preset: 'dcgan', lrDecay: 'none', r1Gamma: 0, batch: 64, lr: 2e-4 });
+  });
+
+  it('a resumed run keeps its config: contradicting fields are refused, steps/lr/logging may change', () => {
+    const saved = resolveConfig({ preset: 'dcgan' });
+    expect(() => resumeConfig(saved, { preset: 'mlp2d' }, 'ck')).toThrow(/--preset mlp2d contradicts the run being resumed \(ck has preset = "dcgan"\)/);
+    expect(() => resumeConfig(saved, { batch: 32 }, 'ck')).toThrow(/--batch 32 contradicts/);
+    expect(() => resumeConfig(saved, { betas: [0, 0.9] }, 'ck')).toThrow(/--betas 0,0.9 contradicts/);
+    expect(() => resumeConfig(saved, { r1Gamma: 1 }, 'ck')).toThrow(/--r1 1 contradicts/);
+    const same = resumeConfig(saved, { preset: 'dcgan', batch: 64, seed: 0 }, 'ck');
+    expect(same.changed).toEqual({});
+    expect(same.cfg).toEqual(saved);
+    const more = resumeConfig(saved, { steps: 2000, lr: 1e-4 }, 'ck');
+    expect(more.changed).toEqual({ steps: [1000, 2000], lr: [2e-4, 1e-4] });
+    expect(more.cfg).toEqual({ ...saved, steps: 2000, lr: 1e-4 });
+    // a checkpoint from before lrDecay existed ran without decay, whatever today's recipe says
+    const { lrDecay: _, ...old } = resolveConfig({ preset: 'mlp2d', r1Gamma: 0 });
+    expect(resumeConfig(old as never, {}, 'ck').cfg.lrDecay).toBe('none');
+  });
+
   it('rejects bad configurations clearly', () => {
+    expect(() => resolveConfig({ lrDecay: 'exp' as never })).toThrow(/--lr-decay must be one of none, cosine, linear, got exp/);
     expect(() => resolveConfig({ preset: 'nope' as never })).toThrow(/unknown preset 'nope'/);
     expect(() => resolveConfig({ loss: 'bogus' as never })).toThrow(/unknown loss 'bogus'/);
     expect(() => resolveConfig({ preset: 'dcgan', data: 'ring' })).toThrow(/trains on images/);
@@ -126,7 +196,7 @@ describe('GAN trainer', () => {
     expect(() => resolveConfig({ steps: 0 })).toThrow(/--steps must be an integer/);
     expect(() => resolveConfig({ batch: 10, pack: 4 })).toThrow(/divisible by --pack/);
     expect(() => resolveConfig({ lr: NaN })).toThrow(/--lr must be a positive number/);
-    expect(() => resolveConfig({ r1Until: -1 })).toThrow(/--r1Until must be an integer ≥ 0/);
+    expect(() => resolveConfig({ r1Until: -1 })).toThrow(/--r1-until must be an integer ≥ 0/);
     expect(() => resolveConfig({ r1Until: 100 })).toThrow(/--r1-until 100 limits the R1 penalty, which is off/);
   });
 });
