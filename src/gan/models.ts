@@ -3,7 +3,7 @@ import type { Tensor } from '../index.ts';
 import * as nn from '../nn/index.ts';
 
 /**
- * GAN presets with exact, documented architectures (see README "GAN presets").
+ * GAN presets with exact, documented architectures (see docs/gan.md).
  * Every discriminator returns raw scores/logits of shape [N]; losses apply σ where needed.
  */
 export type PresetName = 'mlp2d' | 'mlp' | 'dcgan' | 'dcgan64' | 'cgan' | 'cdcgan';
@@ -100,7 +100,7 @@ function mlp(o: Required<PresetOptions>) {
   return { G, D, zDim: 100, sampleShape: [1, 28, 28] };
 }
 
-/** dcgan (28×28×1), no biases, see README. */
+/** dcgan (28×28×1), no biases, see docs/gan.md. */
 function dcgan(o: Required<PresetOptions>, zIn = 100) {
   const nb = { bias: false };
   const G = new Main(seq(

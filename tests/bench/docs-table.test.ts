@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ratioMatrix, readmeBenchBlock, replaceBetweenMarkers, resultLabel, type BenchResult } from '../../src/bench/report.ts';
+import { ratioMatrix, benchTableBlock, replaceBetweenMarkers, resultLabel, type BenchResult } from '../../src/bench/report.ts';
 
 const env = (date: string, runtime: string, backend: string, adapter: string, tfjs: boolean) => ({
   quick: true, date, runtime, webgan: { backend, adapter, info: {} }, tfjs: tfjs ? { version: '4.22.0', backend, adapter } : null,
@@ -10,7 +10,7 @@ const kernel = (name: string, ratio: number | null, webganRate = 2) => ({
   webganRate, tfjsRate: ratio === null ? null : webganRate / ratio, ratio, samples: 3, callsPerSample: 1,
 });
 
-describe('bench: the README table', () => {
+describe('bench: the docs/benchmarks.md table', () => {
   const a = { ...env('2026-11-24T01:00:00Z', 'deno 2.9.6 (v8 14)', 'webgpu', 'llvmpipe (LLVM 15)', true), suite: 'kernels', results: [kernel('matmul 1024', 3.5), kernel('conv2d G1', 2.25)] } as BenchResult;
   const b = { ...env('2026-11-25T01:00:00Z', 'node v20.20.2', 'cpu', 'cpu', true), suite: 'kernels', results: [kernel('matmul 1024', 40), kernel('add 16M', null, 1.5)] } as BenchResult;
   const t = {
@@ -43,13 +43,13 @@ describe('bench: the README table', () => {
     expect(() => replaceBetweenMarkers('no markers', 't', 'x')).toThrow(/t:start/);
   });
 
-  it('the README holds the table of the files in bench/results (run `npm run bench:readme` after adding one)', () => {
+  it('docs/benchmarks.md holds the table of the files in bench/results (run `npm run bench:table` after adding one)', () => {
     const root = new URL('../../', import.meta.url);
     const dir = new URL('bench/results/', root);
     const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
     expect(files.length).toBeGreaterThan(0);
-    const block = readmeBenchBlock(files.map((f) => [f, JSON.parse(readFileSync(new URL(f, dir), 'utf8')) as BenchResult]));
-    const readme = readFileSync(new URL('README.md', root), 'utf8');
+    const block = benchTableBlock(files.map((f) => [f, JSON.parse(readFileSync(new URL(f, dir), 'utf8')) as BenchResult]));
+    const readme = readFileSync(new URL('docs/benchmarks.md', root), 'utf8');
     expect(replaceBetweenMarkers(readme, 'bench-table', block)).toBe(readme);
   });
 });

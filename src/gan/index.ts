@@ -1,0 +1,16 @@
+/**
+ * webgan/gan: the GAN library on the engine — presets, objectives, the trainer and its run
+ * directory, metrics. `import { GanTrainer, runTraining } from 'webgan/gan'`.
+ */
+export { buildGan, dcganInit, PRESETS, type PresetName, type PresetOptions, type GanModels } from './models.ts';
+export { ganLosses, gradientPenalty, r1Penalty, LOSS_NAMES, type GanLoss, type LossName } from './losses.ts';
+export {
+  resolveConfig, resumeConfig, lossDefaults, twoDRecipe, lrFactor, flagName, isTwoD, BASE_DEFAULTS, LR_DECAYS, RESUMABLE_CHANGES, ConfigError,
+  type TrainConfig, type LrDecay,
+} from './config.ts';
+export { GanTrainer, loadGenerator, DivergenceError, STAT_NAMES, type LogRecord, type StatName, type CheckpointMeta } from './trainer.ts';
+export { runTraining, resolveCheckpoint, plot2d, type RunOptions, type RunResult, type ResumeRecord } from './run.ts';
+export { makeSource, loadImages, type RealSource } from './data.ts';
+export { drawSamples, evaluate2d, evaluateImages, type ImageMetrics } from './evaluate.ts';
+export { modeMetrics, frechetDistance, inceptionScore, classCoverage, type ModeMetrics } from './metrics.ts';
+export { FashionClassifier, loadClassifier, classify, DEFAULT_CLASSIFIER } from './classifier.ts';
