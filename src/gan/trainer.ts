@@ -21,6 +21,8 @@ export interface LogRecord {
   gradNorms: Record<string, number>;
   weightNorms: Record<string, number>;
   stepsPerSec: number;
+  /** the learning rate of this step's updates (cfg.lr times the schedule's factor) */
+  lr: number;
   time: string;
 }
 
@@ -200,7 +202,11 @@ export class GanTrainer {
 
   /** The learning rate of this step's updates: cfg.lr times the schedule's factor (a function of the step alone, so a resumed run gets the same rates). */
   get lr(): number {
-    return this.cfg.lr * lrFactor(this.cfg.lrDecay, this.step, this.cfg.steps);
+    return this.lrAt(this.step);
+  }
+
+  private lrAt(step: number): number {
+    return this.cfg.lr * lrFactor(this.cfg.lrDecay, step, this.cfg.steps);
   }
 
   /** One training step (nCritic critic updates + one generator update), recorded on the device. */
@@ -248,7 +254,7 @@ export class GanTrainer {
     const stepsPerSec = ((this.step - this.lastLogStep) * 1000) / Math.max(now - this.lastLogTime, 1);
     this.lastLogTime = now;
     this.lastLogStep = this.step;
-    return { step: this.step, stats, gradNorms, weightNorms, stepsPerSec, time: new Date(now).toISOString() };
+    return { step: this.step, stats, gradNorms, weightNorms, stepsPerSec, lr: this.lrAt(this.step - 1), time: new Date(now).toISOString() };
   }
 
   /** Samples from the sampler G in eval mode (BN uses running statistics). */

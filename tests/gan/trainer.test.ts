@@ -111,6 +111,7 @@ describe('GAN trainer', () => {
         t.trainStep();
         seen.push(t.optG.paramGroups[0].lr, t.optD.paramGroups[0].lr);
       }
+      expect((await t.collect(false)).lr).toBe(seen[seen.length - 1]); // log.jsonl records the rate of the last update
       const p = await paramsOf(t);
       t.dispose();
       return { seen, p };
