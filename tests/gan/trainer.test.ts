@@ -169,6 +169,9 @@ describe('GAN trainer', () => {
     expect(resolveConfig({ preset: 'mlp2d', r1Gamma: 0 })).toMatchObject({ r1Gamma: 0, r1Until: 0 });
     expect(resolveConfig({ preset: 'mlp2d', r1Until: 100 }).r1Until).toBe(100);
     expect(resolveConfig({})).toMatchObject({ preset: 'dcgan', lrDecay: 'none', r1Gamma: 0, batch: 64, lr: 2e-4 });
+    expect(resolveConfig({ preset: 'mlp2d', loss: 'wgan-gp' })).toMatchObject({ steps: 6000, batch: 256, lr: 1e-3, lrDecay: 'cosine', nCritic: 2, gpLambda: 0.1, betas: [0, 0.9], r1Gamma: 0, r1Until: 0 });
+    expect(resolveConfig({ preset: 'dcgan', loss: 'wgan-gp' })).toMatchObject({ lr: 1e-4, lrDecay: 'none', nCritic: 5, gpLambda: 10, betas: [0, 0.9] });
+    expect(resolveConfig({ preset: 'mlp2d', loss: 'wgan' })).toMatchObject({ optimizer: 'rmsprop', lr: 5e-5, clip: 0.01, nCritic: 5, lrDecay: 'none', r1Gamma: 0 });
   });
 
   it('a resumed run keeps its config: contradicting fields are refused, steps/lr/logging may change', () => {
