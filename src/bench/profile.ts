@@ -191,6 +191,8 @@ function perKernel(ts: KernelTiming[]): KernelProfile[] {
 export interface StepProfile {
   preset: PresetName;
   loss: LossName;
+  /** critic updates per training step (the loss's default for the preset) */
+  nCritic: number;
   method: ProfileMethod;
   /** per pipeline, slowest first (method 'timestamps') */
   kernels?: KernelProfile[];
@@ -213,7 +215,7 @@ export async function profileTrainStep(preset: PresetName, o: { batch?: number; 
   const batch = o.batch ?? 64;
   const loss = o.loss ?? 'nsgan';
   const data = o.data ?? (preset === 'mlp2d' ? 'ring' : 'fashion-mnist');
-  // one step = the loss's critic steps (5 for wgan / wgan-gp) + one generator step
+  // one step = the loss's critic steps (its default for the preset: see lossDefaults) + one generator step
   const trainer = await GanTrainer.create({ preset, loss, batch, data, limit: Math.max(batch * 4, 256), seed: 0 });
   try {
     const stepTimes: number[] = [];
@@ -261,7 +263,7 @@ export async function profileTrainStep(preset: PresetName, o: { batch?: number; 
       table += `\n\nslowest pipelines (GPU time over the traced step):\n\n${markdownTable(['pipeline', 'primitive', 'dispatches', 'GPU ms', '% of step'], top)}`;
     }
     if (o.print !== false) console.log(`\nProfile of one ${preset} training step (batch ${batch}, ${loss}, ${trainer.cfg.nCritic} critic step${trainer.cfg.nCritic > 1 ? 's' : ''}) on ${prof.inner.name}:\n\n${table}\n`);
-    return { preset, loss, method, kernels, backend: prof.inner.name, batch, stepMs, primMs, prims, table };
+    return { preset, loss, nCritic: trainer.cfg.nCritic, method, kernels, backend: prof.inner.name, batch, stepMs, primMs, prims, table };
   } finally {
     trainer.dispose();
     await prof.sync?.();
