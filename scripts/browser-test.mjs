@@ -4,8 +4,8 @@
  *
  *   node scripts/browser-test.mjs            bundle, serve, run headless, print 'N passed, M failed'
  *   node scripts/browser-test.mjs --serve    bundle and serve only; open the printed URL yourself
- *   node scripts/browser-test.mjs --selftest the CPU backend stands in for WebGPU (checks the suite and
- *                                            this runner, not a backend)
+ *   node scripts/browser-test.mjs --selftest the fast CPU backend is the backend under test, against
+ *                                            the reference (checks the suite and this runner in the page)
  *
  * How: esbuild bundles tests/browser/main.ts (which imports src/index.ts) in memory; a node:http
  * server serves it on http://localhost:<port> (navigator.gpu exists only in a secure context:
@@ -140,7 +140,7 @@ if (serveOnly) {
     ]).catch((e) => `timeout: ${e.message.split('\n')[0]}`);
     const r = await page.evaluate(() => window.__results).catch(() => undefined);
     if (r) {
-      console.log(`browser (chromium${selftest ? ', selftest: cpu as webgpu' : ''}): ${r.passed} passed, ${r.failed} failed (${secs()} s)`);
+      console.log(`browser (chromium${selftest ? ', selftest: cpu vs ref' : ''}): ${r.passed} passed, ${r.failed} failed (${secs()} s)`);
       code = r.failed === 0 && r.passed > 0 && errors.length === 0 ? 0 : 1;
     } else {
       console.error(`[browser] FAIL no results from the page (${got}${errors.length ? `; ${errors[0].message}` : ''})`);

@@ -18,6 +18,7 @@ export { manualSeed, getRngState, setRngState, type RngState } from './tensor/ra
 export { grad, backward, type GradOptions } from './autograd/engine.ts';
 export { init, backendInfo, memory, type InitOptions } from './init.ts';
 export { CpuBackend } from './kernels/cpu/index.ts';
+export { RefBackend } from './kernels/ref/index.ts';
 export type { Backend, MemoryInfo } from './kernels/backend.ts';
 export { PRIMS, type Prim } from './tensor/prims.ts';
 export { type Activation } from './tensor/prims.ts';

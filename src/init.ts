@@ -1,5 +1,6 @@
 import type { Backend, MemoryInfo } from './kernels/backend.ts';
 import { CpuBackend } from './kernels/cpu/index.ts';
+import { RefBackend } from './kernels/ref/index.ts';
 import { getBackend, setBackend } from './tensor/runtime.ts';
 
 export interface InitOptions {
@@ -7,9 +8,10 @@ export interface InitOptions {
    * 'auto' picks WebGPU when a hardware adapter is found, else the CPU. A software adapter
    * (SwiftShader, llvmpipe/lavapipe) counts as not found: measured here, the CPU backend's packed
    * GEMM runs at ~1.7 GFLOP/s where both webgan's and TensorFlow.js's WGSL run at ~0.2 on lavapipe
-   * (bench/RESULTS.md); 'webgpu' uses it anyway.
+   * (bench/RESULTS.md); 'webgpu' uses it anyway. 'ref' is the reference backend: plain loops,
+   * slow, the oracle the others are tested against (for checking a result, not for training).
    */
-  backend?: 'webgpu' | 'cpu' | 'auto';
+  backend?: 'webgpu' | 'cpu' | 'ref' | 'auto';
   powerPreference?: 'low-power' | 'high-performance';
   /** print which backend was chosen (default: false) */
   verbose?: boolean;
@@ -18,9 +20,9 @@ export interface InitOptions {
 /** Choose and start a backend. Returns it; `backendInfo()` describes it. */
 export async function init(opts: InitOptions = {}): Promise<Backend> {
   const want = opts.backend ?? 'auto';
-  if (want !== 'cpu' && want !== 'auto' && want !== 'webgpu') throw new Error(`init: backend must be 'webgpu', 'cpu' or 'auto', got ${String(want)}`);
-  let backend: Backend | null = null;
-  if (want !== 'cpu') {
+  if (want !== 'cpu' && want !== 'auto' && want !== 'webgpu' && want !== 'ref') throw new Error(`init: backend must be 'webgpu', 'cpu', 'ref' or 'auto', got ${String(want)}`);
+  let backend: Backend | null = want === 'ref' ? new RefBackend() : null;
+  if (want === 'auto' || want === 'webgpu') {
     try {
       const { createWebGPUBackend } = await import('./kernels/webgpu/index.ts');
       backend = await createWebGPUBackend({ powerPreference: opts.powerPreference });

@@ -2,7 +2,7 @@ import { batchNormGradStats, batchNormInputGrad } from '../tensor/batchnorm.ts';
 import * as op from '../tensor/ops.ts';
 import { isGradEnabled } from '../tensor/runtime.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import type { VjpRule } from './vjp.ts';
+import type { VjpRule } from './rule.ts';
 
 /**
  * vjp rules of the batch-norm primitives (channel axis 1 of x [N,C,*], n = N·spatial values per

@@ -1,7 +1,7 @@
 import type { Activation } from '../tensor/prims.ts';
 import * as op from '../tensor/ops.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { type VjpRule, vjpRules } from './vjp.ts';
+import type { VjpRule } from './rule.ts';
 
 /**
  * vjp rules of the fused bias + activation primitives, y = act(z), z = base(a, b) + bias.
@@ -21,17 +21,20 @@ export function activationGrad(g: Tensor, y: Tensor, act: Activation, slope: num
 
 const allBut = (rank: number, keep: number) => [...Array(rank).keys()].filter((i) => i !== keep);
 
-export const epilogueVjps: { matmulBiasAct: VjpRule<'matmulBiasAct'>; conv2dBiasAct: VjpRule<'conv2dBiasAct'> } = {
+/** The fused rules, given the base primitives' own rules (from the table in ./vjp.ts). */
+export const epilogueVjps = (
+  matmul: VjpRule<'matmul'>, conv2d: VjpRule<'conv2d'>,
+): { matmulBiasAct: VjpRule<'matmulBiasAct'>; conv2dBiasAct: VjpRule<'conv2dBiasAct'> } => ({
   // bias [N] on the last axis: dbias = Σ dz over every other axis
   matmulBiasAct: (g, [a, b, bias], y, p, n) => {
     const dz = activationGrad(g, y, p.act, p.slope);
-    const [da, db] = vjpRules.matmul(dz, [a, b], y, p, n);
+    const [da, db] = matmul(dz, [a, b], y, p, n);
     return bias ? [da, db, n[2] ? op.sum(dz, allBut(dz.ndim, dz.ndim - 1)) : null] : [da, db];
   },
   // bias [O] on axis 1
   conv2dBiasAct: (g, [x, w, bias], y, p, n) => {
     const dz = activationGrad(g, y, p.act, p.slope);
-    const [dx, dw] = vjpRules.conv2d(dz, [x, w], y, p, n);
+    const [dx, dw] = conv2d(dz, [x, w], y, p, n);
     return bias ? [dx, dw, n[2] ? op.sum(dz, allBut(dz.ndim, 1)) : null] : [dx, dw];
   },
-};
+});

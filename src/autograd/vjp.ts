@@ -1,31 +1,26 @@
-import type { Prim, PrimParams } from '../tensor/prims.ts';
-import { BINARY_PRIMS } from '../tensor/prims.ts';
-import { COMPARISONS } from '../tensor/prims.ts';
-import type { Tensor } from '../tensor/tensor.ts';
+import { NON_DIFFERENTIABLE, type NonDifferentiablePrim, type Prim } from '../tensor/prims.ts';
+import { apply, type Tensor } from '../tensor/tensor.ts';
 import * as op from '../tensor/ops.ts';
 import { convOutSize } from '../tensor/shape.ts';
 import { batchNormVjps } from './batchnorm.ts';
 import { epilogueVjps } from './epilogue.ts';
+import type { VjpRule } from './rule.ts';
+
+export type { VjpRule } from './rule.ts';
+
+/** The primitives without a gradient (prims.ts NON_DIFFERENTIABLE): every cotangent is null. */
+const none: VjpRule<any> = (_g, inputs) => inputs.map(() => null);
+const noGradient = Object.fromEntries(NON_DIFFERENTIABLE.map((p) => [p, none])) as { [P in NonDifferentiablePrim]: VjpRule<P> };
+
+type DifferentiableRules = { [P in Exclude<Prim, NonDifferentiablePrim>]: VjpRule<P> };
 
 /**
- * Reverse-mode rules, one per primitive, written with public tensor ops so that the cotangents
- * are themselves differentiable (grad-of-grad). `g` has the output's shape; a rule may return a
- * cotangent of the *broadcast* shape — the engine sums it down to the input's shape in one place
- * (ops.sumToShape). `needs[i]` says whether input i wants a cotangent.
+ * The reverse-mode rules, one per differentiable primitive, in this one table (the batch-norm
+ * and fused-epilogue rules are written out in ./batchnorm.ts and ./epilogue.ts and spread in).
  */
-export type VjpRule<P extends Prim> = (
-  g: Tensor, inputs: Tensor[], out: Tensor, params: PrimParams[P], needs: boolean[],
-) => (Tensor | null)[];
-
-const none: VjpRule<any> = (_g, inputs) => inputs.map(() => null);
-const comparisonRules = Object.fromEntries(COMPARISONS.map((p) => [p, none])) as { [P in (typeof COMPARISONS)[number]]: VjpRule<P> };
-void BINARY_PRIMS;
-
-export const vjpRules: { [P in Prim]: VjpRule<P> } = {
+const rules: DifferentiableRules = {
   neg: (g) => [op.neg(g)],
   abs: (g, [x]) => [op.mul(g, op.sign(x))], // d|x| = sign(x) dx
-  sign: none,
-  floor: none,
   exp: (g, _, y) => [op.mul(g, y)], // d eˣ = eˣ dx
   log: (g, [x]) => [op.div(g, x)], // d log x = dx / x
   sqrt: (g, _, y) => [op.div(g, op.mul(y, 2))], // d √x = dx / (2√x)
@@ -53,7 +48,6 @@ export const vjpRules: { [P in Prim]: VjpRule<P> } = {
     const m = op.le(a, b);
     return [op.mul(g, m), op.mul(g, op.sub(1, m))];
   },
-  ...comparisonRules,
   where: (g, [c]) => [null, op.where(c, g, 0), op.where(c, 0, g)],
   cast: (g, [x]) => [op.cast(g, x.dtype)],
   sum: (g, [x]) => [op.expand(g, x.shape)],
@@ -62,7 +56,6 @@ export const vjpRules: { [P in Prim]: VjpRule<P> } = {
     const m = op.eq(x, y);
     return [op.div(op.mul(g, m), op.sum(m, axes, true))];
   },
-  argmax: none,
   reshape: (g, [x]) => [op.reshape(g, x.shape)],
   permute: (g, _, __, { perm }) => {
     const inv = new Array<number>(perm.length);
@@ -114,13 +107,11 @@ export const vjpRules: { [P in Prim]: VjpRule<P> } = {
     n[0] ? op.convTranspose2d(gy, g, null, { ...p, outputPadding: op.outputPaddingFor([x.shape[2], x.shape[3]], [gy.shape[2], gy.shape[3]], p.kernel, p) }) : null,
     n[1] ? op.conv2d(x, g, null, p) : null,
   ],
-  randUniform: none,
-  randNormal: none,
   ...batchNormVjps,
-  ...epilogueVjps,
+  ...epilogueVjps((g, ab, y, p, n) => rules.matmul(g, ab, y, p, n), (g, xw, y, p, n) => rules.conv2d(g, xw, y, p, n)),
 };
 
-import { apply } from '../tensor/tensor.ts';
+export const vjpRules: { [P in Prim]: VjpRule<P> } = { ...rules, ...noGradient };
 
 function scatterAddOp(g: Tensor, idx: Tensor, axis: number, size: number): Tensor {
   return apply('scatterAdd', [g, idx], { axis, size });

@@ -41,7 +41,8 @@ export interface BenchOptions {
 export async function benchCommand(o: BenchOptions): Promise<BenchResult> {
   await startBackend(o.backend);
   const quick = !!o.quick;
-  const peer = o.tfjs === false || o.suite === 'profile' ? null : await loadTfPeer(getBackend().name);
+  const name = getBackend().name;
+  const peer = o.tfjs === false || o.suite === 'profile' || name === 'ref' ? null : await loadTfPeer(name);
   const env = envelope(o.suite, quick, peer);
   console.log(`${headerLine(env)}\n`);
   let result: BenchResult;

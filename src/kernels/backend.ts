@@ -39,7 +39,7 @@ export interface AdamHyper {
  * `out` is what the shape rule computed.
  */
 export interface Backend {
-  readonly name: 'cpu' | 'webgpu';
+  readonly name: 'ref' | 'cpu' | 'webgpu';
   readonly dtypes: readonly DType[];
   upload(data: TypedArray, dtype: DType): Storage;
   run<P extends Prim>(prim: P, inputs: TensorInfo[], params: PrimParams[P], out: AbstractValue): Storage;

@@ -88,24 +88,32 @@ export interface PrimParams {
   randNormal: { shape: Shape; dtype: DType; seed: [number, number]; offset: number };
 }
 
-export type Prim = keyof PrimParams;
-
-export const PRIMS: Prim[] = [
+/**
+ * The primitives, in one list: `Prim` follows from it, and the check below fails to compile when
+ * PrimParams and this list disagree (a name in one and not the other).
+ */
+export const PRIMS = [
   ...UNARY_PRIMS, ...BINARY_PRIMS, 'where', 'cast', 'sum', 'max', 'argmax', 'reshape', 'permute',
   'expand', 'slice', 'pad', 'concat', 'flip', 'gather', 'scatterAdd', 'matmul', 'conv2d',
   'convTranspose2d', 'conv2dWeightGrad', 'randUniform', 'randNormal',
   'matmulBiasAct', 'conv2dBiasAct',
   'batchNormStats', 'batchNorm', 'batchNormGradStats', 'batchNormInputGrad',
-];
+] as const;
+export type Prim = (typeof PRIMS)[number];
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const primsMatchParams: Same<Prim, keyof PrimParams> = true;
+void primsMatchParams;
 
-export function isUnary(p: Prim): p is UnaryPrim {
-  return (UNARY_PRIMS as readonly string[]).includes(p);
-}
-export function isBinary(p: Prim): p is BinaryPrim {
-  return (BINARY_PRIMS as readonly string[]).includes(p);
-}
 /** Binary prims whose result is a 0/1 mask. */
 export const COMPARISONS = ['eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const satisfies readonly BinaryPrim[];
+
+/**
+ * Primitives with no gradient: their outputs never require grad, and their vjp rule is none.
+ * The one declaration of differentiability (tensor.ts `apply`, autograd/vjp.ts).
+ */
+export const NON_DIFFERENTIABLE = ['sign', 'floor', ...COMPARISONS, 'argmax', 'randUniform', 'randNormal'] as const satisfies readonly Prim[];
+export type NonDifferentiablePrim = (typeof NON_DIFFERENTIABLE)[number];
+export const isDifferentiable = (p: Prim): boolean => !(NON_DIFFERENTIABLE as readonly string[]).includes(p);
 
 /** What a shape rule computes for a primitive application. */
 export interface AbstractValue {

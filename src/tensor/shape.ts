@@ -1,7 +1,7 @@
 import { type DType, type Shape, fmtShape, isFloat } from './dtype.ts';
 import { ShapeError } from './errors.ts';
 import type { AbstractValue, Conv2dParams, Epilogue, Prim, PrimParams } from './prims.ts';
-import { ACTIVATIONS, COMPARISONS, UNARY_PRIMS, BINARY_PRIMS } from './prims.ts';
+import { ACTIVATIONS, UNARY_PRIMS, BINARY_PRIMS } from './prims.ts';
 
 /**
  * Shape rules: the only place that validates arguments and throws ShapeError.
@@ -365,6 +365,3 @@ const rules: { [P in Prim]: ShapeRule<P> } = {
 };
 
 export const shapeRules = rules;
-
-/** Comparison prims produce masks in the input dtype (1 where true, 0 where false). */
-export const isComparison = (p: Prim): boolean => (COMPARISONS as readonly string[]).includes(p);

@@ -1,7 +1,7 @@
 import type { Backend, Storage } from '../kernels/backend.ts';
 import { type DType, type Shape, type TypedArray, fmtShape, isFloat, sizeOf, bytesPer } from './dtype.ts';
 import { AutogradError, ShapeError } from './errors.ts';
-import type { Prim, PrimParams } from './prims.ts';
+import { isDifferentiable, type Prim, type PrimParams } from './prims.ts';
 import { getBackend, isGradEnabled } from './runtime.ts';
 import { shapeRules } from './shape.ts';
 import { trackInScope } from './scope.ts';
@@ -133,10 +133,6 @@ export class Tensor {
   }
 }
 
-/** Non-differentiable primitives (their outputs never require grad). */
-const NON_DIFFERENTIABLE = new Set<Prim>([
-  'sign', 'floor', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'argmax', 'randUniform', 'randNormal',
-]);
 
 /**
  * Apply a primitive: run its shape rule, dispatch to the active backend, and record the graph
@@ -160,7 +156,7 @@ export function apply<P extends Prim>(prim: P, inputs: Tensor[], params: PrimPar
     ref = new StorageRef(backend, handle, sizeOf(av.shape) * bytesPer(av.dtype));
   }
   const out = new Tensor(ref, av.shape, av.dtype);
-  if (isGradEnabled() && isFloat(av.dtype) && !NON_DIFFERENTIABLE.has(prim) && inputs.some((t) => t.requiresGrad)) {
+  if (isGradEnabled() && isFloat(av.dtype) && isDifferentiable(prim) && inputs.some((t) => t.requiresGrad)) {
     out.requiresGrad = true;
     out.node = { prim, params, inputs };
   }

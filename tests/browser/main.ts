@@ -5,7 +5,7 @@
 import { CpuBackend } from '../../src/index.ts';
 import { runConformance, type SuiteResult } from './suite.ts';
 
-/** ?selftest: run the suite with the CPU backend standing in for WebGPU (checks the suite itself). */
+/** ?selftest: run the suite with the fast CPU backend as the backend under test (no GPU needed). */
 const selftest = new URLSearchParams(location.search).has('selftest');
 
 declare global {

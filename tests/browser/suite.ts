@@ -1,8 +1,10 @@
 /**
- * WebGPU conformance, runtime-agnostic (runs in a browser page; imports only the public API).
- * Every case builds the same inputs on the CPU reference backend and on WebGPU, runs the same
- * ops, and compares: |gpu - cpu| <= atol + rtol * |cpu| elementwise (ints exactly, NaN == NaN).
- * Every primitive in PRIMS must be dispatched at least once on WebGPU, else that is a failure too.
+ * Backend conformance, runtime-agnostic (runs in a browser page; imports only the public API).
+ * Every case builds the same inputs on the reference backend (plain loops, src/kernels/ref) and on
+ * the backend under test (WebGPU by default; the fast CPU backend in tests/core), runs the same
+ * ops, and compares: |got - ref| <= atol + rtol * |ref| elementwise (ints exactly, NaN == NaN).
+ * Every primitive in PRIMS must be dispatched at least once by the backend under test, else that
+ * is a failure too.
  */
 import * as wg from '../../src/index.ts';
 import type { Backend, Prim, Tensor } from '../../src/index.ts';
@@ -239,12 +241,12 @@ async function collect(t: Tensor | Tensor[]): Promise<Out[]> {
   return Promise.all(ts.map(async (x) => ({ shape: x.shape, dtype: x.dtype, data: await x.data() })));
 }
 
-function compare(gpu: Out[], cpu: Out[], atol: number, rtol: number): string | null {
-  if (gpu.length !== cpu.length) return `${gpu.length} outputs on webgpu, ${cpu.length} on cpu`;
+function compare(gpu: Out[], cpu: Out[], atol: number, rtol: number, name: string): string | null {
+  if (gpu.length !== cpu.length) return `${gpu.length} outputs on ${name}, ${cpu.length} on ref`;
   for (let k = 0; k < cpu.length; k++) {
     const g = gpu[k], c = cpu[k];
-    if (g.dtype !== c.dtype) return `output ${k}: dtype ${g.dtype} vs cpu ${c.dtype}`;
-    if (g.shape.join() !== c.shape.join()) return `output ${k}: shape [${g.shape}] vs cpu [${c.shape}]`;
+    if (g.dtype !== c.dtype) return `output ${k}: dtype ${g.dtype} vs ref ${c.dtype}`;
+    if (g.shape.join() !== c.shape.join()) return `output ${k}: shape [${g.shape}] vs ref [${c.shape}]`;
     let worst = -1, worstErr = 0, bad = 0;
     for (let i = 0; i < c.data.length; i++) {
       const a = g.data[i], b = c.data[i];
@@ -256,7 +258,7 @@ function compare(gpu: Out[], cpu: Out[], atol: number, rtol: number): string | n
         if (!(err <= worstErr)) { worst = i; worstErr = err; }
       }
     }
-    if (bad) return `output ${k} [${c.shape}]: ${bad}/${c.data.length} elements off; worst at ${worst}: webgpu ${g.data[worst]} vs cpu ${c.data[worst]} (atol ${atol}, rtol ${rtol})`;
+    if (bad) return `output ${k} [${c.shape}]: ${bad}/${c.data.length} elements off; worst at ${worst}: ${name} ${g.data[worst]} vs ref ${c.data[worst]} (atol ${atol}, rtol ${rtol})`;
   }
   return null;
 }
@@ -273,7 +275,7 @@ function recording(b: Backend, seen: Set<string>): Backend {
 }
 
 export interface SuiteOptions {
-  /** the backend under test (default: `init({ backend: 'webgpu' })`); a CpuBackend self-tests the suite */
+  /** the backend under test (default: `init({ backend: 'webgpu' })`), e.g. the fast CpuBackend */
   start?: () => Promise<Backend>;
 }
 
@@ -294,17 +296,17 @@ export async function runConformance(log: (line: string) => void = console.log, 
   report({ name: "init({ backend: 'webgpu' })", ok: true, message: JSON.stringify(adapter) });
   const seen = new Set<string>();
   const gpu = recording(gpuRaw, seen);
-  const cpu = new wg.CpuBackend();
+  const ref = new wg.RefBackend();
   for (const c of cases()) {
     try {
-      wg.setBackend(cpu);
+      wg.setBackend(ref);
       const want = wg.tidy(() => c.run());
-      const cpuOut = await collect(want);
+      const refOut = await collect(want);
       wg.setBackend(gpu);
       const got = wg.tidy(() => c.run());
       const gpuOut = await collect(got);
       for (const t of [want, got].flat()) t.dispose();
-      const err = compare(gpuOut, cpuOut, c.atol ?? 1e-5, c.rtol ?? 1e-5);
+      const err = compare(gpuOut, refOut, c.atol ?? 1e-5, c.rtol ?? 1e-5, gpuRaw.name);
       report({ name: c.name, ok: err === null, message: err ?? undefined });
     } catch (e) {
       report({ name: c.name, ok: false, message: (e as Error)?.stack ?? String(e) });
@@ -312,7 +314,7 @@ export async function runConformance(log: (line: string) => void = console.log, 
   }
   wg.setBackend(gpu);
   const missing = wg.PRIMS.filter((p: Prim) => p !== 'reshape' && !seen.has(p));
-  report({ name: 'every primitive dispatched on webgpu', ok: missing.length === 0, message: missing.length ? `never dispatched: ${missing.join(', ')}` : undefined });
+  report({ name: `every primitive dispatched on ${gpuRaw.name}`, ok: missing.length === 0, message: missing.length ? `never dispatched: ${missing.join(', ')}` : undefined });
   try {
     const mem = wg.memory();
     report({ name: 'no live buffers left after the cases', ok: mem.liveBuffers === 0, message: JSON.stringify(mem) });

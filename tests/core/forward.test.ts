@@ -99,9 +99,9 @@ describe.each(backends)('forward vs PyTorch on $name (float32)', ({ make }) => {
   });
 });
 
-describe('forward vs PyTorch on cpu (float64)', () => {
+describe.each([['ref', () => new wg.RefBackend()], ['cpu', () => new wg.CpuBackend()]] as const)('forward vs PyTorch on %s (float64)', (_name, make) => {
   test.each(fixture.cases.map((c) => [c.name, c] as const))('%s', async (_n, c) => {
-    wg.setBackend(new wg.CpuBackend());
+    wg.setBackend(make());
     await runCase(c, 'float64', 1e-10);
   });
 });

@@ -1,14 +1,15 @@
 /**
  * Numerical gradient checks (float64 central differences, error ≤ 1e-6) for every differentiable
  * op, and second-order checks: the gradient of a gradient norm built with createGraph.
- * CPU only: WebGPU has no float64.
+ * On the reference backend (plain loops; WebGPU has no float64); the fast CPU backend's float64
+ * kernels are checked against it in tests/core/ref-conformance.test.ts.
  */
 import { beforeAll, describe, expect, test } from 'vitest';
 import * as wg from '../../src/index.ts';
 import type { Tensor } from '../../src/index.ts';
 import { det, gradcheck } from '../helpers/gradcheck.ts';
 
-beforeAll(() => wg.setBackend(new wg.CpuBackend()));
+beforeAll(() => wg.setBackend(new wg.RefBackend()));
 
 const idx = (v: number[]) => wg.tensor(Int32Array.from(v), [v.length], { dtype: 'int32' });
 type Case = [name: string, fn: (...xs: Tensor[]) => Tensor, inputs: () => Tensor[]];

@@ -1,6 +1,6 @@
 /**
  * Gradients of composite expressions (incl. a second-order gradient penalty) against PyTorch:
- * float64 on the CPU (tight), and float32 on every backend.
+ * float64 on the reference and the fast CPU backend (tight), and float32 on every backend.
  */
 import { describe, expect, test } from 'vitest';
 import * as wg from '../../src/index.ts';
@@ -67,9 +67,11 @@ async function check(c: GradCase, dtype: 'float32' | 'float64', tol: number): Pr
   [loss, ...gs].forEach((t) => t.dispose());
 }
 
-test.each(fixture.cases.map((c) => [c.name, c] as const))('d(%s) matches torch.autograd (cpu, float64)', async (_n, c) => {
-  wg.setBackend(new wg.CpuBackend());
-  await check(c, 'float64', 1e-9);
+describe.each([['ref', () => new wg.RefBackend()], ['cpu', () => new wg.CpuBackend()]] as const)('gradients vs torch on %s (float64)', (_name, make) => {
+  test.each(fixture.cases.map((c) => [c.name, c] as const))('d(%s) matches torch.autograd', async (_n, c) => {
+    wg.setBackend(make());
+    await check(c, 'float64', 1e-9);
+  });
 });
 
 const backends = await testBackends();

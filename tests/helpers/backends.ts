@@ -1,4 +1,4 @@
-import { CpuBackend, init, setBackend, type Backend } from '../../src/index.ts';
+import { CpuBackend, RefBackend, init, setBackend, type Backend } from '../../src/index.ts';
 
 export interface TestBackend {
   name: string;
@@ -11,14 +11,15 @@ const inCI = (): boolean => env().CI === 'true';
 let webgpu: Promise<Backend | null> | null = null;
 
 /**
- * The backends every backend-parameterised test runs on: always the CPU; WebGPU when
- * `init({backend: 'webgpu'})` finds an adapter. In CI (CI=true) a missing adapter is an error,
+ * The backends every backend-parameterised test runs on: always the reference (plain loops) and
+ * the fast CPU backend; WebGPU when `init({backend: 'webgpu'})` finds an adapter. In CI (CI=true) a missing adapter is an error,
  * not a skip. WEBGAN_TEST_BACKENDS=cpu (local runs only) skips the WebGPU probe. Leaves the CPU
  * backend active.
  */
 export async function testBackends(): Promise<TestBackend[]> {
+  const ref: TestBackend = { name: 'ref', make: async () => new RefBackend() };
   const cpu: TestBackend = { name: 'cpu', make: async () => new CpuBackend() };
-  if (env().WEBGAN_TEST_BACKENDS === 'cpu' && !inCI()) return [cpu];
+  if (env().WEBGAN_TEST_BACKENDS === 'cpu' && !inCI()) return [ref, cpu];
   webgpu ??= (async () => {
     try {
       return await init({ backend: 'webgpu' });
@@ -30,7 +31,7 @@ export async function testBackends(): Promise<TestBackend[]> {
     }
   })();
   const gpu = await webgpu;
-  const list: TestBackend[] = [cpu];
+  const list: TestBackend[] = [ref, cpu];
   if (gpu) list.push({ name: 'webgpu', make: async () => gpu });
   return list;
 }

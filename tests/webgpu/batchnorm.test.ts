@@ -12,7 +12,7 @@ const gpu = await webgpuBackend();
 /** stats-like [2,C]: any mean, variance in [0.25, 2) */
 const statsOf = (mk: Maker, C: number) => wg.concat([mk.f([1, C], -1, 1), mk.f([1, C], 0.25, 2)], 0);
 
-describe.skipIf(!gpu)('webgpu fused batch norm vs cpu', () => {
+describe.skipIf(!gpu)('webgpu fused batch norm vs the reference', () => {
   it('batchNormStats: ranks 2–5, C = 1, two values per channel, odd sizes', async () => {
     for (const shape of [[2, 1], [1, 3, 2], [3, 7], [5, 4, 9], [4, 3, 5, 5], [2, 3, 1, 2, 3], [7, 5, 3, 3]]) {
       await compare(gpu!, (mk) => batchNormStats(mk.f(shape, -2, 3)), 1e-5, 1e-5, `stats ${shape}`);

@@ -28,7 +28,7 @@ const CASES: { x: number[]; w: number[]; o: wg.ConvOpts }[] = [
   { x: [11, 5, 1, 1], w: [2, 5, 1, 1], o: { dilation: 2 } },
 ];
 
-describe.skipIf(!gpu)('webgpu conv2d / conv2dWeightGrad, window = whole input, vs cpu', () => {
+describe.skipIf(!gpu)('webgpu conv2d / conv2dWeightGrad, window = whole input, vs the reference', () => {
   afterAll(() => setConvWindowKernels(undefined));
 
   it('routes the DCGAN D3 shapes to one dispatch per call (texture-staged kernels)', async () => {

@@ -45,7 +45,7 @@ describe('convTranspose2d direct kernel: tap table', () => {
   });
 });
 
-describe.skipIf(!gpu)('webgpu convTranspose2d: direct few-output-channel kernel vs cpu', () => {
+describe.skipIf(!gpu)('webgpu convTranspose2d: direct few-output-channel kernel vs the reference', () => {
   afterAll(() => { setConvTransposeDirect(undefined); setDirectPatch(undefined); });
 
   it('DCGAN G3 (128→1) and D1 input-gradient (64→1), k4 s2 p1 14→28, batch 3', async () => {

@@ -23,7 +23,7 @@ const SHAPES: [number[], number[]][] = [
   [[0, 3], [1, 3]], [[2, 1, 3, 1, 2], [1, 4, 1, 5, 1]], [[257], [257]],
 ];
 
-describe.skipIf(!gpu)('webgpu elementwise vs cpu', () => {
+describe.skipIf(!gpu)('webgpu elementwise vs the reference', () => {
   it('unary ops (float32), incl. size 0 and odd sizes', async () => {
     for (const [name, f, lo, hi] of UNARY) {
       // WGSL only promises sin/cos to an absolute 2^-11 on [-π, π] (SwiftShader uses that slack);

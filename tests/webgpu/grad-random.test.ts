@@ -5,7 +5,7 @@ import { webgpuBackend } from './device.ts';
 
 const gpu = await webgpuBackend();
 
-describe.skipIf(!gpu)('webgpu gradients vs cpu', () => {
+describe.skipIf(!gpu)('webgpu gradients vs the reference', () => {
   it('first-order gradients through conv2d, convTranspose2d, matmul, reductions', async () => {
     await compare(gpu!, (mk) => {
       const x = mk.f([2, 4, 9, 9], -1, 1, true), w = mk.f([6, 2, 3, 3], -1, 1, true);

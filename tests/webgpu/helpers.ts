@@ -31,9 +31,12 @@ function maker(seed: number): Maker {
   };
 }
 
+/** The oracle: the reference backend (plain loops). */
+export const ref = new wg.RefBackend();
+/** The fast CPU backend, to leave active after a test. */
 export const cpu = new wg.CpuBackend();
 
-/** Run fn on the CPU and on the GPU with the same host data; returns both results (flat). */
+/** Run fn on the reference and on the GPU with the same host data; returns both results (flat). */
 export async function onBoth(gpu: Backend, fn: (mk: Maker) => Tensor | Tensor[], seed = 1): Promise<{ c: TypedArray[]; g: TypedArray[]; shapes: number[][] }> {
   const run = async (b: Backend) => {
     wg.setBackend(b);
@@ -46,7 +49,7 @@ export async function onBoth(gpu: Backend, fn: (mk: Maker) => Tensor | Tensor[],
     for (const t of outs) t.dispose();
     return { data, shapes };
   };
-  const c = await run(cpu);
+  const c = await run(ref);
   const g = await run(gpu);
   expect(g.shapes).toEqual(c.shapes);
   return { c: c.data, g: g.data, shapes: c.shapes };
@@ -69,7 +72,7 @@ export function expectClose(g: TypedArray, c: TypedArray, atol = 1e-5, rtol = 1e
     const err = Math.abs(a - b) - (atol + rtol * Math.abs(b));
     if (err > worstErr) { worstErr = err; worst = k; }
   }
-  if (worst >= 0) expect.fail(`${what}: element ${worst} differs: webgpu ${g[worst]} vs cpu ${c[worst]} (atol ${atol}, rtol ${rtol})`);
+  if (worst >= 0) expect.fail(`${what}: element ${worst} differs: webgpu ${g[worst]} vs ref ${c[worst]} (atol ${atol}, rtol ${rtol})`);
 }
 
 /** Compare every output of fn on both backends. */

@@ -7,7 +7,7 @@ const gpu = await webgpuBackend();
 /** f32 products: tolerance grows with the reduction length K */
 const tol = (K: number) => 2e-6 * Math.sqrt(Math.max(K, 1)) * 4;
 
-describe.skipIf(!gpu)('webgpu matmul and convolutions vs cpu', () => {
+describe.skipIf(!gpu)('webgpu matmul and convolutions vs the reference', () => {
   it('matmul: any M, N, K (1, primes, not multiples of the tile), transposed operands read in place', async () => {
     const sizes: [number, number, number][] = [[1, 1, 1], [67, 71, 33], [128, 64, 256], [13, 1, 97], [1, 130, 5], [5, 3, 2000], [3, 4, 0]];
     for (const [M, N, K] of sizes) {

@@ -5,7 +5,7 @@ import { webgpuBackend } from './device.ts';
 
 const gpu = await webgpuBackend();
 
-describe.skipIf(!gpu)('webgpu reductions and movement vs cpu', () => {
+describe.skipIf(!gpu)('webgpu reductions and movement vs the reference', () => {
   it('sum / max over every kind of axis set (keepdim and not)', async () => {
     const axesSets = [[0], [3], [1, 2], [0, 3], [0, 1, 2, 3], [2]];
     for (const axes of axesSets) {

@@ -2,55 +2,18 @@ import type { Shape, TypedArray } from '../../tensor/dtype.ts';
 import { arrayFor } from '../../tensor/dtype.ts';
 import type { BinaryPrim, UnaryPrim } from '../../tensor/prims.ts';
 import type { AbstractValue } from '../../tensor/prims.ts';
-import { broadcastStrides, stridedOffsets } from './strided.ts';
+import { broadcastStrides, stridedOffsets } from '../ref/strided.ts';
+import { BINARY_FNS, INT_FNS, UNARY_FNS } from '../ref/elementwise.ts';
 
 type Fn1 = (x: number) => number;
 type Fn2 = (a: number, b: number) => number;
-
-export const UNARY_FNS: { [P in UnaryPrim]: Fn1 } = {
-  neg: (x) => -x,
-  abs: Math.abs,
-  sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : x), // sign(0) = 0, sign(NaN) = NaN
-  exp: Math.exp,
-  log: Math.log,
-  sqrt: Math.sqrt,
-  sin: Math.sin,
-  cos: Math.cos,
-  tanh: Math.tanh,
-  // σ(x) = 1 / (1 + e^{-x}), written to avoid overflow for large |x|
-  sigmoid: (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
-  relu: (x) => (x > 0 ? x : 0),
-  floor: Math.floor,
-};
-
-export const BINARY_FNS: { [P in BinaryPrim]: Fn2 } = {
-  add: (a, b) => a + b,
-  sub: (a, b) => a - b,
-  mul: (a, b) => a * b,
-  div: (a, b) => a / b,
-  pow: Math.pow,
-  maximum: (a, b) => (a >= b || Number.isNaN(a) ? a : b),
-  minimum: (a, b) => (a <= b || Number.isNaN(a) ? a : b),
-  eq: (a, b) => +(a === b),
-  ne: (a, b) => +(a !== b),
-  lt: (a, b) => +(a < b),
-  le: (a, b) => +(a <= b),
-  gt: (a, b) => +(a > b),
-  ge: (a, b) => +(a >= b),
-};
-
-/** Integer division truncates, as int32 arithmetic does on the GPU. */
-const INT_FIX: Partial<Record<BinaryPrim, Fn2>> = {
-  div: (a, b) => (b === 0 ? 0 : Math.trunc(a / b)),
-  mul: (a, b) => Math.imul(a, b),
-};
 
 /**
  * Loops specialised per op. A single loop calling `f(a[i], b[i])` sees every op at one call site,
  * which V8 cannot inline; closures made from one function literal share that site too. So the
  * loops are written once (`binaryLoops`, `unaryLoop`, self-contained) and `specialise` compiles a
- * fresh copy of that source per op (`new Function`) with the op's function (from the tables above,
- * the single definition of each op) bound in: every copy has its own call site, which V8 inlines.
+ * fresh copy of that source per op (`new Function`) with the op's function (from the reference
+ * tables, the single definition of each op) bound in: every copy has its own call site, which V8 inlines.
  * Measured (Node 20, this 2-vCPU VM, [500,256] · scalar, fresh output each call): 11–15 ns per
  * element at one shared call site (a `wrong call target` deopt on every op change) → 1.7–2.2 ns
  * specialised, most of which is the fresh array's page faults (bench/cpu-elementwise.bench.ts).
@@ -92,7 +55,7 @@ export const mapValues = <K extends string, V, W>(o: Partial<Record<K, V>>, fn: 
   Object.fromEntries(Object.entries(o).map(([k, v]) => [k, fn(v as V, k as K)])) as Record<K, W>;
 const LOOPS1 = mapValues(UNARY_FNS, (f, k) => specialise(unaryLoop, f, k));
 const LOOPS2 = mapValues(BINARY_FNS, (f, k) => specialise(binaryLoops, f, k));
-const INT_LOOPS2: Partial<Record<BinaryPrim, Loops2>> = mapValues(INT_FIX, (f, k) => specialise(binaryLoops, f, `int32 ${k}`));
+const INT_LOOPS2: Partial<Record<BinaryPrim, Loops2>> = mapValues(INT_FNS, (f, k) => specialise(binaryLoops, f, `int32 ${k}`));
 
 export function unary(p: UnaryPrim, x: TypedArray, out: AbstractValue): TypedArray {
   const y = arrayFor(out.dtype, x.length);
@@ -114,7 +77,7 @@ function offsetsOrNull(inShape: Shape, outShape: Shape): Int32Array | Float64Arr
 }
 
 export function binary(p: BinaryPrim, a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, out: AbstractValue): TypedArray {
-  const f = (out.dtype === 'int32' && INT_FIX[p]) || BINARY_FNS[p];
+  const f = (out.dtype === 'int32' && INT_FNS[p]) || BINARY_FNS[p];
   const loops = (out.dtype === 'int32' && INT_LOOPS2[p]) || LOOPS2[p];
   const n = out.shape.reduce((x, y) => x * y, 1);
   const y = arrayFor(out.dtype, n);

@@ -1,15 +1,7 @@
 import type { TypedArray } from '../../tensor/dtype.ts';
 import type { Activation } from '../../tensor/prims.ts';
 import { mapValues, specialise } from './elementwise.ts';
-
-/** The activations, as the unfused CPU ops compute them (src/kernels/cpu/elementwise.ts). */
-const ACT: { [A in Activation]: (z: number, slope: number) => number } = {
-  none: (z) => z,
-  relu: (z) => (z > 0 ? z : 0),
-  leakyRelu: (z, s) => (z > 0 ? z : z * s),
-  tanh: Math.tanh,
-  sigmoid: (z) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z))),
-};
+import { ACTIVATION_FNS as ACT } from '../ref/elementwise.ts';
 
 type BiasActLoop = (y: TypedArray, bias: TypedArray, inner: number, slope: number, f32: boolean) => void;
 

@@ -1,104 +1,48 @@
-import type { DType, Shape, TypedArray } from '../../tensor/dtype.ts';
 import { bytesPer } from '../../tensor/dtype.ts';
-import type { AbstractValue, Prim, PrimParams } from '../../tensor/prims.ts';
-import { BINARY_PRIMS, UNARY_PRIMS } from '../../tensor/prims.ts';
-import type { Backend, MemoryInfo, TensorInfo } from '../backend.ts';
-import { adamUpdate } from './adam.ts';
-import * as bn from './batchnorm.ts';
+import { BINARY_PRIMS, UNARY_PRIMS, type AbstractValue } from '../../tensor/prims.ts';
+import { ArrayBackend, refKernels, type ArrayIn, type ArrayKernel, type ArrayKernels } from '../ref/index.ts';
 import { conv2d, conv2dWeightGrad, convTranspose2d } from './conv.ts';
 import { biasAct } from './epilogue.ts';
 import * as ew from './elementwise.ts';
 import { matmul } from './matmul.ts';
+import { sum } from './reduce.ts';
 import { wasmGemm } from './wasm-gemm.ts';
-import * as mv from './movement.ts';
-import { randNormal, randUniform } from './random.ts';
-import * as red from './reduce.ts';
-
-interface In { data: TypedArray; shape: Shape }
-type CpuKernel<P extends Prim> = (inputs: In[], params: PrimParams[P], out: AbstractValue) => TypedArray;
 
 const unaryKernels = Object.fromEntries(
-  UNARY_PRIMS.map((p) => [p, ([x]: In[], _: {}, out: AbstractValue) => ew.unary(p, x.data, out)]),
-) as { [P in (typeof UNARY_PRIMS)[number]]: CpuKernel<P> };
+  UNARY_PRIMS.map((p) => [p, ([x]: ArrayIn[], _: {}, out: AbstractValue) => ew.unary(p, x.data, out)]),
+) as { [P in (typeof UNARY_PRIMS)[number]]: ArrayKernel<P> };
 
 const binaryKernels = Object.fromEntries(
-  BINARY_PRIMS.map((p) => [p, ([a, b]: In[], _: {}, out: AbstractValue) => ew.binary(p, a.data, a.shape, b.data, b.shape, out)]),
-) as { [P in (typeof BINARY_PRIMS)[number]]: CpuKernel<P> };
+  BINARY_PRIMS.map((p) => [p, ([a, b]: ArrayIn[], _: {}, out: AbstractValue) => ew.binary(p, a.data, a.shape, b.data, b.shape, out)]),
+) as { [P in (typeof BINARY_PRIMS)[number]]: ArrayKernel<P> };
 
-/** The reference kernels: plain loops, one per primitive. */
-export const cpuKernels: { [P in Prim]: CpuKernel<P> } = {
+/**
+ * The fast CPU kernels: the reference table with the hot primitives overridden — elementwise
+ * loops compiled per op, sums over contiguous blocks, the packed (WebAssembly SIMD, threaded)
+ * GEMM and the convolutions built on it, and the fused epilogues on top of them. Each override is
+ * tested against the reference kernel it replaces (tests/core/ref-conformance.test.ts).
+ */
+export const cpuKernels: ArrayKernels = {
+  ...refKernels,
   ...unaryKernels,
   ...binaryKernels,
   where: ([c, a, b], _, out) => ew.where(c.data, c.shape, a.data, a.shape, b.data, b.shape, out),
   cast: ([x], _, out) => ew.cast(x.data, out),
-  sum: ([x], { axes }, out) => red.sum(x.data, x.shape, axes, out),
-  max: ([x], { axes }, out) => red.max(x.data, x.shape, axes, out),
-  argmax: ([x], { axis }, out) => red.argmax(x.data, x.shape, axis, out),
-  reshape: ([x]) => x.data,
-  permute: ([x], { perm }, out) => mv.permute(x.data, x.shape, perm, out),
-  expand: ([x], _, out) => mv.expand(x.data, x.shape, out),
-  slice: ([x], { starts, steps }, out) => mv.slice(x.data, x.shape, starts, steps, out),
-  pad: ([x], { pads, value }, out) => mv.pad(x.data, x.shape, pads, value, out),
-  concat: (xs, { axis }, out) => mv.concat(xs, axis, out),
-  flip: ([x], { axes }, out) => mv.flip(x.data, x.shape, axes, out),
-  gather: ([x, idx], { axis }, out) => mv.gather(x.data, x.shape, idx.data, axis, out),
-  scatterAdd: ([g, idx], { axis }, out) => mv.scatterAdd(g.data, idx.data, axis, out),
+  sum: ([x], { axes }, out) => sum(x.data, x.shape, axes, out),
+  reshape: ([x]) => x.data, // contiguous: the same array, no copy
   matmul: ([a, b], { transA, transB }, out) => matmul(a.data, a.shape, b.data, b.shape, transA, transB, out),
   conv2d: ([x, w], p, out) => conv2d(x.data, x.shape, w.data, w.shape, p, out),
   convTranspose2d: ([x, w], p, out) => convTranspose2d(x.data, x.shape, w.data, w.shape, p, out),
   conv2dWeightGrad: ([x, gy], p, out) => conv2dWeightGrad(x.data, x.shape, gy.data, gy.shape, p, out),
-  // the fused epilogues: the GEMM, then bias + activation in one pass over its fresh output
+  // the GEMM, then bias + activation in one pass over its fresh output
   matmulBiasAct: ([a, b, bias], { transA, transB, act, slope }, out) => biasAct(matmul(a.data, a.shape, b.data, b.shape, transA, transB, out), bias?.data ?? null, 1, act, slope),
   conv2dBiasAct: ([x, w, bias], p, out) => biasAct(conv2d(x.data, x.shape, w.data, w.shape, p, out), bias?.data ?? null, out.shape[2] * out.shape[3], p.act, p.slope),
-  randUniform: (_, { seed, offset }, out) => randUniform(out, seed, offset),
-  randNormal: (_, { seed, offset }, out) => randNormal(out, seed, offset),
-  batchNormStats: ([x], _, out) => bn.batchNormStats(x.data, x.shape, out),
-  batchNorm: ([x, s, w, b], { eps }, out) => bn.batchNorm(x.data, x.shape, s.data, w?.data ?? null, b?.data ?? null, eps, out),
-  batchNormGradStats: ([g, x, s], { eps }, out) => bn.batchNormGradStats(g.data, x.data, x.shape, s.data, eps, out),
-  batchNormInputGrad: ([g, x, s, gs, w], { eps }, out) => bn.batchNormInputGrad(g.data, x.data, x.shape, s.data, gs.data, w?.data ?? null, eps, out),
 };
 
-/** The CPU reference backend: storage is a plain typed array. */
-export class CpuBackend implements Backend {
+/** The CPU backend: storage is a plain typed array; the fast kernels above. */
+export class CpuBackend extends ArrayBackend {
   readonly name = 'cpu' as const;
-  readonly dtypes: readonly DType[] = ['float32', 'int32', 'float64'];
-  private live = 0;
-  private liveBytes = 0;
-
-  private track(a: TypedArray): TypedArray {
-    this.live++;
-    this.liveBytes += a.byteLength;
-    return a;
-  }
-
-  upload(data: TypedArray, dtype: DType): TypedArray {
-    const a = dtype === 'float32' ? new Float32Array(data) : dtype === 'int32' ? new Int32Array(data) : new Float64Array(data);
-    return this.track(a);
-  }
-
-  run<P extends Prim>(prim: P, inputs: TensorInfo[], params: PrimParams[P], out: AbstractValue): TypedArray {
-    const ins = inputs.map((t) => ({ data: t.storage as TypedArray, shape: t.shape }));
-    return this.track(cpuKernels[prim](ins, params, out));
-  }
-
-  async read(storage: unknown, _dtype: DType, size: number): Promise<TypedArray> {
-    return this.readSync(storage, _dtype, size);
-  }
-
-  readSync(storage: unknown, _dtype: DType, size: number): TypedArray {
-    return (storage as TypedArray).slice(0, size);
-  }
-
-  free(storage: unknown): void {
-    this.live--;
-    this.liveBytes -= (storage as TypedArray).byteLength;
-  }
-
-  memory(): MemoryInfo {
-    return { liveBytes: this.liveBytes, liveBuffers: this.live, pooledBytes: 0, pooledBuffers: 0 };
-  }
-
-  fused = { adamUpdate };
+  protected readonly kernels = cpuKernels;
 
   info(): Record<string, unknown> {
     const w = wasmGemm();
