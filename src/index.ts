@@ -11,7 +11,7 @@ setDefaultBackendFactory(() => new CpuBackend());
 export * from './tensor/ops.ts';
 export { Tensor } from './tensor/tensor.ts';
 export type { DType, Shape, TypedArray } from './tensor/dtype.ts';
-export { ShapeError, AutogradError } from './tensor/errors.ts';
+export { ShapeError, AutogradError, BackendMismatchError } from './tensor/errors.ts';
 export { tidy, keep } from './tensor/scope.ts';
 export { noGrad, getBackend, setBackend, isGradEnabled } from './tensor/runtime.ts';
 export { manualSeed, getRngState, setRngState, type RngState } from './tensor/random.ts';

@@ -91,7 +91,12 @@ function sweep(outputs: Tensor[], gradOutputs: (Tensor | null)[], wanted: Set<Te
     if (t.graphFreed) {
       throw new AutogradError('Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Pass retainGraph: true to the first backward/grad call if you need to backward twice.');
     }
-    const { prim, params, inputs } = t.node;
+    const { prim, params, inputs, versions } = t.node;
+    inputs.forEach((x, i) => {
+      if (x.version !== versions[i]) {
+        throw new AutogradError(`backward through ${prim}: its input ${i}, ${x}, was modified in place by ${x.lastWrite} after ${prim} read it (version ${x.version}; ${prim} saw version ${versions[i]}). Write it after backward, or write a copy`);
+      }
+    });
     const needs = inputs.map((i) => i.requiresGrad);
     const step = () => {
       const raw = vjpRules[prim](g, inputs, t, params as never, needs);
@@ -116,7 +121,7 @@ function sweep(outputs: Tensor[], gradOutputs: (Tensor | null)[], wanted: Set<Te
     for (const t of order) {
       if (t.node) {
         t.graphFreed = true;
-        t.node = { prim: t.node.prim, params: t.node.params, inputs: [] };
+        t.node = { prim: t.node.prim, params: t.node.params, inputs: [], versions: [] };
       }
     }
   }

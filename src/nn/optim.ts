@@ -6,6 +6,7 @@ import { noGrad } from '../tensor/runtime.ts';
 import { keep, tidy } from '../tensor/scope.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { assign_, copyLike, copyOf, ensureExclusive } from './parameter.ts';
+import { adamUpdate_ } from '../tensor/inplace.ts';
 
 /**
  * Optimizers with PyTorch 1.13's exact update rules (single-tensor path). A step writes each
@@ -225,15 +226,8 @@ export class Adam extends Optimizer<AdamHyperParams> {
     const [b1, b2] = h.betas;
     const bc1 = 1 - b1 ** t, bc2 = 1 - b2 ** t;
     const m = st.exp_avg as Tensor, v = st.exp_avg_sq as Tensor;
-    const fused = p.backend.fused?.adamUpdate;
-    if (fused && h.fused && !h.amsgrad && !h.maximize && p.dtype === 'float32' && g.dtype === 'float32') {
-      for (const x of [p, m, v]) ensureExclusive(x);
-      const info = (x: Tensor) => ({ storage: x.storageRef.handle, shape: x.shape, dtype: x.dtype });
-      fused.call(p.backend.fused, info(p), info(g), info(m), info(v), {
-        lr: h.lr, beta1: b1, beta2: b2, eps: h.eps, weightDecay: h.weightDecay, decoupled: this.decoupled, bc1, bc2,
-      });
-      return;
-    }
+    const hyper = { lr: h.lr, beta1: b1, beta2: b2, eps: h.eps, weightDecay: h.weightDecay, decoupled: this.decoupled, bc1, bc2 };
+    if (h.fused && !h.amsgrad && !h.maximize && adamUpdate_(p, g, m, v, hyper)) return;
     const vmax = st.max_exp_avg_sq as Tensor | undefined;
     const out = tidy(() => {
       let gr = h.maximize ? neg(g) : g;

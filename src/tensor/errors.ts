@@ -13,3 +13,11 @@ export class AutogradError extends Error {
     this.name = 'AutogradError';
   }
 }
+
+/** Tensors from two backends met in one op (or a copy between them is not possible). */
+export class BackendMismatchError extends Error {
+  constructor(op: string, a: string, b: string, detail?: string) {
+    super(`${op}: tensors live on different backends (${a} and ${b})${detail ? `; ${detail}` : ''}`);
+    this.name = 'BackendMismatchError';
+  }
+}

@@ -1,6 +1,6 @@
 import type { Backend, Storage } from '../kernels/backend.ts';
 import { type DType, type Shape, type TypedArray, fmtShape, isFloat, sizeOf, bytesPer } from './dtype.ts';
-import { AutogradError, ShapeError } from './errors.ts';
+import { AutogradError, BackendMismatchError, ShapeError } from './errors.ts';
 import { isDifferentiable, type Prim, type PrimParams } from './prims.ts';
 import { getBackend, isGradEnabled } from './runtime.ts';
 import { shapeRules } from './shape.ts';
@@ -20,6 +20,8 @@ export interface GraphNode {
   prim: Prim;
   params: PrimParams[Prim];
   inputs: Tensor[];
+  /** each input's `version` when the op read it; backward refuses an input written since */
+  versions: number[];
 }
 
 let nextId = 0;
@@ -37,6 +39,12 @@ export class Tensor {
   graphFreed = false;
   /** keep .grad on a non-leaf (like torch's retain_grad) */
   retainsGrad = false;
+  /**
+   * How many times the values were written in place (torch's `_version`); every in-place write
+   * (src/tensor/inplace.ts) adds one and names itself in `lastWrite`.
+   */
+  version = 0;
+  lastWrite: string | null = null;
   private _storage: StorageRef | null;
 
   constructor(storage: StorageRef, shape: Shape, dtype: DType) {
@@ -65,6 +73,18 @@ export class Tensor {
   get storageRef(): StorageRef {
     if (!this._storage) throw new Error(`Tensor ${fmtShape(this.shape)} (${this.dtype}) was used after dispose()`);
     return this._storage;
+  }
+
+  /**
+   * @internal The one door for in-place writes (src/tensor/inplace.ts): swap in a new buffer
+   * (null: the buffer stays, the kernel wrote it) and count the write. Returns the old buffer.
+   */
+  _written(by: string, storage: StorageRef | null = this._storage): StorageRef | null {
+    const old = this._storage;
+    this._storage = storage;
+    this.version++;
+    this.lastWrite = by;
+    return old;
   }
 
   /** Frees the tensor's buffer (views of it keep it alive). Idempotent. */
@@ -142,7 +162,7 @@ export function apply<P extends Prim>(prim: P, inputs: Tensor[], params: PrimPar
   const backend = inputs.length ? inputs[0].backend : getBackend();
   for (const t of inputs) {
     if (!(t instanceof Tensor)) throw new ShapeError(prim, `expected Tensor arguments, got ${typeof t}`);
-    if (t.backend !== backend) throw new ShapeError(prim, `tensors live on different backends (${backend.name} and ${t.backend.name})`);
+    if (t.backend !== backend) throw new BackendMismatchError(prim, backend.name, t.backend.name);
   }
   const av = shapeRules[prim](inputs.map((t) => ({ shape: t.shape, dtype: t.dtype })), params);
   if (!backend.dtypes.includes(av.dtype)) throw new ShapeError(prim, `dtype ${av.dtype} is not supported on the ${backend.name} backend`);
@@ -158,7 +178,7 @@ export function apply<P extends Prim>(prim: P, inputs: Tensor[], params: PrimPar
   const out = new Tensor(ref, av.shape, av.dtype);
   if (isGradEnabled() && isFloat(av.dtype) && isDifferentiable(prim) && inputs.some((t) => t.requiresGrad)) {
     out.requiresGrad = true;
-    out.node = { prim, params, inputs };
+    out.node = { prim, params, inputs, versions: inputs.map((t) => t.version) };
   }
   return out;
 }

@@ -132,7 +132,8 @@ describe('errors the CPU kernels raise', () => {
   test('tensors on two different backends', () => {
     const a = wg.tidy(() => { wg.setBackend(new wg.CpuBackend()); return z(2); });
     wg.setBackend(new wg.CpuBackend());
-    expect(() => wg.add(a, z(2))).toThrow(ShapeError);
+    expect(() => wg.add(a, z(2))).toThrow(wg.BackendMismatchError);
     expect(() => wg.add(a, z(2))).toThrow('add: tensors live on different backends (cpu and cpu)');
+    expect(() => wg.nn.assign_(a, z(2))).toThrow(wg.BackendMismatchError);
   });
 });

@@ -1,0 +1,78 @@
+import type { AdamHyper } from '../kernels/backend.ts';
+import { arrayFor, bytesPer, fmtShape } from './dtype.ts';
+import { BackendMismatchError, ShapeError } from './errors.ts';
+import { noGrad } from './runtime.ts';
+import { StorageRef, Tensor, apply } from './tensor.ts';
+
+/**
+ * In-place writes: the only code that changes a tensor's values after it was made. Each one
+ * counts the write in the tensor's `version` (Tensor._written); backward refuses to use a tensor
+ * whose version changed after a recorded op read it (src/autograd/engine.ts), as PyTorch does.
+ */
+
+function sameBackend(op: string, a: Tensor, b: Tensor): void {
+  if (a.backend !== b.backend) throw new BackendMismatchError(op, a.backend.name, b.backend.name);
+}
+
+/**
+ * dst ← src by moving src's buffer into dst, O(1): dst keeps its identity (its autograd leaf
+ * status, its .grad, its place in every Module and Optimizer) and sees src's values; src is
+ * left disposed. This is how every "in-place" nn operation (init_, optimizer steps, running
+ * statistics, loadStateDict) writes: compute a new tensor, then move it in. A graph recorded
+ * before the move that reads dst can no longer be backpropagated (its version changed).
+ */
+export function assign_(dst: Tensor, src: Tensor, by = 'assign_'): Tensor {
+  if (dst === src) return dst;
+  if (dst.dtype !== src.dtype || dst.shape.length !== src.shape.length || dst.shape.some((d, i) => d !== src.shape[i])) {
+    throw new ShapeError('assign_', `cannot write a ${fmtShape(src.shape)} ${src.dtype} tensor into a ${fmtShape(dst.shape)} ${dst.dtype} tensor`);
+  }
+  sameBackend('assign_', dst, src);
+  const moved = src._written('disposed by assign_', null);
+  dst._written(by, moved)?.release();
+  src.dispose();
+  return dst;
+}
+
+/** A fresh buffer with x's values and dtype (no graph). */
+export function copyOf(x: Tensor, dtype = x.dtype): Tensor {
+  return noGrad(() => apply('cast', [x], { dtype }));
+}
+
+/**
+ * Make t the only holder of its buffer (copy-on-write) so that a kernel may write it in place
+ * without changing what a view, detach() or stateDict() snapshot of it sees.
+ */
+export function ensureExclusive(t: Tensor): Tensor {
+  if (t.storageRef.refs > 1) assign_(t, copyOf(t), 'ensureExclusive');
+  return t;
+}
+
+/**
+ * A fresh copy of x's values with like's dtype on like's backend. Crossing backends reads x
+ * synchronously, so the source must be on a backend with host memory (CPU).
+ */
+export function copyLike(x: Tensor, like: Tensor): Tensor {
+  if (x.backend === like.backend) return copyOf(x, like.dtype);
+  if (!x.backend.readSync) throw new BackendMismatchError('copy', x.backend.name, like.backend.name, 'a synchronous copy needs a source backend with host memory; await data() and make a tensor first');
+  const src = x.dataSync();
+  const arr = arrayFor(like.dtype, src.length);
+  for (let i = 0; i < src.length; i++) arr[i] = src[i];
+  const handle = like.backend.upload(arr, like.dtype);
+  return new Tensor(new StorageRef(like.backend, handle, arr.length * bytesPer(like.dtype)), x.shape, like.dtype);
+}
+
+/**
+ * One Adam/AdamW step in place on p, m, v through the backend's fused kernel (Backend.fused,
+ * the rules in src/nn/optim.ts). Returns false, writing nothing, where the backend has none or
+ * the dtypes are not float32; the caller then composes the step from ops.
+ */
+export function adamUpdate_(p: Tensor, g: Tensor, m: Tensor, v: Tensor, h: AdamHyper): boolean {
+  const kernel = p.backend.fused?.adamUpdate;
+  if (!kernel || [p, g, m, v].some((t) => t.dtype !== 'float32')) return false;
+  for (const t of [g, m, v]) sameBackend('adamUpdate_', p, t);
+  for (const t of [p, m, v]) ensureExclusive(t);
+  const info = (t: Tensor) => ({ storage: t.storageRef.handle, shape: t.shape, dtype: t.dtype });
+  kernel.call(p.backend.fused, info(p), info(g), info(m), info(v), h);
+  for (const t of [p, m, v]) t._written('adamUpdate_');
+  return true;
+}
