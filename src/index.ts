@@ -23,6 +23,7 @@ export type { Backend, MemoryInfo } from './kernels/backend.ts';
 export { PRIMS, type Prim } from './tensor/prims.ts';
 export { type Activation } from './tensor/prims.ts';
 export { matmulBiasAct, conv2dBiasAct, type ActivationOpts } from './tensor/epilogue.ts';
+export { setFusion, fusionEnabled } from './tensor/fusion.ts';
 export * as nn from './nn/index.ts';
 export * as io from './io/index.ts';
 export * as data from './data/index.ts';

@@ -1,5 +1,6 @@
 import { batchNormGradStats, batchNormInputGrad } from '../tensor/batchnorm.ts';
 import * as op from '../tensor/ops.ts';
+import { fuseBatchNormBackward } from '../tensor/fusion.ts';
 import { isGradEnabled } from '../tensor/runtime.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { VjpRule } from './rule.ts';
@@ -7,8 +8,8 @@ import type { VjpRule } from './rule.ts';
 /**
  * vjp rules of the batch-norm primitives (channel axis 1 of x [N,C,*], n = N·spatial values per
  * channel, stats [2,C] = (m, v), r = 1/√(v + eps), d = x − m, x̂ = d·r). Written with public ops,
- * so each is differentiable again; only training batchNorm's first-order backward, run with grad
- * recording off, takes the two fused passes (batchNormGradStats + batchNormInputGrad).
+ * so each is differentiable again; training batchNorm's first-order backward takes the two fused
+ * passes (batchNormGradStats + batchNormInputGrad) where fusion.ts says so (no graph recorded).
  */
 
 interface Geom { axes: number[]; C: number; n: number; b: number[] }
@@ -90,8 +91,8 @@ export const batchNormVjps: {
     const g = geom(x);
     const ct = !batchStats ? independentStats(gy, x, s, w, eps, needs, g)
       : !needs[0] && !needs[2] && !needs[3] ? [null, null, null, null]
-        : isGradEnabled() ? trainingComposed(gy, x, w, eps, needs, g)
-          : trainingFused(gy, x, s, w, eps, needs, g);
+        : fuseBatchNormBackward(isGradEnabled()) ? trainingFused(gy, x, s, w, eps, needs, g)
+          : trainingComposed(gy, x, w, eps, needs, g);
     return ct.slice(0, needs.length);
   },
   // out = (Σgy, r·Σgy·d), cotangent (H0, H1):

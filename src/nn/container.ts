@@ -1,5 +1,6 @@
 import type { Tensor } from '../tensor/tensor.ts';
 import type { ActivationOpts } from '../tensor/epilogue.ts';
+import { fuseLayerActivation } from '../tensor/fusion.ts';
 import { Conv2d, LeakyReLU, Linear, ReLU, Sigmoid, Tanh } from './layers.ts';
 import { Module } from './module.ts';
 
@@ -23,9 +24,9 @@ export class Sequential extends Module {
   }
   [Symbol.iterator](): Iterator<Module> { return this.children(); }
   /**
-   * A Linear / Conv2d directly followed by ReLU / LeakyReLU / Tanh / Sigmoid runs as one fused
-   * primitive (bias and activation in the GEMM's store) when neither module has hooks; the
-   * modules, their parameters and state-dict keys are unchanged.
+   * A Linear / Conv2d directly followed by ReLU / LeakyReLU / Tanh / Sigmoid runs as one call
+   * with the activation passed on (fused where src/tensor/fusion.ts decides) when neither module
+   * has hooks; the modules, their parameters and state-dict keys are unchanged.
    */
   override forward(x: Tensor, ...rest: unknown[]): Tensor {
     const mods = [...this._modules.values()].filter((m): m is Module => m !== null && m !== undefined);
@@ -49,7 +50,7 @@ const hooked = (m: Module) => m._forwardHooks.size > 0 || m._forwardPreHooks.siz
 
 /** The activation `next` applies, when `m` (exactly a Linear or Conv2d) can fuse it. */
 function fusedActivation(m: Module, next: Module): ActivationOpts | null {
-  if ((m.constructor !== Linear && m.constructor !== Conv2d) || hooked(m) || hooked(next)) return null;
+  if (!fuseLayerActivation() || (m.constructor !== Linear && m.constructor !== Conv2d) || hooked(m) || hooked(next)) return null;
   switch (next.constructor) {
     case ReLU: return { activation: 'relu' };
     case Tanh: return { activation: 'tanh' };

@@ -4,7 +4,7 @@ import { apply } from './tensor.ts';
 
 /**
  * Front ends of the fused bias + activation primitives (used by linear / conv2d in ops.ts when
- * given a bias or an activation). y = act(z + bias), z the matmul / conv2d result.
+ * fusion.ts says so). y = act(z + bias), z the matmul / conv2d result.
  */
 
 export interface ActivationOpts {
@@ -12,11 +12,6 @@ export interface ActivationOpts {
   activation?: Activation;
   /** leakyRelu's negative slope (default 0.01) */
   negativeSlope?: number;
-}
-
-/** The fused prims need leakyRelu's slope ≥ 0 (the vjp reads the sign of z off y). */
-export function fusable(o: ActivationOpts): boolean {
-  return o.activation !== 'leakyRelu' || (o.negativeSlope ?? 0.01) >= 0;
 }
 
 const epi = (o: ActivationOpts) => ({ act: o.activation ?? 'none', slope: o.activation === 'leakyRelu' ? o.negativeSlope ?? 0.01 : 0 });

@@ -1,7 +1,8 @@
 import { type DType, type Shape, type TypedArray, arrayFor, fmtShape, isFloat, sizeOf } from './dtype.ts';
 import { ShapeError } from './errors.ts';
 import type { BinaryPrim, Conv2dParams, UnaryPrim } from './prims.ts';
-import { type ActivationOpts, conv2dBiasAct, fusable, matmulBiasAct } from './epilogue.ts';
+import { type ActivationOpts, conv2dBiasAct, matmulBiasAct } from './epilogue.ts';
+import { fuseBiasActivation } from './fusion.ts';
 import { takeBlocks } from './random.ts';
 import { broadcastShapes, checkInt, checkShape, convTransposeOutSize, normAxis } from './shape.ts';
 import { Tensor, apply, fromData } from './tensor.ts';
@@ -448,15 +449,11 @@ export function matmul(a: Tensor, b: Tensor, opts: { transA?: boolean; transB?: 
  */
 export function linear(x: Tensor, w: Tensor, bias?: Tensor | null, opts: ActivationOpts = {}): Tensor {
   const b = biasArg('linear', bias);
-  if ((b || opts.activation) && x.ndim >= 2 && w.ndim === 2 && isFloat(x.dtype) && fusable(opts) && channelBias(b, w)) {
-    return matmulBiasAct(x, w, b ?? null, { ...opts, transB: true });
-  }
+  if (fuseBiasActivation('linear', x, w, b, opts)) return matmulBiasAct(x, w, b ?? null, { ...opts, transB: true });
   const y = matmul(x, w, { transB: true });
   return activate(b ? add(y, b) : y, opts);
 }
 
-/** no bias, or a bias [w.shape[0]] (one value per output channel / feature) */
-const channelBias = (b: Tensor | null | undefined, w: Tensor) => !b || (b.ndim === 1 && w.ndim >= 1 && b.shape[0] === w.shape[0] && b.dtype === w.dtype);
 
 /** the unfused activation (ActivationOpts) */
 function activate(y: Tensor, o: ActivationOpts): Tensor {
@@ -514,8 +511,7 @@ function addChannelBias(op: string, y: Tensor, b: Tensor | null | undefined): Te
 export function conv2d(x: Tensor, w: Tensor, bias?: Tensor | null, opts: ConvOpts & ActivationOpts = {}): Tensor {
   const b = biasArg('conv2d', bias);
   const p = convParams('conv2d', opts);
-  // with a bias or an activation: one fused primitive (bias + activation in the GEMM's store)
-  if ((b || opts.activation) && isFloat(x.dtype) && fusable(opts) && channelBias(b, w)) return conv2dBiasAct(x, w, b ?? null, p, opts);
+  if (fuseBiasActivation('conv2d', x, w, b, opts)) return conv2dBiasAct(x, w, b ?? null, p, opts);
   return activate(addChannelBias('conv2d', apply('conv2d', [x, w], p), b), opts);
 }
 
