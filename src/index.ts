@@ -3,6 +3,7 @@
  * `import * as wg from 'webgan'` — PyTorch's names and conventions throughout.
  */
 import './tensor/methods.ts';
+import './autograd/methods.ts';
 import { CpuBackend } from './kernels/cpu/index.ts';
 import { setDefaultBackendFactory } from './tensor/runtime.ts';
 
@@ -10,8 +11,8 @@ setDefaultBackendFactory(() => new CpuBackend());
 
 export * from './tensor/ops.ts';
 export { Tensor } from './tensor/tensor.ts';
-export type { DType, Shape, TypedArray } from './tensor/dtype.ts';
-export { ShapeError, AutogradError, BackendMismatchError } from './tensor/errors.ts';
+export type { DType, Shape, TypedArray } from './base/dtype.ts';
+export { ShapeError, AutogradError, BackendMismatchError } from './base/errors.ts';
 export { tidy, keep } from './tensor/scope.ts';
 export { noGrad, getBackend, setBackend, isGradEnabled } from './tensor/runtime.ts';
 export { manualSeed, getRngState, setRngState, type RngState } from './tensor/random.ts';
@@ -20,8 +21,8 @@ export { init, backendInfo, memory, type InitOptions } from './init.ts';
 export { CpuBackend } from './kernels/cpu/index.ts';
 export { RefBackend } from './kernels/ref/index.ts';
 export type { Backend, MemoryInfo } from './kernels/backend.ts';
-export { PRIMS, type Prim } from './tensor/prims.ts';
-export { type Activation } from './tensor/prims.ts';
+export { PRIMS, type Prim } from './base/prims.ts';
+export { type Activation } from './base/prims.ts';
 export { matmulBiasAct, conv2dBiasAct, type ActivationOpts } from './tensor/epilogue.ts';
 export { setFusion, fusionEnabled } from './tensor/fusion.ts';
 export * as nn from './nn/index.ts';

@@ -1,5 +1,5 @@
-import { AutogradError } from '../tensor/errors.ts';
-import { fmtShape } from '../tensor/dtype.ts';
+import { AutogradError } from '../base/errors.ts';
+import { fmtShape } from '../base/dtype.ts';
 import { ones, add, reshape, sumToShape } from '../tensor/ops.ts';
 import { withGradMode } from '../tensor/runtime.ts';
 import { keep, tidy } from '../tensor/scope.ts';

@@ -1,4 +1,4 @@
-import type { Activation } from '../tensor/prims.ts';
+import type { Activation } from '../base/prims.ts';
 import * as op from '../tensor/ops.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { VjpRule } from './rule.ts';

@@ -1,4 +1,4 @@
-import type { Prim, PrimParams } from '../tensor/prims.ts';
+import type { Prim, PrimParams } from '../base/prims.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { NON_DIFFERENTIABLE, type NonDifferentiablePrim, type Prim } from '../tensor/prims.ts';
+import { NON_DIFFERENTIABLE, type NonDifferentiablePrim, type Prim } from '../base/prims.ts';
 import { apply, type Tensor } from '../tensor/tensor.ts';
 import * as op from '../tensor/ops.ts';
 import { convOutSize } from '../tensor/shape.ts';

@@ -15,8 +15,8 @@
  */
 import * as wg from '../index.ts';
 import type { AdamHyper, Backend, FusedOps, MemoryInfo, Storage, TensorInfo } from '../kernels/backend.ts';
-import type { DType, TypedArray } from '../tensor/dtype.ts';
-import type { AbstractValue, Prim, PrimParams } from '../tensor/prims.ts';
+import type { DType, TypedArray } from '../base/dtype.ts';
+import type { AbstractValue, Prim, PrimParams } from '../base/prims.ts';
 import type { PresetName } from '../gan/models.ts';
 import type { LossName } from '../gan/losses.ts';
 import { GanTrainer } from '../gan/trainer.ts';

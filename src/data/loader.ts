@@ -7,7 +7,7 @@
  * It is computed on the host, so it is identical on every backend, and the loader's whole state is
  * `{epoch, position}`: set it back and the same next batch comes out.
  */
-import { philoxWords } from '../tensor/philox.ts';
+import { philoxWords } from '../base/philox.ts';
 import { tensor } from '../tensor/ops.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 

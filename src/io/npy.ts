@@ -4,7 +4,7 @@
  *   a Python dict literal {'descr': '<f4', 'fortran_order': False, 'shape': (N, ...), } padded with
  *   spaces and ended by '\n' so that the data starts at a multiple of 64 bytes; then the raw data.
  */
-import type { TypedArray } from '../tensor/dtype.ts';
+import type { TypedArray } from '../base/dtype.ts';
 import { HOST_LE, alignedCopy } from './bytes.ts';
 import { type PathLike, readBytes, writeFileAtomic } from './fs.ts';
 

@@ -7,7 +7,7 @@
  * Writes F32, I32, F64; reads F32, F64, F16/BF16 (→ float32), I32, I64 (→ int32, range-checked),
  * U8/I8/I16/BOOL (→ int32). Every check happens before any tensor is returned.
  */
-import type { DType, Shape, TypedArray } from '../tensor/dtype.ts';
+import type { DType, Shape, TypedArray } from '../base/dtype.ts';
 import { fromData } from '../tensor/tensor.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { getBackend } from '../tensor/runtime.ts';

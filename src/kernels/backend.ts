@@ -1,5 +1,5 @@
-import type { DType, Shape, TypedArray } from '../tensor/dtype.ts';
-import type { AbstractValue, Prim, PrimParams } from '../tensor/prims.ts';
+import type { DType, Shape, TypedArray } from '../base/dtype.ts';
+import type { AbstractValue, Prim, PrimParams } from '../base/prims.ts';
 
 /** A backend-owned buffer. The front end only stores and hands it back. */
 export type Storage = unknown;

@@ -1,5 +1,5 @@
-import { fmtShape } from '../tensor/dtype.ts';
-import { ShapeError } from '../tensor/errors.ts';
+import { fmtShape } from '../base/dtype.ts';
+import { ShapeError } from '../base/errors.ts';
 import {
   abs, add, cast, concat, div, exp, ge, gt, log, logSoftmax, lt, maximum, mean, mul, narrow, neg, oneHot, rand,
   reshape, relu, rsqrt, sqrt, sub, sum, where, type TensorLike,

@@ -1,5 +1,5 @@
-import { fmtShape } from '../tensor/dtype.ts';
-import { ShapeError } from '../tensor/errors.ts';
+import { fmtShape } from '../base/dtype.ts';
+import { ShapeError } from '../base/errors.ts';
 import { add, full, mul, rand, randn } from '../tensor/ops.ts';
 import { noGrad } from '../tensor/runtime.ts';
 import { tidy } from '../tensor/scope.ts';

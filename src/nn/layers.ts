@@ -1,6 +1,6 @@
-import type { DType } from '../tensor/dtype.ts';
-import { fmtShape } from '../tensor/dtype.ts';
-import { ShapeError } from '../tensor/errors.ts';
+import type { DType } from '../base/dtype.ts';
+import { fmtShape } from '../base/dtype.ts';
+import { ShapeError } from '../base/errors.ts';
 import {
   add, cast, concat, conv2d, convTranspose2d, div, expand, flatten, indexSelect, leakyRelu, linear, mean, mul,
   ne, ones, relu, reshape, sigmoid, sqrt, sub, tanh, tensor, upsampleNearest, where, zeros, type ConvOpts,

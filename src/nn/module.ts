@@ -1,4 +1,4 @@
-import { fmtShape, isFloat } from '../tensor/dtype.ts';
+import { fmtShape, isFloat } from '../base/dtype.ts';
 import { zeros } from '../tensor/ops.ts';
 import { noGrad } from '../tensor/runtime.ts';
 import { keep, tidy } from '../tensor/scope.ts';

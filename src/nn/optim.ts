@@ -1,4 +1,4 @@
-import { fmtShape } from '../tensor/dtype.ts';
+import { fmtShape } from '../base/dtype.ts';
 import {
   abs, add, cast, clamp, div, full, max, maximum, minimum, mul, neg, pow, sqrt, stack, sub, sum, zerosLike,
 } from '../tensor/ops.ts';

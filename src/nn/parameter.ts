@@ -1,5 +1,5 @@
-import { isFloat } from '../tensor/dtype.ts';
-import { AutogradError } from '../tensor/errors.ts';
+import { isFloat } from '../base/dtype.ts';
+import { AutogradError } from '../base/errors.ts';
 import { keep } from '../tensor/scope.ts';
 import { Tensor } from '../tensor/tensor.ts';
 

@@ -1,4 +1,4 @@
-import { fmtShape } from '../tensor/dtype.ts';
+import { fmtShape } from '../base/dtype.ts';
 import { div, matmul, permute, randn, reshape, sum, mul } from '../tensor/ops.ts';
 import { noGrad } from '../tensor/runtime.ts';
 import { keep, tidy } from '../tensor/scope.ts';

@@ -1,4 +1,4 @@
-import type { Activation, Conv2dParams } from './prims.ts';
+import type { Activation, Conv2dParams } from '../base/prims.ts';
 import type { Tensor } from './tensor.ts';
 import { apply } from './tensor.ts';
 

@@ -1,4 +1,4 @@
-import { isFloat } from './dtype.ts';
+import { isFloat } from '../base/dtype.ts';
 import type { ActivationOpts } from './epilogue.ts';
 import type { Tensor } from './tensor.ts';
 

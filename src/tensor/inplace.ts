@@ -1,6 +1,6 @@
 import type { AdamHyper } from '../kernels/backend.ts';
-import { arrayFor, bytesPer, fmtShape } from './dtype.ts';
-import { BackendMismatchError, ShapeError } from './errors.ts';
+import { arrayFor, bytesPer, fmtShape } from '../base/dtype.ts';
+import { BackendMismatchError, ShapeError } from '../base/errors.ts';
 import { noGrad } from './runtime.ts';
 import { StorageRef, Tensor, apply } from './tensor.ts';
 

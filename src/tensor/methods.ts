@@ -1,13 +1,11 @@
-import { backward, grad as gradFn } from '../autograd/engine.ts';
-import type { DType, Shape } from './dtype.ts';
+import type { DType, Shape } from '../base/dtype.ts';
 import * as op from './ops.ts';
 import type { Axes, ConvOpts, SliceSpec, TensorLike } from './ops.ts';
 import { Tensor } from './tensor.ts';
 
-/** PyTorch-style methods on Tensor, each a one-line call of the functional op. */
+/** PyTorch-style methods on Tensor, each a one-line call of the functional op (backward() is added by src/autograd/methods.ts). */
 declare module './tensor.ts' {
   interface Tensor {
-    backward(gradient?: Tensor, opts?: { retainGraph?: boolean; createGraph?: boolean }): void;
     add(b: TensorLike): Tensor; sub(b: TensorLike): Tensor; mul(b: TensorLike): Tensor; div(b: TensorLike): Tensor;
     pow(b: TensorLike): Tensor; maximum(b: TensorLike): Tensor; minimum(b: TensorLike): Tensor;
     eq(b: TensorLike): Tensor; ne(b: TensorLike): Tensor; lt(b: TensorLike): Tensor; le(b: TensorLike): Tensor;
@@ -31,7 +29,6 @@ declare module './tensor.ts' {
 }
 
 const P = Tensor.prototype;
-P.backward = function (gradient, opts) { backward(this, gradient, opts); };
 for (const name of ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const) {
   P[name] = function (this: Tensor, b: TensorLike) { return op[name](this, b); };
 }
@@ -67,4 +64,3 @@ P.matmul = function (b) { return op.matmul(this, b); };
 P.cast = function (d) { return op.cast(this, d); };
 P.conv2d = function (w, b, o) { return op.conv2d(this, w, b, o); };
 
-export { gradFn as grad };

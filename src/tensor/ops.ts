@@ -1,6 +1,6 @@
-import { type DType, type Shape, type TypedArray, arrayFor, fmtShape, isFloat, sizeOf } from './dtype.ts';
-import { ShapeError } from './errors.ts';
-import type { BinaryPrim, Conv2dParams, UnaryPrim } from './prims.ts';
+import { type DType, type Shape, type TypedArray, arrayFor, fmtShape, isFloat, sizeOf } from '../base/dtype.ts';
+import { ShapeError } from '../base/errors.ts';
+import type { BinaryPrim, Conv2dParams, UnaryPrim } from '../base/prims.ts';
 import { type ActivationOpts, conv2dBiasAct, matmulBiasAct } from './epilogue.ts';
 import { fuseBiasActivation } from './fusion.ts';
 import { takeBlocks } from './random.ts';

@@ -1,4 +1,4 @@
-import { blocksFor } from './philox.ts';
+import { blocksFor } from '../base/philox.ts';
 
 /**
  * The global generator: a Philox key (the seed) and a block offset into its stream.

@@ -1,7 +1,7 @@
-import { type DType, type Shape, fmtShape, isFloat } from './dtype.ts';
-import { ShapeError } from './errors.ts';
-import type { AbstractValue, Conv2dParams, Epilogue, Prim, PrimParams } from './prims.ts';
-import { ACTIVATIONS, UNARY_PRIMS, BINARY_PRIMS } from './prims.ts';
+import { type DType, type Shape, fmtShape, isFloat } from '../base/dtype.ts';
+import { ShapeError } from '../base/errors.ts';
+import type { AbstractValue, Conv2dParams, Epilogue, Prim, PrimParams } from '../base/prims.ts';
+import { ACTIVATIONS, UNARY_PRIMS, BINARY_PRIMS } from '../base/prims.ts';
 
 /**
  * Shape rules: the only place that validates arguments and throws ShapeError.

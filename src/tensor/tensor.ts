@@ -1,7 +1,7 @@
 import type { Backend, Storage } from '../kernels/backend.ts';
-import { type DType, type Shape, type TypedArray, fmtShape, isFloat, sizeOf, bytesPer } from './dtype.ts';
-import { AutogradError, BackendMismatchError, ShapeError } from './errors.ts';
-import { isDifferentiable, type Prim, type PrimParams } from './prims.ts';
+import { type DType, type Shape, type TypedArray, fmtShape, isFloat, sizeOf, bytesPer } from '../base/dtype.ts';
+import { AutogradError, BackendMismatchError, ShapeError } from '../base/errors.ts';
+import { isDifferentiable, type Prim, type PrimParams } from '../base/prims.ts';
 import { getBackend, isGradEnabled } from './runtime.ts';
 import { shapeRules } from './shape.ts';
 import { trackInScope } from './scope.ts';

@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { conv2d, conv2dWeightGrad, convTranspose2d } from '../../src/kernels/cpu/conv.ts';
-import type { Conv2dParams } from '../../src/tensor/prims.ts';
+import type { Conv2dParams } from '../../src/base/prims.ts';
 import { detRandom } from '../helpers/gradcheck.ts';
 
 function direct(x: ArrayLike<number>, [N, C, H, W]: number[], w: ArrayLike<number>, [O, , kh, kw]: number[], p: Conv2dParams): { y: Float64Array; Ho: number; Wo: number } {

@@ -38,7 +38,7 @@ async function step(fuse: boolean) {
   const y = net.call(x);
   const params = [...net.parameters()];
   const gs = wg.grad(wg.sum(wg.mul(y, y)), params);
-  return { seen, y: Array.from(await y.data()), gs: await Promise.all(gs.map(async (g) => Array.from(await g.data()))) };
+  return { seen, y: Array.from(await y.data(), Number), gs: await Promise.all(gs.map(async (g) => Array.from(await g.data(), Number))) };
 }
 
 test('one switch: fused primitives with fusion on, none with it off, same values and gradients', async () => {

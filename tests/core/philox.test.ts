@@ -1,7 +1,7 @@
 /** Philox-4x32-10 known answers (Random123 kat_vectors), the global generator's state, and distribution sanity. */
 import { describe, expect, test } from 'vitest';
 import * as wg from '../../src/index.ts';
-import { mulhi32, philox4x32, philoxWords } from '../../src/tensor/philox.ts';
+import { mulhi32, philox4x32, philoxWords } from '../../src/base/philox.ts';
 import { testBackends } from '../helpers/backends.ts';
 
 const block = (c: number[], k: number[]) => {

@@ -1,6 +1,6 @@
-import type { Shape, TypedArray } from '../../tensor/dtype.ts';
-import { arrayFor, sizeOf } from '../../tensor/dtype.ts';
-import type { AbstractValue, Conv2dParams } from '../../tensor/prims.ts';
+import type { Shape, TypedArray } from '../../base/dtype.ts';
+import { arrayFor, sizeOf } from '../../base/dtype.ts';
+import type { AbstractValue, Conv2dParams } from '../../base/prims.ts';
 import { gemm, gemmWasmWith, copyOut, packB } from './matmul.ts';
 import { wasmGemm, NR, type WasmGemm } from './wasm-gemm.ts';
 import { JobKind } from './cpu-jobs.ts';

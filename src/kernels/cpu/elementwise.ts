@@ -1,7 +1,7 @@
-import type { Shape, TypedArray } from '../../tensor/dtype.ts';
-import { arrayFor } from '../../tensor/dtype.ts';
-import type { BinaryPrim, UnaryPrim } from '../../tensor/prims.ts';
-import type { AbstractValue } from '../../tensor/prims.ts';
+import type { Shape, TypedArray } from '../../base/dtype.ts';
+import { arrayFor } from '../../base/dtype.ts';
+import type { BinaryPrim, UnaryPrim } from '../../base/prims.ts';
+import type { AbstractValue } from '../../base/prims.ts';
 import { broadcastStrides, stridedOffsets } from '../ref/strided.ts';
 import { BINARY_FNS, INT_FNS, UNARY_FNS } from '../ref/elementwise.ts';
 

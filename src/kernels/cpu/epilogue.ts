@@ -1,5 +1,5 @@
-import type { TypedArray } from '../../tensor/dtype.ts';
-import type { Activation } from '../../tensor/prims.ts';
+import type { TypedArray } from '../../base/dtype.ts';
+import type { Activation } from '../../base/prims.ts';
 import { mapValues, specialise } from './elementwise.ts';
 import { ACTIVATION_FNS as ACT } from '../ref/elementwise.ts';
 

@@ -1,5 +1,5 @@
-import { bytesPer } from '../../tensor/dtype.ts';
-import { BINARY_PRIMS, UNARY_PRIMS, type AbstractValue } from '../../tensor/prims.ts';
+import { bytesPer } from '../../base/dtype.ts';
+import { BINARY_PRIMS, UNARY_PRIMS, type AbstractValue } from '../../base/prims.ts';
 import { ArrayBackend, refKernels, type ArrayIn, type ArrayKernel, type ArrayKernels } from '../ref/index.ts';
 import { conv2d, conv2dWeightGrad, convTranspose2d } from './conv.ts';
 import { biasAct } from './epilogue.ts';

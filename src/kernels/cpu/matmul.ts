@@ -1,6 +1,6 @@
-import type { Shape, TypedArray } from '../../tensor/dtype.ts';
-import { arrayFor, sizeOf } from '../../tensor/dtype.ts';
-import type { AbstractValue } from '../../tensor/prims.ts';
+import type { Shape, TypedArray } from '../../base/dtype.ts';
+import { arrayFor, sizeOf } from '../../base/dtype.ts';
+import type { AbstractValue } from '../../base/prims.ts';
 import { broadcastStrides, stridedOffsets } from '../ref/strided.ts';
 import { MR as WMR, NR as WNR, wasmGemm, type WasmGemm } from './wasm-gemm.ts';
 import { JobKind } from './cpu-jobs.ts';

@@ -1,5 +1,5 @@
 import type { AdamHyper, TensorInfo } from '../backend.ts';
-import type { TypedArray } from '../../tensor/dtype.ts';
+import type { TypedArray } from '../../base/dtype.ts';
 
 /**
  * In-place Adam/AdamW update (PyTorch's rules):

@@ -1,6 +1,6 @@
-import type { Shape, TypedArray } from '../../tensor/dtype.ts';
-import { arrayFor } from '../../tensor/dtype.ts';
-import type { AbstractValue } from '../../tensor/prims.ts';
+import type { Shape, TypedArray } from '../../base/dtype.ts';
+import { arrayFor } from '../../base/dtype.ts';
+import type { AbstractValue } from '../../base/prims.ts';
 
 /**
  * Batch normalisation over channel axis 1. x [N,C,*] is viewed as [N,C,S] (S = the spatial

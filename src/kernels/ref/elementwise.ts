@@ -1,6 +1,6 @@
-import type { Shape, TypedArray } from '../../tensor/dtype.ts';
-import { arrayFor, sizeOf } from '../../tensor/dtype.ts';
-import type { Activation, AbstractValue, BinaryPrim, UnaryPrim } from '../../tensor/prims.ts';
+import type { Shape, TypedArray } from '../../base/dtype.ts';
+import { arrayFor, sizeOf } from '../../base/dtype.ts';
+import type { Activation, AbstractValue, BinaryPrim, UnaryPrim } from '../../base/prims.ts';
 import { broadcastStrides, stridedOffsets } from './strided.ts';
 
 type Fn1 = (x: number) => number;

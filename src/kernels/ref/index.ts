@@ -1,5 +1,5 @@
-import type { DType, Shape, TypedArray } from '../../tensor/dtype.ts';
-import { BINARY_PRIMS, UNARY_PRIMS, type AbstractValue, type Prim, type PrimParams } from '../../tensor/prims.ts';
+import type { DType, Shape, TypedArray } from '../../base/dtype.ts';
+import { BINARY_PRIMS, UNARY_PRIMS, type AbstractValue, type Prim, type PrimParams } from '../../base/prims.ts';
 import type { Backend, MemoryInfo, TensorInfo } from '../backend.ts';
 import { adamUpdate } from './adam.ts';
 import * as bn from './batchnorm.ts';

@@ -1,6 +1,6 @@
-import type { Shape, TypedArray } from '../../tensor/dtype.ts';
-import { arrayFor, sizeOf } from '../../tensor/dtype.ts';
-import type { AbstractValue, Activation, Conv2dParams } from '../../tensor/prims.ts';
+import type { Shape, TypedArray } from '../../base/dtype.ts';
+import { arrayFor, sizeOf } from '../../base/dtype.ts';
+import type { AbstractValue, Activation, Conv2dParams } from '../../base/prims.ts';
 import { ACTIVATION_FNS } from './elementwise.ts';
 import { broadcastStrides, stridedOffsets } from './strided.ts';
 

@@ -1,6 +1,6 @@
-import type { Shape, TypedArray } from '../../tensor/dtype.ts';
-import { arrayFor, sizeOf, stridesOf } from '../../tensor/dtype.ts';
-import type { AbstractValue } from '../../tensor/prims.ts';
+import type { Shape, TypedArray } from '../../base/dtype.ts';
+import { arrayFor, sizeOf, stridesOf } from '../../base/dtype.ts';
+import type { AbstractValue } from '../../base/prims.ts';
 import { broadcastStrides, stridedOffsets } from './strided.ts';
 
 function gatherBy(x: TypedArray, offsets: ArrayLike<number>, out: AbstractValue): TypedArray {

@@ -1,7 +1,7 @@
-import type { TypedArray } from '../../tensor/dtype.ts';
-import { arrayFor, sizeOf } from '../../tensor/dtype.ts';
-import { normalFromBlock, philox4x32, uniformFromWord } from '../../tensor/philox.ts';
-import type { AbstractValue } from '../../tensor/prims.ts';
+import type { TypedArray } from '../../base/dtype.ts';
+import { arrayFor, sizeOf } from '../../base/dtype.ts';
+import { normalFromBlock, philox4x32, uniformFromWord } from '../../base/philox.ts';
+import type { AbstractValue } from '../../base/prims.ts';
 
 function fill(out: AbstractValue, seed: [number, number], offset: number, f: (w: Uint32Array, j: number) => number): TypedArray {
   const n = sizeOf(out.shape);

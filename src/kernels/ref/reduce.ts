@@ -1,6 +1,6 @@
-import type { Shape, TypedArray } from '../../tensor/dtype.ts';
-import { arrayFor, stridesOf } from '../../tensor/dtype.ts';
-import type { AbstractValue } from '../../tensor/prims.ts';
+import type { Shape, TypedArray } from '../../base/dtype.ts';
+import { arrayFor, stridesOf } from '../../base/dtype.ts';
+import type { AbstractValue } from '../../base/prims.ts';
 import { stridedOffsets } from './strided.ts';
 
 /**

@@ -1,5 +1,5 @@
-import type { Shape } from '../../tensor/dtype.ts';
-import { stridesOf } from '../../tensor/dtype.ts';
+import type { Shape } from '../../base/dtype.ts';
+import { stridesOf } from '../../base/dtype.ts';
 
 /** Strides that read `inShape` broadcast to `outShape` (0 on broadcast dims). */
 export function broadcastStrides(inShape: Shape, outShape: Shape): number[] {

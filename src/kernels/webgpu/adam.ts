@@ -3,7 +3,7 @@ import { ENTRY_ARGS, type GpuContext, LINEAR_INDEX, Params, metaDecl } from './e
 import { buf, numel } from './kernel.ts';
 
 /**
- * Fused in-place Adam / AdamW step, one dispatch (rules of src/kernels/cpu/adam.ts):
+ * Fused in-place Adam / AdamW step, one dispatch (rules of src/kernels/ref/adam.ts):
  *   Adam:  g ← g + wd·p;           AdamW: p ← p·(1 − lr·wd)
  *   m ← β1 m + (1−β1) g;  v ← β2 v + (1−β2) g²
  *   p ← p − (lr / bc1) · m / (sqrt(v) / sqrt(bc2) + eps)

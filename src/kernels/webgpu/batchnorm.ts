@@ -3,7 +3,7 @@ import { type GpuKernel, allocOut, buf, numel } from './kernel.ts';
 import type { GBuf } from './memory/pool.ts';
 
 /**
- * Batch normalisation over channel axis 1 (rules of src/kernels/cpu/batchnorm.ts). x [N,C,*] is
+ * Batch normalisation over channel axis 1 (rules of src/kernels/ref/batchnorm.ts). x [N,C,*] is
  * viewed as [N,C,S]; channel c owns R = N·S values, value j of it at ((j / S)·C + c)·S + j % S.
  * stats [2,C] = (mean, biased variance), r = 1/√(var + eps), x̂ = (x − mean)·r.
  *

@@ -1,4 +1,4 @@
-import type { AbstractValue, Conv2dParams } from '../../tensor/prims.ts';
+import type { AbstractValue, Conv2dParams } from '../../base/prims.ts';
 import type { TensorInfo } from '../backend.ts';
 import type { GBuf } from './memory/pool.ts';
 import { type GemmEpilogue, type GemmSpec, gemmKernelFor, runGemm } from './gemm.ts';

@@ -1,4 +1,4 @@
-import type { Conv2dParams } from '../../tensor/prims.ts';
+import type { Conv2dParams } from '../../base/prims.ts';
 import type { GpuContext } from './engine.ts';
 import type { GBuf } from './memory/pool.ts';
 

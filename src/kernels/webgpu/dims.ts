@@ -1,4 +1,4 @@
-import type { Shape } from '../../tensor/dtype.ts';
+import type { Shape } from '../../base/dtype.ts';
 
 /**
  * Drop size-1 dims and merge neighbours d, d+1 whose strides keep them contiguous

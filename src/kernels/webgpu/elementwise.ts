@@ -1,7 +1,7 @@
-import type { DType, Shape } from '../../tensor/dtype.ts';
-import { stridesOf } from '../../tensor/dtype.ts';
-import type { BinaryPrim, UnaryPrim } from '../../tensor/prims.ts';
-import { BINARY_PRIMS, UNARY_PRIMS } from '../../tensor/prims.ts';
+import type { DType, Shape } from '../../base/dtype.ts';
+import { stridesOf } from '../../base/dtype.ts';
+import type { BinaryPrim, UnaryPrim } from '../../base/prims.ts';
+import { BINARY_PRIMS, UNARY_PRIMS } from '../../base/prims.ts';
 import type { TensorInfo } from '../backend.ts';
 import { ENTRY_ARGS, type GpuContext, LINEAR_INDEX, Params, metaDecl } from './engine.ts';
 import { type GpuKernel, allocOut, buf, numel, wgslType } from './kernel.ts';
@@ -9,7 +9,7 @@ import type { GBuf } from './memory/pool.ts';
 
 /**
  * Every elementwise primitive is one WGSL expression over its operands (x | a, b | c, a, b) of
- * element type T. Semantics follow src/kernels/cpu/elementwise.ts:
+ * element type T. Semantics follow src/kernels/ref/elementwise.ts:
  *   sign(0) = 0 and sign(NaN) = NaN; relu(NaN) = 0; sigmoid in the overflow-free two-branch form;
  *   tanh evaluated on clamp(x, ±15) (= ±1 in f32) so no implementation overflows to NaN;
  *   maximum/minimum propagate NaN (bit test, not x != x, so fast-math cannot drop it);

@@ -1,4 +1,4 @@
-import type { Activation } from '../../tensor/prims.ts';
+import type { Activation } from '../../base/prims.ts';
 import { envVar } from '../env.ts';
 import { ENTRY_ARGS, type GpuContext, LINEAR_INDEX, Params, metaDecl } from './engine.ts';
 import type { GBuf } from './memory/pool.ts';

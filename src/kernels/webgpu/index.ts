@@ -1,5 +1,5 @@
-import type { DType, TypedArray } from '../../tensor/dtype.ts';
-import type { AbstractValue, Prim, PrimParams } from '../../tensor/prims.ts';
+import type { DType, TypedArray } from '../../base/dtype.ts';
+import type { AbstractValue, Prim, PrimParams } from '../../base/prims.ts';
 import type { AdamHyper, Backend, MemoryInfo, Storage, TensorInfo } from '../backend.ts';
 import { adamUpdate } from './adam.ts';
 import { batchNormGradStatsKernel, batchNormInputGradKernel, batchNormKernel, batchNormStatsKernel } from './batchnorm.ts';

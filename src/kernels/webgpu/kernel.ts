@@ -1,5 +1,5 @@
-import type { DType } from '../../tensor/dtype.ts';
-import type { AbstractValue, Prim, PrimParams } from '../../tensor/prims.ts';
+import type { DType } from '../../base/dtype.ts';
+import type { AbstractValue, Prim, PrimParams } from '../../base/prims.ts';
 import type { TensorInfo } from '../backend.ts';
 import type { GpuContext } from './engine.ts';
 import type { GBuf } from './memory/pool.ts';

@@ -1,4 +1,4 @@
-import { stridesOf } from '../../tensor/dtype.ts';
+import { stridesOf } from '../../base/dtype.ts';
 import type { GpuContext } from './engine.ts';
 import { type GemmEpilogue, type GemmSpec, runGemm } from './gemm.ts';
 import { type GpuKernel, allocOut, buf, numel, wgslType } from './kernel.ts';

@@ -1,5 +1,5 @@
-import type { Shape } from '../../tensor/dtype.ts';
-import { stridesOf } from '../../tensor/dtype.ts';
+import type { Shape } from '../../base/dtype.ts';
+import { stridesOf } from '../../base/dtype.ts';
 import type { TensorInfo } from '../backend.ts';
 import { ENTRY_ARGS, type GpuContext, LINEAR_INDEX, Params, metaDecl } from './engine.ts';
 import { type GpuKernel, allocOut, buf, numel, wgslType } from './kernel.ts';

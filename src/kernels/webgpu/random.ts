@@ -2,7 +2,7 @@ import { ENTRY_ARGS, LINEAR_INDEX, Params, metaDecl } from './engine.ts';
 import { type GpuKernel, allocOut, numel } from './kernel.ts';
 
 /**
- * Philox-4x32-10 exactly as src/tensor/philox.ts: thread b computes block b of the draw from
+ * Philox-4x32-10 exactly as src/base/philox.ts: thread b computes block b of the draw from
  * counter [offset + b (carry into word 1), 0, 0] and key = seed, and writes elements 4b..4b+3.
  * mulhi is computed from 16-bit limbs (WGSL has no 64-bit product), bit-identical to the CPU.
  * uniform: (w >> 8) · 2^-24 (exact in f32, so uniform draws match the CPU bit for bit);

@@ -1,5 +1,5 @@
-import type { DType, Shape } from '../../tensor/dtype.ts';
-import { stridesOf } from '../../tensor/dtype.ts';
+import type { DType, Shape } from '../../base/dtype.ts';
+import { stridesOf } from '../../base/dtype.ts';
 import { ENTRY_ARGS, type GpuContext, LINEAR_INDEX, Params, metaDecl } from './engine.ts';
 import { type GpuKernel, allocOut, buf, numel, wgslType } from './kernel.ts';
 import type { GBuf } from './memory/pool.ts';
