@@ -20,22 +20,14 @@ async function pump(bytes: Uint8Array, stream: { readable: ReadableStream<Uint8A
   const written = writer.write(bytes).then(() => writer.close());
   written.catch(() => {}); // the same failure surfaces from the reader below
   const chunks: Uint8Array[] = [];
-  let total = 0;
   const reader = stream.readable.getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
     chunks.push(value);
-    total += value.length;
   }
   await written;
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.length;
-  }
-  return out;
+  return concatBytes(chunks);
 }
 
 /** gunzip with the platform's DecompressionStream (Node ≥ 18, Deno, browsers). */

@@ -7,7 +7,7 @@
  * Writes F32, I32, F64; reads F32, F64, F16/BF16 (→ float32), I32, I64 (→ int32, range-checked),
  * U8/I8/I16/BOOL (→ int32). Every check happens before any tensor is returned.
  */
-import type { DType, Shape, TypedArray } from '../base/dtype.ts';
+import { sizeOf, type DType, type Shape, type TypedArray } from '../base/dtype.ts';
 import { fromData } from '../tensor/tensor.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { getBackend } from '../tensor/runtime.ts';
@@ -45,10 +45,6 @@ function checkShape(key: string, shape: unknown): number[] {
   return shape as number[];
 }
 
-function numel(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
-
 // ------------------------------------------------------------------------------------ encode
 
 /**
@@ -71,8 +67,8 @@ export function encodeSafetensors(tensors: Record<string, HostTensor>, metadata?
     const fileDtype = WRITE_DTYPE[t.dtype];
     if (!fileDtype) throw new SafetensorsError(`tensor "${name}": cannot write dtype ${t.dtype}`);
     const shape = checkShape(name, [...t.shape]);
-    if (numel(shape) !== t.data.length) {
-      throw new SafetensorsError(`tensor "${name}": shape [${shape}] has ${numel(shape)} elements but data has ${t.data.length}`);
+    if (sizeOf(shape) !== t.data.length) {
+      throw new SafetensorsError(`tensor "${name}": shape [${shape}] has ${sizeOf(shape)} elements but data has ${t.data.length}`);
     }
     const expected = t.dtype === 'float32' ? Float32Array : t.dtype === 'int32' ? Int32Array : Float64Array;
     if (!(t.data instanceof expected)) throw new SafetensorsError(`tensor "${name}": dtype ${t.dtype} needs a ${expected.name}, got ${t.data.constructor.name}`);
@@ -198,7 +194,7 @@ export function parseSafetensorsHeader(bytes: Uint8Array): { entries: RawEntry[]
     if (end > bufferLength) {
       throw new SafetensorsError(`tensor "${key}": data_offsets [${begin}, ${end}] lie outside the ${bufferLength}-byte data buffer: truncated file?`);
     }
-    const want = numel(s) * ELEMENT_BYTES[dtype];
+    const want = sizeOf(s) * ELEMENT_BYTES[dtype];
     if (end - begin !== want) {
       throw new SafetensorsError(`tensor "${key}": shape [${s}] of ${dtype} needs ${want} bytes but data_offsets span ${end - begin}`);
     }
@@ -220,7 +216,7 @@ export function parseSafetensorsHeader(bytes: Uint8Array): { entries: RawEntry[]
 
 function decodeEntry(bytes: Uint8Array, start: number, e: RawEntry): DecodedTensor {
   const a = start + e.begin, b = start + e.end;
-  const count = numel(e.shape);
+  const count = sizeOf(e.shape);
   const dv = new DataView(bytes.buffer, bytes.byteOffset + a, b - a);
   const shape = [...e.shape];
   switch (e.fileDtype) {

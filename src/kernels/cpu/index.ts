@@ -1,20 +1,11 @@
 import { bytesPer } from '../../base/dtype.ts';
-import { BINARY_PRIMS, UNARY_PRIMS, type AbstractValue } from '../../base/prims.ts';
-import { ArrayBackend, refKernels, type ArrayIn, type ArrayKernel, type ArrayKernels } from '../ref/index.ts';
+import { ArrayBackend, elementwiseKernels, refKernels, type ArrayKernels } from '../ref/index.ts';
 import { conv2d, conv2dWeightGrad, convTranspose2d } from './conv.ts';
 import { biasAct } from './epilogue.ts';
 import * as ew from './elementwise.ts';
 import { matmul } from './matmul.ts';
 import { sum } from './reduce.ts';
 import { wasmGemm } from './wasm-gemm.ts';
-
-const unaryKernels = Object.fromEntries(
-  UNARY_PRIMS.map((p) => [p, ([x]: ArrayIn[], _: {}, out: AbstractValue) => ew.unary(p, x.data, out)]),
-) as { [P in (typeof UNARY_PRIMS)[number]]: ArrayKernel<P> };
-
-const binaryKernels = Object.fromEntries(
-  BINARY_PRIMS.map((p) => [p, ([a, b]: ArrayIn[], _: {}, out: AbstractValue) => ew.binary(p, a.data, a.shape, b.data, b.shape, out)]),
-) as { [P in (typeof BINARY_PRIMS)[number]]: ArrayKernel<P> };
 
 /**
  * The fast CPU kernels: the reference table with the hot primitives overridden — elementwise
@@ -24,8 +15,7 @@ const binaryKernels = Object.fromEntries(
  */
 export const cpuKernels: ArrayKernels = {
   ...refKernels,
-  ...unaryKernels,
-  ...binaryKernels,
+  ...elementwiseKernels(ew.unary, ew.binary),
   where: ([c, a, b], _, out) => ew.where(c.data, c.shape, a.data, a.shape, b.data, b.shape, out),
   cast: ([x], _, out) => ew.cast(x.data, out),
   sum: ([x], { axes }, out) => sum(x.data, x.shape, axes, out),

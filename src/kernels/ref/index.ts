@@ -14,21 +14,25 @@ export interface ArrayIn { data: TypedArray; shape: Shape }
 export type ArrayKernel<P extends Prim> = (inputs: ArrayIn[], params: PrimParams[P], out: AbstractValue) => TypedArray;
 export type ArrayKernels = { [P in Prim]: ArrayKernel<P> };
 
-const unaryKernels = Object.fromEntries(
-  UNARY_PRIMS.map((p) => [p, ([x]: ArrayIn[], _: {}, out: AbstractValue) => ew.unary(p, x.data, out)]),
-) as { [P in (typeof UNARY_PRIMS)[number]]: ArrayKernel<P> };
+type UnaryFn = (p: (typeof UNARY_PRIMS)[number], x: TypedArray, out: AbstractValue) => TypedArray;
+type BinaryFn = (p: (typeof BINARY_PRIMS)[number], a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, out: AbstractValue) => TypedArray;
 
-const binaryKernels = Object.fromEntries(
-  BINARY_PRIMS.map((p) => [p, ([a, b]: ArrayIn[], _: {}, out: AbstractValue) => ew.binary(p, a.data, a.shape, b.data, b.shape, out)]),
-) as { [P in (typeof BINARY_PRIMS)[number]]: ArrayKernel<P> };
+/** The unary and binary entries of a kernel table, from one implementation of each (ref or fast). */
+export function elementwiseKernels(unary: UnaryFn, binary: BinaryFn) {
+  return {
+    ...(Object.fromEntries(UNARY_PRIMS.map((p) => [p, ([x]: ArrayIn[], _: {}, out: AbstractValue) => unary(p, x.data, out)])) as
+      { [P in (typeof UNARY_PRIMS)[number]]: ArrayKernel<P> }),
+    ...(Object.fromEntries(BINARY_PRIMS.map((p) => [p, ([a, b]: ArrayIn[], _: {}, out: AbstractValue) => binary(p, a.data, a.shape, b.data, b.shape, out)])) as
+      { [P in (typeof BINARY_PRIMS)[number]]: ArrayKernel<P> }),
+  };
+}
 
 /**
  * The reference kernels: one plain, obviously-correct loop nest per primitive. The oracle that
  * the fast CPU backend and the WebGPU backend are tested against; not tuned for speed.
  */
 export const refKernels: ArrayKernels = {
-  ...unaryKernels,
-  ...binaryKernels,
+  ...elementwiseKernels(ew.unary, ew.binary),
   where: ([c, a, b], _, out) => ew.where(c.data, c.shape, a.data, a.shape, b.data, b.shape, out),
   cast: ([x], _, out) => ew.cast(x.data, out),
   sum: ([x], { axes }, out) => red.sum(x.data, x.shape, axes, out),

@@ -1,6 +1,7 @@
+import { sizeOf } from '../../base/dtype.ts';
 import type { AdamHyper, TensorInfo } from '../backend.ts';
 import { ENTRY_ARGS, type GpuContext, LINEAR_INDEX, Params, metaDecl } from './engine.ts';
-import { buf, numel } from './kernel.ts';
+import { buf } from './kernel.ts';
 
 /**
  * Fused in-place Adam / AdamW step, one dispatch (rules of src/kernels/ref/adam.ts):
@@ -34,7 +35,7 @@ fn main(${ENTRY_ARGS}) {
 }`;
 
 export function adamUpdate(ctx: GpuContext, pi: TensorInfo, gi: TensorInfo, mi: TensorInfo, vi: TensorInfo, h: AdamHyper): void {
-  const n = numel(pi.shape);
+  const n = sizeOf(pi.shape);
   if (n === 0) return;
   const q = new Params().u32(n, h.decoupled ? 1 : 0).f(h.lr, h.beta1, h.beta2, h.eps, h.weightDecay, h.bc1, Math.sqrt(h.bc2));
   ctx.dispatch('adam', () => SOURCE, [buf(pi), buf(gi), buf(mi), buf(vi)], q, ctx.grid1d(Math.ceil(n / WG)));

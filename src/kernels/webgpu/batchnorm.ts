@@ -1,5 +1,6 @@
+import { sizeOf } from '../../base/dtype.ts';
 import { ENTRY_ARGS, type GpuContext, LINEAR_INDEX, Params, metaDecl } from './engine.ts';
-import { type GpuKernel, allocOut, buf, numel } from './kernel.ts';
+import { type GpuKernel, allocOut, buf } from './kernel.ts';
 import type { GBuf } from './memory/pool.ts';
 
 /**
@@ -146,7 +147,7 @@ fn main(${ENTRY_ARGS}) {
 
 function channelReduce(ctx: GpuContext, spec: ChannelReduce, ins: GBuf[], shape: readonly number[], eps: number, out: GBuf): GBuf {
   const [N, C] = shape;
-  const S = numel(shape.slice(2));
+  const S = sizeOf(shape.slice(2));
   const R = N * S;
   if (C === 0 || R === 0) return out;
   const chunks = Math.max(1, Math.ceil(R / CHUNK));
@@ -182,10 +183,10 @@ const PER_ELEMENT = new Set(['x', 'gy']);
  * writes y[gi] with expressions valid for f32 and vec4<f32> alike.
  */
 function elementwise(ctx: GpuContext, key: string, names: string[], ins: GBuf[], body: string, shape: readonly number[], extra: number[]): GBuf {
-  const total = numel(shape);
+  const total = sizeOf(shape);
   const y = ctx.pool.alloc(total * 4);
   if (total === 0) return y;
-  const S = numel(shape.slice(2));
+  const S = sizeOf(shape.slice(2));
   const V = S % 4 === 0 ? 4 : 1;
   const E = V === 4 ? 'vec4<f32>' : 'f32';
   const src = () => `${metaDecl(names.length + 1)}
@@ -224,6 +225,6 @@ export const batchNormInputGradKernel: GpuKernel<'batchNormInputGrad'> = (ctx, [
   let k0 = gs[c] / n;
   let k1 = r * gs[C + c] / n;
   y[gi] = r${w ? ' * w[c]' : ''} * (gy[gi] - k0 - (x[gi] - st[c]) * k1);`;
-  const n = x.shape[1] === 0 ? 1 : numel(x.shape) / x.shape[1];
+  const n = x.shape[1] === 0 ? 1 : sizeOf(x.shape) / x.shape[1];
   return elementwise(ctx, `bn:inputGrad:${names.join(',')}`, names, ins, body, x.shape, [eps, n]);
 };

@@ -1,8 +1,9 @@
+import { sizeOf } from '../../base/dtype.ts';
 import type { AbstractValue, Conv2dParams } from '../../base/prims.ts';
 import type { TensorInfo } from '../backend.ts';
 import type { GBuf } from './memory/pool.ts';
 import { type GemmEpilogue, type GemmSpec, gemmKernelFor, runGemm } from './gemm.ts';
-import { type GpuKernel, allocOut, buf, numel } from './kernel.ts';
+import { type GpuKernel, allocOut, buf } from './kernel.ts';
 import { gemmBuffers } from './matmul.ts';
 import { convTDirectApplies, convTranspose2dDirect } from './convt-direct.ts';
 import { MAX_OG, type WindowGeom, conv2dWeightGradWindowInput, conv2dWindowInput, convWindowForced, windowFits } from './conv-window.ts';
@@ -121,26 +122,26 @@ function conv2dInto(ctx: GpuContext, x: TensorInfo, w: TensorInfo, p: Conv2dPara
     return;
   }
   if (G === 1 && windowIsInput(x.shape, w.shape, out.shape, p)) {
-    runGemm(ctx, DENSE_1X1, { M: O, N, K: C * H * W, batch: 1, outSize: numel(out.shape), extra: () => {} }, [buf(x), buf(w)], y, epi('m'));
+    runGemm(ctx, DENSE_1X1, { M: O, N, K: C * H * W, batch: 1, outSize: sizeOf(out.shape), extra: () => {} }, [buf(x), buf(w)], y, epi('m'));
     return;
   }
   const geom = { C, H, W, O, Og, Cg, kh, kw, Ho, Wo };
   runGemm(ctx, conv2dSpec(specialize(ctx) ? geomList(geom, p) : null), {
-    M: Og, N: N * Ho * Wo, K: Cg * kh * kw, batch: G, outSize: numel(out.shape),
+    M: Og, N: N * Ho * Wo, K: Cg * kh * kw, batch: G, outSize: sizeOf(out.shape),
     extra: geomWords(geom, p),
   }, [buf(x), buf(w)], y, epi('bz * Og_() + m'));
 }
 
 export const conv2dKernel: GpuKernel<'conv2d'> = (ctx, [x, w], p, out) => {
   const y = allocOut(ctx, out);
-  if (numel(out.shape) > 0) conv2dInto(ctx, x, w, p, out, y);
+  if (sizeOf(out.shape) > 0) conv2dInto(ctx, x, w, p, out, y);
   return y;
 };
 
 /** act(conv2d(x, w) + bias[o]), the epilogue in the GEMM's store. */
 export const conv2dBiasActKernel: GpuKernel<'conv2dBiasAct'> = (ctx, [x, w, bias], p, out) => {
   const y = allocOut(ctx, out);
-  if (numel(out.shape) > 0) conv2dInto(ctx, x, w, p, out, y, { act: p.act, slope: p.slope, bias: bias ? buf(bias) : null });
+  if (sizeOf(out.shape) > 0) conv2dInto(ctx, x, w, p, out, y, { act: p.act, slope: p.slope, bias: bias ? buf(bias) : null });
   return y;
 };
 
@@ -171,7 +172,7 @@ function wgradSpec(consts: number[] | null): GemmSpec {
 
 export const conv2dWeightGradKernel: GpuKernel<'conv2dWeightGrad'> = (ctx, [x, gy], p, out) => {
   const y = allocOut(ctx, out);
-  if (numel(out.shape) === 0) return y;
+  if (sizeOf(out.shape) === 0) return y;
   const [N, C, H, W] = x.shape, [, O, Ho, Wo] = gy.shape, [, Cg, kh, kw] = out.shape;
   const G = p.groups, Og = O / G;
   const win = windowGeom(ctx, x.shape, out.shape, gy.shape, p);
@@ -181,7 +182,7 @@ export const conv2dWeightGradKernel: GpuKernel<'conv2dWeightGrad'> = (ctx, [x, g
   }
   const geom = { C, H, W, O, Og, Cg, kh, kw, Ho, Wo };
   runGemm(ctx, wgradSpec(specialize(ctx) ? geomList(geom, p) : null), {
-    M: Og, N: Cg * kh * kw, K: N * Ho * Wo, batch: G, outSize: numel(out.shape),
+    M: Og, N: Cg * kh * kw, K: N * Ho * Wo, batch: G, outSize: sizeOf(out.shape),
     extra: geomWords(geom, p),
   }, [buf(x), buf(gy)], y);
   return y;
@@ -267,7 +268,7 @@ export function setConvTransposeDirect(on: boolean | undefined): void {
 
 export const convTranspose2dKernel: GpuKernel<'convTranspose2d'> = (ctx, [x, w], p, out) => {
   const y = allocOut(ctx, out);
-  if (numel(out.shape) === 0) return y;
+  if (sizeOf(out.shape) === 0) return y;
   const [N, C, H, W] = x.shape, [, Og, kh, kw] = w.shape, [, O, Ho, Wo] = out.shape;
   const G = p.groups, Cg = C / G;
   const [sh, sw] = p.stride, [ph, pw] = p.padding;
@@ -290,7 +291,7 @@ export const convTranspose2dKernel: GpuKernel<'convTranspose2d'> = (ctx, [x, w],
       const th = taps((ah + ph) % sh, kh, sh, p.dilation[0]), tw = taps((aw + pw) % sw, kw, sw, p.dilation[1]);
       const phase = [ah, aw, ...th, ...tw, nQh, nQw];
       runGemm(ctx, convTSpec(consts, phase), {
-        M: Og, N: N * nQh * nQw, K: Cg * th[2] * tw[2], batch: G, outSize: numel(out.shape), splits: 1,
+        M: Og, N: N * nQh * nQw, K: Cg * th[2] * tw[2], batch: G, outSize: sizeOf(out.shape), splits: 1,
         extra: (q) => { geomWords(geom, p)(q); q.u32(...phase); },
       }, [buf(x), buf(w)], y);
     }

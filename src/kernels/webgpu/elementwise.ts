@@ -1,10 +1,10 @@
 import type { DType, Shape } from '../../base/dtype.ts';
-import { stridesOf } from '../../base/dtype.ts';
+import { stridesOf, sizeOf } from '../../base/dtype.ts';
 import type { BinaryPrim, UnaryPrim } from '../../base/prims.ts';
 import { BINARY_PRIMS, UNARY_PRIMS } from '../../base/prims.ts';
 import type { TensorInfo } from '../backend.ts';
 import { ENTRY_ARGS, type GpuContext, LINEAR_INDEX, Params, metaDecl } from './engine.ts';
-import { type GpuKernel, allocOut, buf, numel, wgslType } from './kernel.ts';
+import { type GpuKernel, allocOut, buf, wgslType } from './kernel.ts';
 import type { GBuf } from './memory/pool.ts';
 
 /**
@@ -123,11 +123,11 @@ function bstrides(shape: Shape, outShape: Shape): number[] {
 
 /** Run `expr` over the operands, broadcasting to `outShape`; one thread per output element. */
 export function runElementwise(ctx: GpuContext, tag: string, ins: TensorInfo[], names: string[], outShape: Shape, outDtype: DType, expr: string): GBuf {
-  const n = numel(outShape);
+  const n = sizeOf(outShape);
   const y = allocOut(ctx, { shape: outShape, dtype: outDtype });
   if (n === 0) return y;
   const modes: Mode[] = ins.map((t) => {
-    const m = numel(t.shape);
+    const m = sizeOf(t.shape);
     if (m === n && sameTail(t.shape, outShape)) return 'c';
     if (m === 1) return 's';
     return 'b';

@@ -1,4 +1,4 @@
-import type { DType } from '../../base/dtype.ts';
+import { sizeOf, type DType } from '../../base/dtype.ts';
 import type { AbstractValue, Prim, PrimParams } from '../../base/prims.ts';
 import type { TensorInfo } from '../backend.ts';
 import type { GpuContext } from './engine.ts';
@@ -15,13 +15,7 @@ export function wgslType(d: DType): 'f32' | 'i32' {
 
 export const buf = (t: TensorInfo): GBuf => t.storage as GBuf;
 
-export function numel(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
-
 /** Allocate the output of `out` (4 bytes per element; at least one 16-byte block). */
 export function allocOut(ctx: GpuContext, out: AbstractValue): GBuf {
-  return ctx.pool.alloc(numel(out.shape) * 4);
+  return ctx.pool.alloc(sizeOf(out.shape) * 4);
 }

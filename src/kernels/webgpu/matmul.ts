@@ -1,7 +1,7 @@
-import { stridesOf } from '../../base/dtype.ts';
+import { stridesOf, sizeOf } from '../../base/dtype.ts';
 import type { GpuContext } from './engine.ts';
 import { type GemmEpilogue, type GemmSpec, runGemm } from './gemm.ts';
-import { type GpuKernel, allocOut, buf, numel, wgslType } from './kernel.ts';
+import { type GpuKernel, allocOut, buf, wgslType } from './kernel.ts';
 import type { GBuf } from './memory/pool.ts';
 
 /**
@@ -51,14 +51,14 @@ export function gemmBuffers(
   const batch = outShape.slice(0, -2);
   const sa = batchStrides(aShape.slice(0, -2), batch), sb = batchStrides(bShape.slice(0, -2), batch);
   runGemm(ctx, spec(T, transA, transB), {
-    M, N, K, batch: numel(batch), outSize: numel(outShape),
+    M, N, K, batch: sizeOf(batch), outSize: sizeOf(outShape),
     extra: (p) => p.u32(batch.length, ...batch, ...sa, ...sb),
   }, [a, b], y, epi);
 }
 
 export const matmulKernel: GpuKernel<'matmul'> = (ctx, [a, b], { transA, transB }, out) => {
   const y = allocOut(ctx, out);
-  if (numel(out.shape) === 0) return y;
+  if (sizeOf(out.shape) === 0) return y;
   gemmBuffers(ctx, wgslType(out.dtype), buf(a), a.shape, buf(b), b.shape, transA, transB, out.shape, y);
   return y;
 };
@@ -66,7 +66,7 @@ export const matmulKernel: GpuKernel<'matmul'> = (ctx, [a, b], { transA, transB 
 /** act(op(A)·op(B) + bias[n]): the epilogue runs in the GEMM's store (bias per column n). */
 export const matmulBiasActKernel: GpuKernel<'matmulBiasAct'> = (ctx, [a, b, bias], { transA, transB, act, slope }, out) => {
   const y = allocOut(ctx, out);
-  if (numel(out.shape) === 0) return y;
+  if (sizeOf(out.shape) === 0) return y;
   const N = out.shape[out.shape.length - 1];
   gemmBuffers(ctx, 'f32', buf(a), a.shape, buf(b), b.shape, transA, transB, out.shape, y,
     { act, slope, bias: bias ? buf(bias) : null, channel: 'n', inner: 1, channels: N });

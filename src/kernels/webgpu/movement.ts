@@ -1,8 +1,8 @@
 import type { Shape } from '../../base/dtype.ts';
-import { stridesOf } from '../../base/dtype.ts';
+import { stridesOf, sizeOf } from '../../base/dtype.ts';
 import type { TensorInfo } from '../backend.ts';
 import { ENTRY_ARGS, type GpuContext, LINEAR_INDEX, Params, metaDecl } from './engine.ts';
-import { type GpuKernel, allocOut, buf, numel, wgslType } from './kernel.ts';
+import { type GpuKernel, allocOut, buf, wgslType } from './kernel.ts';
 import type { GBuf } from './memory/pool.ts';
 import { mergeDims } from './dims.ts';
 
@@ -44,7 +44,7 @@ fn main(${ENTRY_ARGS}) {
 
 export function stridedCopy(ctx: GpuContext, x: TensorInfo, outShape: Shape, strides: number[], base: number): GBuf {
   const y = allocOut(ctx, { shape: outShape, dtype: x.dtype });
-  const n = numel(outShape);
+  const n = sizeOf(outShape);
   if (n === 0) return y;
   const T = wgslType(x.dtype);
   const v = mergeDims(outShape, strides);
@@ -80,7 +80,7 @@ export const flipKernel: GpuKernel<'flip'> = (ctx, [x], { axes }, out) => {
 /** pad: out[c] = x[c - before] inside, `value` outside. meta: [0] n, [1] rank, [2] value bits, [4..] out shape, in shape, before. */
 export const padKernel: GpuKernel<'pad'> = (ctx, [x], { pads, value }, out) => {
   const y = allocOut(ctx, out);
-  const n = numel(out.shape);
+  const n = sizeOf(out.shape);
   if (n === 0) return y;
   const T = wgslType(x.dtype);
   const R = out.shape.length;
@@ -117,7 +117,7 @@ fn main(${ENTRY_ARGS}) {
 export const concatKernel: GpuKernel<'concat'> = (ctx, xs, { axis }, out) => {
   const y = allocOut(ctx, out);
   const T = wgslType(out.dtype);
-  const inner = numel(out.shape.slice(axis + 1)), total = out.shape[axis];
+  const inner = sizeOf(out.shape.slice(axis + 1)), total = out.shape[axis];
   const src = () => `${header(T, 1)}
 @compute @workgroup_size(${WG})
 fn main(${ENTRY_ARGS}) {
@@ -128,7 +128,7 @@ fn main(${ENTRY_ARGS}) {
 }`;
   let at = 0;
   for (const x of xs) {
-    const n = numel(x.shape);
+    const n = sizeOf(x.shape);
     if (n > 0) {
       const p = new Params().u32(n, x.shape[axis] * inner, total * inner, at * inner);
       ctx.dispatch(`concat:${T}`, src, [buf(x), y], p, ctx.grid1d(Math.ceil(n / WG)));
@@ -144,10 +144,10 @@ fn main(${ENTRY_ARGS}) {
  */
 export const gatherKernel: GpuKernel<'gather'> = (ctx, [x, idx], { axis }, out) => {
   const y = allocOut(ctx, out);
-  const n = numel(out.shape);
+  const n = sizeOf(out.shape);
   if (n === 0) return y;
   const T = wgslType(x.dtype);
-  const p = new Params().u32(n, numel(idx.shape), x.shape[axis], numel(x.shape.slice(axis + 1)));
+  const p = new Params().u32(n, sizeOf(idx.shape), x.shape[axis], sizeOf(x.shape.slice(axis + 1)));
   const src = () => `${header(T, 2)}
 @compute @workgroup_size(${WG})
 fn main(${ENTRY_ARGS}) {
@@ -171,10 +171,10 @@ fn main(${ENTRY_ARGS}) {
  */
 export const scatterAddKernel: GpuKernel<'scatterAdd'> = (ctx, [g, idx], { axis, size }, out) => {
   const y = allocOut(ctx, out);
-  const n = numel(out.shape);
+  const n = sizeOf(out.shape);
   if (n === 0) return y;
   const T = wgslType(g.dtype);
-  const p = new Params().u32(n, numel(idx.shape), size, numel(out.shape.slice(axis + 1)));
+  const p = new Params().u32(n, sizeOf(idx.shape), size, sizeOf(out.shape.slice(axis + 1)));
   const src = () => `${header(T, 2)}
 @compute @workgroup_size(${WG})
 fn main(${ENTRY_ARGS}) {

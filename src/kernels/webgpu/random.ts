@@ -1,5 +1,6 @@
+import { sizeOf } from '../../base/dtype.ts';
 import { ENTRY_ARGS, LINEAR_INDEX, Params, metaDecl } from './engine.ts';
-import { type GpuKernel, allocOut, numel } from './kernel.ts';
+import { type GpuKernel, allocOut } from './kernel.ts';
 
 /**
  * Philox-4x32-10 exactly as src/base/philox.ts: thread b computes block b of the draw from
@@ -60,7 +61,7 @@ fn main(${ENTRY_ARGS}) {
 
 const randKernel = <P extends 'randUniform' | 'randNormal'>(normal: boolean): GpuKernel<P> => (ctx, _, { seed, offset }, out) => {
   const y = allocOut(ctx, out);
-  const n = numel(out.shape);
+  const n = sizeOf(out.shape);
   if (n === 0) return y;
   const p = new Params().u32(n, seed[0], seed[1], offset >>> 0, Math.floor(offset / 4294967296));
   ctx.dispatch(normal ? 'randNormal' : 'randUniform', () => source(normal), [y], p, ctx.grid1d(Math.ceil(n / 4 / WG)));

@@ -1,7 +1,7 @@
 import type { DType, Shape } from '../../base/dtype.ts';
-import { stridesOf } from '../../base/dtype.ts';
+import { stridesOf, sizeOf } from '../../base/dtype.ts';
 import { ENTRY_ARGS, type GpuContext, LINEAR_INDEX, Params, metaDecl } from './engine.ts';
-import { type GpuKernel, allocOut, buf, numel, wgslType } from './kernel.ts';
+import { type GpuKernel, allocOut, buf, wgslType } from './kernel.ts';
 import type { GBuf } from './memory/pool.ts';
 import { mergeDims } from './dims.ts';
 
@@ -113,10 +113,10 @@ fn main(${ENTRY_ARGS}) {
 }`;
 }
 
-/** Reduce the [kept × reduced] view of x; returns a buffer of numel(kept) results in kept order. */
+/** Reduce the [kept × reduced] view of x; returns a buffer of sizeOf(kept) results in kept order. */
 export function reduceView(ctx: GpuContext, op: Op, dtype: DType, x: GBuf, kept: Dims, red: Dims, into?: GBuf): GBuf {
   const T = wgslType(dtype);
-  const nOut = numel(kept.shape), R = numel(red.shape);
+  const nOut = sizeOf(kept.shape), R = sizeOf(red.shape);
   if (nOut === 0) return into ?? ctx.pool.alloc(16);
   const innerReduced = red.strides.includes(1) && !kept.strides.includes(1);
   const params = (chunk: number, chunks: number) => new Params()
@@ -149,25 +149,25 @@ export function reduceAxes(ctx: GpuContext, op: Op, x: GBuf, shape: Shape, dtype
 }
 
 export const sumKernel: GpuKernel<'sum'> = (ctx, [x], { axes }, out) => {
-  const n = numel(out.shape);
+  const n = sizeOf(out.shape);
   if (n === 0) return allocOut(ctx, out);
   // an empty reduction is 0 everywhere: every output reads a zero-length view
-  if (numel(x.shape) === 0) return reduceView(ctx, 'sum', out.dtype, buf(x), { shape: [n], strides: [0] }, { shape: [0], strides: [1] });
+  if (sizeOf(x.shape) === 0) return reduceView(ctx, 'sum', out.dtype, buf(x), { shape: [n], strides: [0] }, { shape: [0], strides: [1] });
   return reduceAxes(ctx, 'sum', buf(x), x.shape, x.dtype, axes);
 };
 
 export const maxKernel: GpuKernel<'max'> = (ctx, [x], { axes }, out) => {
-  if (numel(out.shape) === 0) return allocOut(ctx, out);
+  if (sizeOf(out.shape) === 0) return allocOut(ctx, out);
   return reduceAxes(ctx, 'max', buf(x), x.shape, x.dtype, axes);
 };
 
 /** argmax along one axis: one thread per output scans the axis; first maximum wins, NaN beats numbers. */
 export const argmaxKernel: GpuKernel<'argmax'> = (ctx, [x], { axis }, out) => {
   const y = allocOut(ctx, out);
-  const n = numel(out.shape);
+  const n = sizeOf(out.shape);
   if (n === 0) return y;
   const T = wgslType(x.dtype);
-  const inner = numel(x.shape.slice(axis + 1)), len = x.shape[axis];
+  const inner = sizeOf(x.shape.slice(axis + 1)), len = x.shape[axis];
   const p = new Params().u32(n, len, inner);
   const src = () => `${metaDecl(2)}
 @group(0) @binding(0) var<storage, read> x: array<${T}>;
