@@ -6,6 +6,7 @@
 import * as wg from '../index.ts';
 import type { Tensor } from '../index.ts';
 import * as nn from '../nn/index.ts';
+import { convOutSize } from '../tensor/shape.ts';
 import { measureInterleaved, type MeasureOptions } from './measure.ts';
 import type { Tf, TfPeer } from './tfjs.ts';
 import type * as TF from '@tensorflow/tfjs-core';
@@ -25,7 +26,7 @@ export interface ConvLayer {
   h: number;
 }
 
-const convOut = (l: ConvLayer) => Math.floor((l.h + 2 * l.pad - l.k) / l.stride) + 1;
+const convOut = (l: ConvLayer) => convOutSize(l.h, l.k, l.stride, l.pad, 1);
 
 /** G layer ConvT(cin→cout, k, s, p, hin→hout) as its canonical conv2d(cout→cin, hout→hin). */
 const gLayer = (name: string, cin: number, cout: number, k: number, s: number, p: number, hout: number): ConvLayer => ({ name, c: cout, o: cin, k, stride: s, pad: p, h: hout });

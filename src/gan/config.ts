@@ -67,8 +67,8 @@ export function lossDefaults(loss: LossName): Partial<TrainConfig> {
  * large batches, Adam at 1e-3 annealed to 0 by a cosine. The probabilistic and margin losses use
  * batch 500 (20 samples per grid mode) and R1 (γ 0.1) on the first half of the run (`r1Until`
  * defaults to steps / 2); WGAN-GP uses λ 0.1 (the scale of Gulrajani et al.'s toy experiments) and
- * 2 critic steps, which buys 3× the generator steps of 5 for the same time; WGAN keeps the paper's
- * optimizer and clipping.
+ * 2 critic steps: in the time of 3,000 steps with 5 (18,000 network updates) it makes twice the
+ * generator updates. WGAN keeps the paper's optimizer and clipping.
  */
 export function twoDRecipe(loss: LossName): Partial<TrainConfig> {
   const log = { logEvery: 100, sampleEvery: 1000, ckptEvery: 1000 };

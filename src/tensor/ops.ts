@@ -4,7 +4,7 @@ import type { BinaryPrim, Conv2dParams, UnaryPrim } from '../base/prims.ts';
 import { type ActivationOpts, conv2dBiasAct, matmulBiasAct } from './epilogue.ts';
 import { fuseBiasActivation } from './fusion.ts';
 import { takeBlocks } from './random.ts';
-import { broadcastShapes, checkInt, checkShape, convTransposeOutSize, normAxis } from './shape.ts';
+import { broadcastShapes, checkInt, checkShape, convOutSize, convTransposeOutSize, normAxis } from './shape.ts';
 import { Tensor, apply, fromData } from './tensor.ts';
 
 export type TensorLike = Tensor | number;
@@ -557,8 +557,7 @@ export function maxPool2d(x: Tensor, kernel: Pair, stride?: Pair, padding: Pair 
   const d = pair('maxPool2d', 'dilation', dilation, 1);
   if (p[0] > k[0] / 2 || p[1] > k[1] / 2) throw new ShapeError('maxPool2d', `padding ${p} must be at most half the kernel ${k}`);
   const [, , H, W] = x.shape;
-  const Ho = Math.floor((H + 2 * p[0] - d[0] * (k[0] - 1) - 1) / s[0]) + 1;
-  const Wo = Math.floor((W + 2 * p[1] - d[1] * (k[1] - 1) - 1) / s[1]) + 1;
+  const Ho = convOutSize(H, k[0], s[0], p[0], d[0]), Wo = convOutSize(W, k[1], s[1], p[1], d[1]);
   if (Ho <= 0 || Wo <= 0) throw new ShapeError('maxPool2d', `kernel ${k} is larger than the padded input ${fmtShape(x.shape)}`);
   const xp = p[0] || p[1] ? pad(x, [p[1], p[1], p[0], p[0]], -Infinity) : x;
   let y: Tensor | null = null;
