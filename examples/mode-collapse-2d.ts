@@ -9,7 +9,8 @@
  * Every training option left out takes the `webgan train --preset mlp2d` default for the loss
  * (src/gan/config.ts: the 2-D recipe), so with no options this measures what the CLI gives.
  * The options are the CLI's flags, with the same names: --steps, --batch, --lr,
- * --lr-decay none|cosine|linear, --n-critic, --gp-lambda, --r1, --r1-until, --pack, --ema,
+ * --lr-decay none|cosine|linear, --optimizer adam|rmsprop, --betas b1,b2, --n-critic, --gp-lambda,
+ * --clip, --r1, --r1-until, --pack, --ema,
  * --spectral-norm (a switch). `--eval-every N` also evaluates every N steps (a trajectory per
  * run in results.json; it reseeds, so the run is no longer the one without it).
  */
@@ -36,7 +37,9 @@ const datasets = flag('data', 'ring,grid').split(',');
 const out = flag('out', 'runs/mode-collapse-2d');
 const user: Partial<TrainConfig> = {
   steps: opt('steps'), batch: opt('batch'), lr: opt('lr'), lrDecay: (flag('lr-decay', '') || undefined) as LrDecay | undefined,
-  nCritic: opt('n-critic'), gpLambda: opt('gp-lambda'), r1Gamma: opt('r1'), r1Until: opt('r1-until'), pack: opt('pack'), ema: opt('ema'),
+  optimizer: (flag('optimizer', '') || undefined) as TrainConfig['optimizer'] | undefined,
+  betas: flag('betas', '') ? (flag('betas', '').split(',').map(Number) as [number, number]) : undefined,
+  nCritic: opt('n-critic'), gpLambda: opt('gp-lambda'), clip: opt('clip'), r1Gamma: opt('r1'), r1Until: opt('r1-until'), pack: opt('pack'), ema: opt('ema'),
   spectralNorm: argv.includes('--spectral-norm') || undefined,
 };
 await wg.init({ backend: flag('backend', 'cpu') as 'cpu' });
