@@ -4,18 +4,17 @@ import { fuseLayerActivation } from '../tensor/fusion.ts';
 import { Conv2d, LeakyReLU, Linear, ReLU, Sigmoid, Tanh } from './layers.ts';
 import { Module } from './module.ts';
 
-/** Children keyed '0', '1', ...; forward feeds each child's output to the next. */
-export class Sequential extends Module {
-  constructor(...modules: Module[]) {
+/** A list of modules registered as children '0', '1', ... (no forward). */
+export class ModuleList extends Module {
+  constructor(modules: Module[] = []) {
     super();
-    modules.forEach((m, i) => this.registerModule(String(i), m));
+    for (const m of modules) this.append(m);
   }
   get length(): number { return this._modules.size; }
-  /** The i-th child (negative counts from the end). */
   at(i: number): Module {
     const list = [...this._modules.values()];
     const m = list[i < 0 ? i + list.length : i];
-    if (!m) throw new RangeError(`Sequential: index ${i} is out of range for ${list.length} modules`);
+    if (!m) throw new RangeError(`${this.constructor.name}: index ${i} is out of range for ${list.length} modules`);
     return m;
   }
   append(m: Module): this {
@@ -23,6 +22,13 @@ export class Sequential extends Module {
     return this;
   }
   [Symbol.iterator](): Iterator<Module> { return this.children(); }
+}
+
+/** The modules in order, each fed the previous one's output (a ModuleList with a forward). */
+export class Sequential extends ModuleList {
+  constructor(...modules: Module[]) {
+    super(modules);
+  }
   /**
    * A Linear / Conv2d directly followed by ReLU / LeakyReLU / Tanh / Sigmoid runs as one call
    * with the activation passed on (fused where src/tensor/fusion.ts decides) when neither module
@@ -58,24 +64,4 @@ function fusedActivation(m: Module, next: Module): ActivationOpts | null {
     case LeakyReLU: return (next as LeakyReLU).negativeSlope >= 0 ? { activation: 'leakyRelu', negativeSlope: (next as LeakyReLU).negativeSlope } : null;
     default: return null;
   }
-}
-
-/** A list of modules registered as children '0', '1', ... (no forward). */
-export class ModuleList extends Module {
-  constructor(modules: Module[] = []) {
-    super();
-    for (const m of modules) this.append(m);
-  }
-  get length(): number { return this._modules.size; }
-  at(i: number): Module {
-    const list = [...this._modules.values()];
-    const m = list[i < 0 ? i + list.length : i];
-    if (!m) throw new RangeError(`ModuleList: index ${i} is out of range for ${list.length} modules`);
-    return m;
-  }
-  append(m: Module): this {
-    this.registerModule(String(this._modules.size), m);
-    return this;
-  }
-  [Symbol.iterator](): Iterator<Module> { return this.children(); }
 }

@@ -111,26 +111,19 @@ export class Module {
   *children(): Generator<Module> { for (const [, m] of this.namedChildren()) yield m; }
 
   /** Parameters with dotted keys (`main.0.weight`), each once, like torch's named_parameters. */
-  namedParameters(prefix = '', recurse = true): [string, Parameter][] {
-    const out: [string, Parameter][] = [];
+  /** Each distinct tensor of one kind (parameters or buffers) under its dotted name, in registration order. */
+  private namedTensors<T extends Tensor>(slot: (m: Module) => Map<string, T | null>, prefix: string, recurse: boolean): [string, T][] {
+    const out: [string, T][] = [];
     const seen = new Set<Tensor>();
     const mods = recurse ? [...this.namedModules(prefix)] : [[prefix, this] as [string, Module]];
     for (const [mp, m] of mods) {
-      for (const [n, p] of m._parameters) if (p && !seen.has(p)) { seen.add(p); out.push([mp ? `${mp}.${n}` : n, p]); }
+      for (const [n, t] of slot(m)) if (t && !seen.has(t)) { seen.add(t); out.push([mp ? `${mp}.${n}` : n, t]); }
     }
     return out;
   }
+  namedParameters(prefix = '', recurse = true): [string, Parameter][] { return this.namedTensors((m) => m._parameters, prefix, recurse); }
   parameters(recurse = true): Parameter[] { return this.namedParameters('', recurse).map(([, p]) => p); }
-
-  namedBuffers(prefix = '', recurse = true): [string, Tensor][] {
-    const out: [string, Tensor][] = [];
-    const seen = new Set<Tensor>();
-    const mods = recurse ? [...this.namedModules(prefix)] : [[prefix, this] as [string, Module]];
-    for (const [mp, m] of mods) {
-      for (const [n, b] of m._buffers) if (b && !seen.has(b)) { seen.add(b); out.push([mp ? `${mp}.${n}` : n, b]); }
-    }
-    return out;
-  }
+  namedBuffers(prefix = '', recurse = true): [string, Tensor][] { return this.namedTensors((m) => m._buffers, prefix, recurse); }
   buffers(recurse = true): Tensor[] { return this.namedBuffers('', recurse).map(([, b]) => b); }
 
   /** The submodule at a dotted path ('main.0'); '' is this module. */
