@@ -36,6 +36,13 @@ export function stridesOf(shape: Shape): number[] {
   return s;
 }
 
+/** Strides that read `inShape` broadcast to `outShape` (0 on broadcast dims), one per dim of outShape. */
+export function broadcastStrides(inShape: Shape, outShape: Shape): number[] {
+  const s = stridesOf(inShape);
+  const off = outShape.length - inShape.length;
+  return outShape.map((_, i) => (i < off || inShape[i - off] === 1 ? 0 : s[i - off]));
+}
+
 export function fmtShape(shape: Shape): string {
   return `[${shape.join(',')}]`;
 }

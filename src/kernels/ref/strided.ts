@@ -1,12 +1,6 @@
 import type { Shape } from '../../base/dtype.ts';
-import { stridesOf } from '../../base/dtype.ts';
 
-/** Strides that read `inShape` broadcast to `outShape` (0 on broadcast dims). */
-export function broadcastStrides(inShape: Shape, outShape: Shape): number[] {
-  const s = stridesOf(inShape);
-  const off = outShape.length - inShape.length;
-  return outShape.map((_, i) => (i < off || inShape[i - off] === 1 ? 0 : s[i - off]));
-}
+export { broadcastStrides } from '../../base/dtype.ts';
 
 /**
  * Offsets into an input read with `strides` (and base offset), for every output element in

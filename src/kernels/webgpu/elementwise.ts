@@ -1,5 +1,5 @@
 import type { DType, Shape } from '../../base/dtype.ts';
-import { stridesOf, sizeOf } from '../../base/dtype.ts';
+import { sizeOf, broadcastStrides } from '../../base/dtype.ts';
 import type { BinaryPrim, UnaryPrim } from '../../base/prims.ts';
 import { BINARY_PRIMS, UNARY_PRIMS } from '../../base/prims.ts';
 import type { TensorInfo } from '../backend.ts';
@@ -114,12 +114,6 @@ fn main(${ENTRY_ARGS}) {
 }`;
 }
 
-/** Strides reading `shape` broadcast to `outShape` (0 on broadcast dims), length = rank of outShape. */
-function bstrides(shape: Shape, outShape: Shape): number[] {
-  const s = stridesOf(shape);
-  const off = outShape.length - shape.length;
-  return outShape.map((_, i) => (i < off || shape[i - off] === 1 ? 0 : s[i - off]));
-}
 
 /** Run `expr` over the operands, broadcasting to `outShape`; one thread per output element. */
 export function runElementwise(ctx: GpuContext, tag: string, ins: TensorInfo[], names: string[], outShape: Shape, outDtype: DType, expr: string): GBuf {
@@ -135,7 +129,7 @@ export function runElementwise(ctx: GpuContext, tag: string, ins: TensorInfo[], 
   const types = ins.map((t) => wgslType(t.dtype));
   const outT = wgslType(outDtype);
   const p = new Params().u32(n, outShape.length, ...outShape);
-  for (let i = 0; i < ins.length; i++) if (modes[i] === 'b') p.u32(...bstrides(ins[i].shape, outShape));
+  for (let i = 0; i < ins.length; i++) if (modes[i] === 'b') p.u32(...broadcastStrides(ins[i].shape, outShape));
   const key = `ew:${tag}:${types.join(',')}>${outT}:${modes.join('')}`;
   ctx.dispatch(key, () => ewSource(names, types, modes, outT, expr), [...ins.map(buf), y], p, ctx.grid1d(Math.ceil(n / WG)));
   return y;

@@ -1,4 +1,4 @@
-import { stridesOf, sizeOf } from '../../base/dtype.ts';
+import { sizeOf, broadcastStrides } from '../../base/dtype.ts';
 import type { GpuContext } from './engine.ts';
 import { type GemmEpilogue, type GemmSpec, runGemm } from './gemm.ts';
 import { type GpuKernel, allocOut, buf, wgslType } from './kernel.ts';
@@ -34,11 +34,7 @@ function spec(T: 'f32' | 'i32', transA: boolean, transB: boolean): GemmSpec {
   };
 }
 
-function batchStrides(shape: readonly number[], batch: readonly number[]): number[] {
-  const s = stridesOf(shape);
-  const off = batch.length - shape.length;
-  return batch.map((_, i) => (i < off || shape[i - off] === 1 ? 0 : s[i - off]));
-}
+const batchStrides = (shape: readonly number[], batch: readonly number[]): number[] => broadcastStrides(shape, batch);
 
 /** C[batch, M, N] = op(A) · op(B) for buffers already laid out as matrices. */
 export function gemmBuffers(

@@ -1,5 +1,5 @@
 import type { Shape } from '../../base/dtype.ts';
-import { stridesOf, sizeOf } from '../../base/dtype.ts';
+import { stridesOf, sizeOf, broadcastStrides } from '../../base/dtype.ts';
 import type { TensorInfo } from '../backend.ts';
 import { ENTRY_ARGS, type GpuContext, LINEAR_INDEX, Params, metaDecl } from './engine.ts';
 import { type GpuKernel, allocOut, buf, wgslType } from './kernel.ts';
@@ -62,8 +62,7 @@ export const permuteKernel: GpuKernel<'permute'> = (ctx, [x], { perm }, out) => 
 };
 
 export const expandKernel: GpuKernel<'expand'> = (ctx, [x], _, out) => {
-  const s = stridesOf(x.shape), off = out.shape.length - x.shape.length;
-  return stridedCopy(ctx, x, out.shape, out.shape.map((_, i) => (i < off || x.shape[i - off] === 1 ? 0 : s[i - off])), 0);
+  return stridedCopy(ctx, x, out.shape, broadcastStrides(x.shape, out.shape), 0);
 };
 
 export const sliceKernel: GpuKernel<'slice'> = (ctx, [x], { starts, steps }, out) => {
