@@ -53,7 +53,7 @@ export function buildCli(): Command {
     .option('--sample-every <n>', 'steps between sample grids', int('--sample-every'))
     .option('--ckpt-every <n>', 'steps between checkpoints', int('--ckpt-every'))
     .addOption(backendOpt())
-    .option('--out <dir>', 'output directory', 'runs/latest')
+    .option('--out <dir>', 'output directory (default: runs/latest; with --resume, the resumed run\'s directory)')
     .option('--resume <path>', 'continue from a checkpoint file or a run directory')
     .option('--quiet', 'no progress bar')
     .action(async (o) => (await import('./train.ts')).trainCommand(o));

@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { TrainConfig } from '../gan/config.ts';
-import { runTraining } from '../gan/run.ts';
+import { runDirOf, runTraining } from '../gan/run.ts';
 import { startBackend } from './backend.ts';
 
 export interface TrainFlags {
@@ -8,10 +8,12 @@ export interface TrainFlags {
   betas?: [number, number]; nCritic?: number;
   gpLambda?: number; clip?: number; r1?: number; r1Until?: number; spectralNorm?: boolean; pack?: number; ema?: number; seed?: number;
   limit?: number; logEvery?: number; sampleEvery?: number; ckptEvery?: number; backend: 'webgpu' | 'cpu' | 'auto';
-  out: string; resume?: string; quiet?: boolean;
+  out?: string; resume?: string; quiet?: boolean;
 }
 
 export async function trainCommand(f: TrainFlags): Promise<void> {
+  // a resumed run continues in its own directory unless --out names another
+  const out = f.out ?? (f.resume ? runDirOf(f.resume) : null) ?? 'runs/latest';
   const backend = await startBackend(f.backend);
   const cfg: Partial<TrainConfig> = {
     preset: f.preset as TrainConfig['preset'], loss: f.loss as TrainConfig['loss'], data: f.data, steps: f.steps, batch: f.batch,
@@ -25,11 +27,11 @@ export async function trainCommand(f: TrainFlags): Promise<void> {
   let started = false;
   const t0 = Date.now();
   const result = await runTraining(cfg, {
-    out: f.out,
+    out,
     resume: f.resume,
     onResumeChanges: (changed, from) => {
       const what = Object.entries(changed).map(([k, [a, b]]) => `${k} ${JSON.stringify(a)} → ${JSON.stringify(b)}`).join(', ');
-      console.error(`webgan: resuming ${from} with ${what} (recorded in ${f.out}/config.json)`);
+      console.error(`webgan: resuming ${from} with ${what} (recorded in ${out}/config.json)`);
     },
     onStep: (step, t) => {
       if (!bar) return;
@@ -45,6 +47,6 @@ export async function trainCommand(f: TrainFlags): Promise<void> {
   bar?.stop();
   const secs = (Date.now() - t0) / 1000;
   console.error(`webgan: trained ${result.trainer.cfg.preset}/${result.trainer.cfg.loss} to step ${result.trainer.step} in ${secs.toFixed(0)} s on ${backend}`);
-  console.error(`webgan: samples, curves and log.jsonl in ${f.out}; last checkpoint ${result.lastCheckpoint}`);
+  console.error(`webgan: samples, curves and log.jsonl in ${out}; last checkpoint ${result.lastCheckpoint}`);
   result.trainer.dispose();
 }

@@ -48,6 +48,20 @@ export async function resolveCheckpoint(path: string, flag: string): Promise<str
   return found;
 }
 
+/**
+ * The run directory a `--resume` continues in when no `--out` is given: the run that holds the
+ * checkpoint (DIR, DIR/checkpoints, or a file in DIR/checkpoints/); null for a checkpoint file
+ * that is not inside a run directory.
+ */
+export function runDirOf(resume: string): string | null {
+  const trimmed = resume.replace(/\/+$/, '');
+  const parent = (p: string) => (p.includes('/') ? p.slice(0, p.lastIndexOf('/')) || '/' : '.');
+  const base = (p: string) => p.slice(p.lastIndexOf('/') + 1);
+  if (!trimmed.endsWith('.safetensors')) return base(trimmed) === 'checkpoints' ? parent(trimmed) : trimmed;
+  const dir = parent(trimmed);
+  return base(dir) === 'checkpoints' ? parent(dir) : null;
+}
+
 /** Fixed noise (and labels) for sample grids, from its own seed so it never perturbs training. */
 function fixedNoise(t: GanTrainer, n: number): { z: Tensor; y?: Tensor } {
   const saved = wg.getRngState();

@@ -113,6 +113,15 @@ describe('webgan CLI', () => {
     expect(cfg).toMatchObject({ steps: 6, lr: 0.0005, batch: 32, preset: 'mlp2d' });
     expect(cfg.resumes).toEqual([{ step: 4, from: expect.stringMatching(/step-000004\.safetensors$/), changed: { steps: [4, 6], lr: [0.001, 0.0005] } }]);
     expect(existsSync(join(dir, 'checkpoints', 'step-000006.safetensors'))).toBe(true);
+    // without --out a resume continues in the run's own directory (named by a checkpoint file in it)
+    const r2 = await cli('train', '--resume', join(dir, 'checkpoints', 'step-000006.safetensors'), '--steps', '8', '--backend', 'cpu', '--quiet');
+    expect(r2.code).toBe(0);
+    expect(r2.err).toContain(`recorded in ${dir}/config.json`);
+    expect(existsSync(join(dir, 'checkpoints', 'step-000008.safetensors'))).toBe(true);
+    const cfg2 = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    expect(cfg2.resumes.map((x: { step: number }) => x.step)).toEqual([4, 6]);
+    const steps = readFileSync(join(dir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).step);
+    expect(steps.at(-1)).toBe(8);
   });
 
   it('info prints the backend as JSON on stdout', async () => {

@@ -204,3 +204,16 @@ describe('GAN trainer', () => {
     expect(() => resolveConfig({ r1Until: 100 })).toThrow(/--r1-until 100 limits the R1 penalty, which is off/);
   });
 });
+
+describe('runDirOf: where a resume without --out continues', () => {
+  it('the run that holds the checkpoint, or null for a loose file', async () => {
+    const { runDirOf } = await import('../../src/gan/run.ts');
+    expect(runDirOf('runs/a')).toBe('runs/a');
+    expect(runDirOf('runs/a/')).toBe('runs/a');
+    expect(runDirOf('runs/a/checkpoints')).toBe('runs/a');
+    expect(runDirOf('runs/a/checkpoints/step-000010.safetensors')).toBe('runs/a');
+    expect(runDirOf('/tmp/x/checkpoints/step-000001.safetensors')).toBe('/tmp/x');
+    expect(runDirOf('model.safetensors')).toBeNull();
+    expect(runDirOf('weights/g.safetensors')).toBeNull();
+  });
+});
