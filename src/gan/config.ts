@@ -63,7 +63,7 @@ export function lossDefaults(loss: LossName): Partial<TrainConfig> {
 }
 
 /**
- * The 2-D recipes (`mlp2d`; measured in docs/results.md), each about 15 minutes on one CPU core:
+ * The 2-D recipes (`mlp2d`; measured in docs/results.md), each under 10 minutes on 2 CPU cores:
  * large batches, Adam at 1e-3 annealed to 0 by a cosine. The probabilistic and margin losses use
  * batch 500 (20 samples per grid mode) and R1 (γ 0.1) on the first half of the run (`r1Until`
  * defaults to steps / 2); WGAN-GP uses λ 0.1 (the scale of Gulrajani et al.'s toy experiments) and
