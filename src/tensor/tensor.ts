@@ -153,7 +153,6 @@ export class Tensor {
   }
 }
 
-
 /**
  * Apply a primitive: run its shape rule, dispatch to the active backend, and record the graph
  * node when any input requires grad. The single entry point for every op.
