@@ -7,6 +7,7 @@ import {
 } from '../tensor/ops.ts';
 import type { ActivationOpts } from '../tensor/epilogue.ts';
 import { noGrad } from '../tensor/runtime.ts';
+import { pair, type Pair } from '../tensor/shape.ts';
 import { tidy } from '../tensor/scope.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import * as F from './functional.ts';
@@ -14,8 +15,6 @@ import { kaimingUniform_, normal_, uniform_ } from './init.ts';
 import { Module } from './module.ts';
 import { Parameter, assign_ } from './parameter.ts';
 
-type Pair = number | [number, number];
-const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
 
 /** PyTorch's default init for Linear/Conv: kaiming_uniform(a = √5) weight, U(±1/√fan_in) bias. */
 function resetLinearLike(weight: Parameter, bias: Parameter | null, fanIn: number): void {
@@ -58,7 +57,7 @@ export class Conv2d extends Module {
     super();
     const groups = opts.groups ?? 1;
     if (inChannels % groups || outChannels % groups) throw new ShapeError('Conv2d', `inChannels ${inChannels} and outChannels ${outChannels} must be divisible by groups ${groups}`);
-    this.kernelSize = pair(kernelSize);
+    this.kernelSize = pair('Conv2d', 'kernelSize', kernelSize, 1);
     this.opts = { stride: opts.stride ?? 1, padding: opts.padding ?? 0, dilation: opts.dilation ?? 1, groups };
     const dtype = opts.dtype ?? 'float32';
     this.weight = new Parameter(zeros([outChannels, inChannels / groups, ...this.kernelSize], { dtype }));
@@ -88,7 +87,7 @@ export class ConvTranspose2d extends Module {
     super();
     const groups = opts.groups ?? 1;
     if (inChannels % groups || outChannels % groups) throw new ShapeError('ConvTranspose2d', `inChannels ${inChannels} and outChannels ${outChannels} must be divisible by groups ${groups}`);
-    this.kernelSize = pair(kernelSize);
+    this.kernelSize = pair('ConvTranspose2d', 'kernelSize', kernelSize, 1);
     this.opts = { stride: opts.stride ?? 1, padding: opts.padding ?? 0, dilation: opts.dilation ?? 1, groups, outputPadding: opts.outputPadding ?? 0 };
     const dtype = opts.dtype ?? 'float32';
     this.weight = new Parameter(zeros([inChannels, outChannels / groups, ...this.kernelSize], { dtype }));

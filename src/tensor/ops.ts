@@ -4,7 +4,7 @@ import type { BinaryPrim, Conv2dParams, UnaryPrim } from '../base/prims.ts';
 import { type ActivationOpts, conv2dBiasAct, matmulBiasAct } from './epilogue.ts';
 import { fuseBiasActivation } from './fusion.ts';
 import { takeBlocks } from './random.ts';
-import { broadcastShapes, checkInt, checkShape, convOutSize, convTransposeOutSize, normAxis } from './shape.ts';
+import { broadcastShapes, checkInt, checkShape, convOutSize, convTransposeOutSize, normAxis, pair, type Pair } from './shape.ts';
 import { Tensor, apply, fromData } from './tensor.ts';
 
 export type TensorLike = Tensor | number;
@@ -467,13 +467,6 @@ function activate(y: Tensor, o: ActivationOpts): Tensor {
   }
 }
 
-type Pair = number | [number, number];
-const pair = (op: string, name: string, v: Pair, min: number): [number, number] => {
-  const p: [number, number] = typeof v === 'number' ? [v, v] : v;
-  if (!Array.isArray(p) || p.length !== 2) throw new ShapeError(op, `${name} must be a number or a pair, got ${String(v)}`);
-  for (const x of p) checkInt(op, name, x, min);
-  return p;
-};
 
 export interface ConvOpts {
   stride?: Pair;

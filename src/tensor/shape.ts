@@ -17,6 +17,15 @@ export function checkInt(op: string, name: string, v: number, min = 0): void {
   }
 }
 
+export type Pair = number | [number, number];
+/** A number or a pair of integers ≥ min as a pair (kernel sizes, strides, padding), else a ShapeError naming the op and the argument. */
+export const pair = (op: string, name: string, v: Pair, min: number): [number, number] => {
+  const p: [number, number] = typeof v === 'number' ? [v, v] : v;
+  if (!Array.isArray(p) || p.length !== 2) throw new ShapeError(op, `${name} must be a number or a pair, got ${String(v)}`);
+  for (const x of p) checkInt(op, name, x, min);
+  return p;
+};
+
 export function checkShape(op: string, shape: Shape, name = 'shape'): void {
   if (!Array.isArray(shape)) throw new ShapeError(op, `${name} must be an array of sizes, got ${String(shape)}`);
   for (const d of shape) {
