@@ -1,24 +1,12 @@
 /**
- * The WebGPU backend for the tests, or null (the suite skips, printing why) when this machine has
- * no adapter. On CI (CI=true) a missing adapter is an error, not a skip.
+ * The WebGPU backend for the tests, or null (the suite skips) when this machine has no adapter:
+ * the one probe of tests/helpers/backends.ts (on CI, CI=true, a missing adapter is an error there).
  */
 import type { Backend } from '../../src/index.ts';
-import { createWebGPUBackend } from '../../src/kernels/webgpu/index.ts';
+import { testBackends } from '../helpers/backends.ts';
 
-const env = (k: string): string | undefined =>
-  (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env[k];
-
-let cached: Promise<Backend | null> | null = null;
-
-export function webgpuBackend(): Promise<Backend | null> {
-  cached ??= (async () => {
-    try {
-      return await createWebGPUBackend();
-    } catch (e) {
-      if (env('CI') === 'true') throw new Error(`CI=true but no WebGPU adapter: ${(e as Error).message}`);
-      console.warn(`[tests/webgpu] skipping the WebGPU suite: ${(e as Error).message}`);
-      return null;
-    }
-  })();
-  return cached;
+export async function webgpuBackend(): Promise<Backend | null> {
+  const gpu = (await testBackends()).find((b) => b.name === 'webgpu');
+  if (!gpu) console.warn('[tests/webgpu] skipping the WebGPU suite: no WebGPU adapter (or WEBGAN_TEST_BACKENDS=cpu)');
+  return gpu ? gpu.make() : null;
 }
