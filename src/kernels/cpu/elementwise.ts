@@ -2,7 +2,8 @@ import type { Shape, TypedArray } from '../../base/dtype.ts';
 import { arrayFor } from '../../base/dtype.ts';
 import type { BinaryPrim, UnaryPrim } from '../../base/prims.ts';
 import type { AbstractValue } from '../../base/prims.ts';
-import { broadcastStrides, stridedOffsets } from '../ref/strided.ts';
+import { stridedOffsets } from '../ref/strided.ts';
+import { broadcastStrides } from '../../base/dtype.ts';
 import { BINARY_FNS, INT_FNS, UNARY_FNS } from '../ref/elementwise.ts';
 
 type Fn1 = (x: number) => number;

@@ -1,5 +1,5 @@
 import { bytesPer } from '../../base/dtype.ts';
-import { ArrayBackend, elementwiseKernels, refKernels, type ArrayKernels } from '../ref/index.ts';
+import { ArrayBackend, elementwiseKernels, linalgKernels, refKernels, type ArrayKernels } from '../ref/index.ts';
 import { conv2d, conv2dWeightGrad, convTranspose2d } from './conv.ts';
 import { biasAct } from './epilogue.ts';
 import * as ew from './elementwise.ts';
@@ -15,18 +15,10 @@ import { wasmGemm } from './wasm-gemm.ts';
  */
 export const cpuKernels: ArrayKernels = {
   ...refKernels,
-  ...elementwiseKernels(ew.unary, ew.binary),
-  where: ([c, a, b], _, out) => ew.where(c.data, c.shape, a.data, a.shape, b.data, b.shape, out),
-  cast: ([x], _, out) => ew.cast(x.data, out),
+  ...elementwiseKernels(ew),
   sum: ([x], { axes }, out) => sum(x.data, x.shape, axes, out),
   reshape: ([x]) => x.data, // contiguous: the same array, no copy
-  matmul: ([a, b], { transA, transB }, out) => matmul(a.data, a.shape, b.data, b.shape, transA, transB, out),
-  conv2d: ([x, w], p, out) => conv2d(x.data, x.shape, w.data, w.shape, p, out),
-  convTranspose2d: ([x, w], p, out) => convTranspose2d(x.data, x.shape, w.data, w.shape, p, out),
-  conv2dWeightGrad: ([x, gy], p, out) => conv2dWeightGrad(x.data, x.shape, gy.data, gy.shape, p, out),
-  // the GEMM, then bias + activation in one pass over its fresh output
-  matmulBiasAct: ([a, b, bias], { transA, transB, act, slope }, out) => biasAct(matmul(a.data, a.shape, b.data, b.shape, transA, transB, out), bias?.data ?? null, 1, act, slope),
-  conv2dBiasAct: ([x, w, bias], p, out) => biasAct(conv2d(x.data, x.shape, w.data, w.shape, p, out), bias?.data ?? null, out.shape[2] * out.shape[3], p.act, p.slope),
+  ...linalgKernels({ matmul, conv2d, convTranspose2d, conv2dWeightGrad, biasAct }),
 };
 
 /** The CPU backend: storage is a plain typed array; the fast kernels above. */

@@ -1,7 +1,8 @@
 import type { Shape, TypedArray } from '../../base/dtype.ts';
 import { arrayFor, sizeOf } from '../../base/dtype.ts';
 import type { AbstractValue } from '../../base/prims.ts';
-import { broadcastStrides, stridedOffsets } from '../ref/strided.ts';
+import { stridedOffsets } from '../ref/strided.ts';
+import { broadcastStrides } from '../../base/dtype.ts';
 import { MR as WMR, NR as WNR, wasmGemm, type WasmGemm } from './wasm-gemm.ts';
 import { JobKind } from './cpu-jobs.ts';
 

@@ -1,7 +1,8 @@
 import type { Shape, TypedArray } from '../../base/dtype.ts';
 import { arrayFor, sizeOf } from '../../base/dtype.ts';
 import type { Activation, AbstractValue, BinaryPrim, UnaryPrim } from '../../base/prims.ts';
-import { broadcastStrides, stridedOffsets } from './strided.ts';
+import { stridedOffsets } from './strided.ts';
+import { broadcastStrides } from '../../base/dtype.ts';
 
 type Fn1 = (x: number) => number;
 type Fn2 = (a: number, b: number) => number;

@@ -1,5 +1,5 @@
 import type { DType, Shape, TypedArray } from '../../base/dtype.ts';
-import { BINARY_PRIMS, UNARY_PRIMS, type AbstractValue, type Prim, type PrimParams } from '../../base/prims.ts';
+import { BINARY_PRIMS, UNARY_PRIMS, type AbstractValue, type Activation, type Conv2dParams, type Prim, type PrimParams } from '../../base/prims.ts';
 import type { Backend, MemoryInfo, TensorInfo } from '../backend.ts';
 import { adamUpdate } from './adam.ts';
 import * as bn from './batchnorm.ts';
@@ -14,16 +14,48 @@ export interface ArrayIn { data: TypedArray; shape: Shape }
 export type ArrayKernel<P extends Prim> = (inputs: ArrayIn[], params: PrimParams[P], out: AbstractValue) => TypedArray;
 export type ArrayKernels = { [P in Prim]: ArrayKernel<P> };
 
-type UnaryFn = (p: (typeof UNARY_PRIMS)[number], x: TypedArray, out: AbstractValue) => TypedArray;
-type BinaryFn = (p: (typeof BINARY_PRIMS)[number], a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, out: AbstractValue) => TypedArray;
+/** What a table's elementwise entries are built from (./elementwise.ts, or the fast CPU's). */
+export interface ElementwiseImpl {
+  unary(p: (typeof UNARY_PRIMS)[number], x: TypedArray, out: AbstractValue): TypedArray;
+  binary(p: (typeof BINARY_PRIMS)[number], a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, out: AbstractValue): TypedArray;
+  where(c: TypedArray, cShape: Shape, a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, out: AbstractValue): TypedArray;
+  cast(x: TypedArray, out: AbstractValue): TypedArray;
+}
 
-/** The unary and binary entries of a kernel table, from one implementation of each (ref or fast). */
-export function elementwiseKernels(unary: UnaryFn, binary: BinaryFn) {
+/** The elementwise entries of a kernel table (unary, binary, where, cast) from one implementation. */
+export function elementwiseKernels(ew: ElementwiseImpl) {
   return {
-    ...(Object.fromEntries(UNARY_PRIMS.map((p) => [p, ([x]: ArrayIn[], _: {}, out: AbstractValue) => unary(p, x.data, out)])) as
+    ...(Object.fromEntries(UNARY_PRIMS.map((p) => [p, ([x]: ArrayIn[], _: {}, out: AbstractValue) => ew.unary(p, x.data, out)])) as
       { [P in (typeof UNARY_PRIMS)[number]]: ArrayKernel<P> }),
-    ...(Object.fromEntries(BINARY_PRIMS.map((p) => [p, ([a, b]: ArrayIn[], _: {}, out: AbstractValue) => binary(p, a.data, a.shape, b.data, b.shape, out)])) as
+    ...(Object.fromEntries(BINARY_PRIMS.map((p) => [p, ([a, b]: ArrayIn[], _: {}, out: AbstractValue) => ew.binary(p, a.data, a.shape, b.data, b.shape, out)])) as
       { [P in (typeof BINARY_PRIMS)[number]]: ArrayKernel<P> }),
+    where: (([c, a, b], _, out) => ew.where(c.data, c.shape, a.data, a.shape, b.data, b.shape, out)) as ArrayKernel<'where'>,
+    cast: (([x], _, out) => ew.cast(x.data, out)) as ArrayKernel<'cast'>,
+  };
+}
+
+/** What a table's matrix-product and convolution entries are built from (./linalg.ts, or the fast CPU's). */
+export interface LinalgImpl {
+  matmul(a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, transA: boolean, transB: boolean, out: AbstractValue): TypedArray;
+  conv2d(x: TypedArray, xs: Shape, w: TypedArray, ws: Shape, p: Conv2dParams, out: AbstractValue): TypedArray;
+  convTranspose2d(x: TypedArray, xs: Shape, w: TypedArray, ws: Shape, p: Conv2dParams, out: AbstractValue): TypedArray;
+  conv2dWeightGrad(x: TypedArray, xs: Shape, gy: TypedArray, gs: Shape, p: Conv2dParams, out: AbstractValue): TypedArray;
+  /** in place on a fresh product / convolution output: act(y + bias) */
+  biasAct(y: TypedArray, bias: TypedArray | null, inner: number, act: Activation, slope: number): TypedArray;
+}
+
+type LinalgPrim = 'matmul' | 'conv2d' | 'convTranspose2d' | 'conv2dWeightGrad' | 'matmulBiasAct' | 'conv2dBiasAct';
+
+/** The matmul, convolution and fused-epilogue entries of a kernel table from one implementation. */
+export function linalgKernels(la: LinalgImpl): Pick<ArrayKernels, LinalgPrim> {
+  return {
+    matmul: ([a, b], { transA, transB }, out) => la.matmul(a.data, a.shape, b.data, b.shape, transA, transB, out),
+    conv2d: ([x, w], p, out) => la.conv2d(x.data, x.shape, w.data, w.shape, p, out),
+    convTranspose2d: ([x, w], p, out) => la.convTranspose2d(x.data, x.shape, w.data, w.shape, p, out),
+    conv2dWeightGrad: ([x, gy], p, out) => la.conv2dWeightGrad(x.data, x.shape, gy.data, gy.shape, p, out),
+    // the product, then bias + activation in one pass over its fresh output (bias per column / per channel)
+    matmulBiasAct: ([a, b, bias], { transA, transB, act, slope }, out) => la.biasAct(la.matmul(a.data, a.shape, b.data, b.shape, transA, transB, out), bias?.data ?? null, 1, act, slope),
+    conv2dBiasAct: ([x, w, bias], p, out) => la.biasAct(la.conv2d(x.data, x.shape, w.data, w.shape, p, out), bias?.data ?? null, out.shape[2] * out.shape[3], p.act, p.slope),
   };
 }
 
@@ -32,9 +64,8 @@ export function elementwiseKernels(unary: UnaryFn, binary: BinaryFn) {
  * the fast CPU backend and the WebGPU backend are tested against; not tuned for speed.
  */
 export const refKernels: ArrayKernels = {
-  ...elementwiseKernels(ew.unary, ew.binary),
-  where: ([c, a, b], _, out) => ew.where(c.data, c.shape, a.data, a.shape, b.data, b.shape, out),
-  cast: ([x], _, out) => ew.cast(x.data, out),
+  ...elementwiseKernels(ew),
+  ...linalgKernels(la),
   sum: ([x], { axes }, out) => red.sum(x.data, x.shape, axes, out),
   max: ([x], { axes }, out) => red.max(x.data, x.shape, axes, out),
   argmax: ([x], { axis }, out) => red.argmax(x.data, x.shape, axis, out),
@@ -47,12 +78,6 @@ export const refKernels: ArrayKernels = {
   flip: ([x], { axes }, out) => mv.flip(x.data, x.shape, axes, out),
   gather: ([x, idx], { axis }, out) => mv.gather(x.data, x.shape, idx.data, axis, out),
   scatterAdd: ([g, idx], { axis }, out) => mv.scatterAdd(g.data, idx.data, axis, out),
-  matmul: ([a, b], { transA, transB }, out) => la.matmul(a.data, a.shape, b.data, b.shape, transA, transB, out),
-  conv2d: ([x, w], p, out) => la.conv2d(x.data, x.shape, w.data, w.shape, p, out),
-  convTranspose2d: ([x, w], p, out) => la.convTranspose2d(x.data, x.shape, w.data, w.shape, p, out),
-  conv2dWeightGrad: ([x, gy], p, out) => la.conv2dWeightGrad(x.data, x.shape, gy.data, gy.shape, p, out),
-  matmulBiasAct: ([a, b, bias], { transA, transB, act, slope }, out) => la.biasAct(la.matmul(a.data, a.shape, b.data, b.shape, transA, transB, out), bias?.data ?? null, 1, act, slope),
-  conv2dBiasAct: ([x, w, bias], p, out) => la.biasAct(la.conv2d(x.data, x.shape, w.data, w.shape, p, out), bias?.data ?? null, out.shape[2] * out.shape[3], p.act, p.slope),
   randUniform: (_, { seed, offset }, out) => randUniform(out, seed, offset),
   randNormal: (_, { seed, offset }, out) => randNormal(out, seed, offset),
   batchNormStats: ([x], _, out) => bn.batchNormStats(x.data, x.shape, out),

@@ -2,7 +2,8 @@ import type { Shape, TypedArray } from '../../base/dtype.ts';
 import { arrayFor, sizeOf } from '../../base/dtype.ts';
 import type { AbstractValue, Activation, Conv2dParams } from '../../base/prims.ts';
 import { ACTIVATION_FNS } from './elementwise.ts';
-import { broadcastStrides, stridedOffsets } from './strided.ts';
+import { stridedOffsets } from './strided.ts';
+import { broadcastStrides } from '../../base/dtype.ts';
 
 /**
  * Matrix products and convolutions as their definitions: every output element is one sum,

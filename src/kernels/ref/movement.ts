@@ -1,7 +1,8 @@
 import type { Shape, TypedArray } from '../../base/dtype.ts';
 import { arrayFor, sizeOf, stridesOf } from '../../base/dtype.ts';
 import type { AbstractValue } from '../../base/prims.ts';
-import { broadcastStrides, stridedOffsets } from './strided.ts';
+import { stridedOffsets } from './strided.ts';
+import { broadcastStrides } from '../../base/dtype.ts';
 
 function gatherBy(x: TypedArray, offsets: ArrayLike<number>, out: AbstractValue): TypedArray {
   const y = arrayFor(out.dtype, offsets.length);

@@ -1,7 +1,5 @@
 import type { Shape } from '../../base/dtype.ts';
 
-export { broadcastStrides } from '../../base/dtype.ts';
-
 /**
  * Offsets into an input read with `strides` (and base offset), for every output element in
  * row-major order of `shape`. The one strided-iteration loop of the CPU backend.
