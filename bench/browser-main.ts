@@ -6,10 +6,10 @@
  */
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as wg from '../src/index.ts';
-import { kernelPreset, runKernelSuite } from '../src/bench/kernels.ts';
-import { envelope, headerLine, kernelTable, trainTable } from '../src/bench/report.ts';
-import { runTrainSuite, trainPreset } from '../src/bench/train.ts';
-import { loadTfPeer } from '../src/bench/tfjs.ts';
+import { kernelPreset, runKernelSuite } from '../src/cli/bench/kernels.ts';
+import { envelope, headerLine, kernelTable, trainTable } from '../src/cli/bench/report.ts';
+import { runTrainSuite, trainPreset } from '../src/cli/bench/train.ts';
+import { loadTfPeer } from './peers/tfjs.ts';
 
 const w = window as unknown as { __bench: Record<string, unknown> };
 w.__bench = { done: false };

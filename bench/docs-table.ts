@@ -7,7 +7,7 @@
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { benchTableBlock, replaceBetweenMarkers, type BenchResult } from '../src/bench/report.ts';
+import { benchTableBlock, replaceBetweenMarkers, type BenchResult } from '../src/cli/bench/report.ts';
 
 const g = globalThis as unknown as { Deno?: { args: string[] }; process?: { argv: string[] } };
 const args = (g.Deno ? g.Deno.args : g.process!.argv.slice(2)).filter((a) => a !== '--');

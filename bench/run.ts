@@ -1,11 +1,13 @@
 /**
- * Run a bench suite directly (until `webgan bench` is registered in src/cli/main.ts):
+ * `webgan bench` with TensorFlow.js as the peer, from a checkout (TensorFlow.js is a dev
+ * dependency: `npm ci` installs it; the published package does not ship it):
  *   npx deno run -A bench/run.ts --suite kernels --quick [--backend webgpu] [--json out.json]
  *   node bench/run.mjs --suite train --quick --backend cpu
- * Same options as `webgan bench`.
+ * The options of `webgan bench`, plus --no-tfjs and --tfjs-all.
  */
 import { Command, Option } from 'commander';
-import { benchCommand } from '../src/cli/bench.ts';
+import { benchCommand } from '../src/cli/bench/command.ts';
+import { loadTfPeer } from './peers/tfjs.ts';
 
 const program = new Command('bench')
   .description('kernel, training and profile benchmarks; webgan vs TensorFlow.js on the same adapter')
@@ -21,7 +23,7 @@ const program = new Command('bench')
   .option('--batch <n>', 'train/profile: batch size (default 64; mlp2d trains at 256)', (v: string) => Number.parseInt(v, 10))
   .addOption(new Option('--loss <name>', 'profile: the objective of the profiled step').choices(['minimax', 'nsgan', 'wgan', 'wgan-gp', 'hinge', 'lsgan']).default('nsgan'))
   .addOption(new Option('--backend <name>', 'webgpu | cpu | auto').choices(['webgpu', 'cpu', 'auto']).default('auto'))
-  .action(async (o) => { await benchCommand(o); });
+  .action(async (o) => { await benchCommand(o, o.tfjs === false ? undefined : (b) => loadTfPeer(b, { all: !!o.tfjsAll })); });
 
 const g = globalThis as unknown as { Deno?: { args: string[]; exit(c: number): never }; process?: { argv: string[]; exit(c: number): never } };
 const args = g.Deno ? g.Deno.args : g.process!.argv.slice(2);

@@ -3,8 +3,8 @@
  *   npx deno run -A bench/tables.ts results/*.json
  */
 import { readFileSync } from 'node:fs';
-import { headerLine, kernelTable, trainTable, type BenchResult } from '../src/bench/report.ts';
-import { markdownTable } from '../src/bench/measure.ts';
+import { headerLine, kernelTable, trainTable, type BenchResult } from '../src/cli/bench/report.ts';
+import { markdownTable } from '../src/cli/bench/measure.ts';
 
 const g = globalThis as unknown as { Deno?: { args: string[] }; process?: { argv: string[] } };
 for (const f of g.Deno ? g.Deno.args : g.process!.argv.slice(2)) {

@@ -98,7 +98,7 @@ export function buildCli(): Command {
     .action(async (o) => (await import('./classifier.ts')).trainClassifierCommand(o));
 
   program.command('bench')
-    .description('benchmarks: kernels, training steps, per-primitive profile; webgan vs TensorFlow.js on the same adapter')
+    .description('benchmarks: kernels, training steps, per-primitive profile (webgan alone; `node bench/run.mjs` in a checkout adds TensorFlow.js on the same adapter)')
     .addOption(new Option('--suite <name>', 'kernels | train | profile').choices(['kernels', 'train', 'profile']).default('kernels'))
     .option('--quick', 'the small set (minutes on a software adapter)')
     .option('--json <file>', 'also write the results as JSON')
@@ -110,13 +110,11 @@ export function buildCli(): Command {
       return String(k);
     }, 'auto')
     .option('--matmul4096', 'kernels: add matmul 4096 to the full set')
-    .option('--tfjs-all', 'also time tfjs-cpu conv2dWeightGrad and the dcgan step (minutes per layer)')
-    .option('--no-tfjs', 'do not load TensorFlow.js (webgan only)')
     .option('--preset <names>', 'train/profile: comma-separated presets (default dcgan,mlp2d)')
     .option('--batch <n>', 'train/profile: batch size', int('--batch'))
     .addOption(new Option('--loss <name>', 'profile: the objective of the profiled step').choices(LOSS_NAMES).default('nsgan'))
     .addOption(backendOpt())
-    .action(async (o) => { await (await import('./bench.ts')).benchCommand(o); });
+    .action(async (o) => { await (await import('./bench/command.ts')).benchCommand(o); });
 
   return program;
 }

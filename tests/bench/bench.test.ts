@@ -1,16 +1,18 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import * as wg from '../../src/index.ts';
-import { CONV_OPS, DCGAN_LAYERS, DCGAN64_LAYERS, DCGAN64_G_PARAMS, adamBytes, convFlops, kernelCases, kernelPreset, matmulFlops, runKernelSuite, type KernelSuiteOptions } from '../../src/bench/kernels.ts';
-import { markdownTable, measureInterleaved, median } from '../../src/bench/measure.ts';
-import { profileTrainStep } from '../../src/bench/profile.ts';
-import { kernelTable, trainTable } from '../../src/bench/report.ts';
-import { loadTfPeer, type TfPeer } from '../../src/bench/tfjs.ts';
-import { runTrainSuite } from '../../src/bench/train.ts';
+import { CONV_OPS, DCGAN_LAYERS, DCGAN64_LAYERS, DCGAN64_G_PARAMS, adamBytes, convFlops, kernelCases, kernelPreset, matmulFlops, runKernelSuite, type KernelSuiteOptions } from '../../src/cli/bench/kernels.ts';
+import { markdownTable, measureInterleaved, median } from '../../src/cli/bench/measure.ts';
+import { profileTrainStep } from '../../src/cli/bench/profile.ts';
+import { kernelTable, trainTable } from '../../src/cli/bench/report.ts';
+import { loadTfPeer } from '../../bench/peers/tfjs.ts';
+import type { Peer } from '../../src/cli/bench/peer.ts';
+import { runTrainSuite } from '../../src/cli/bench/train.ts';
 
-let peer: TfPeer | null;
+let peer: Peer | null;
 beforeAll(async () => {
   await wg.init({ backend: 'cpu' });
-  peer = await loadTfPeer('cpu');
+  // tiny shapes: tfjs-cpu's slow filter gradient is fine here
+  peer = await loadTfPeer('cpu', { all: true });
 });
 
 const tiny: KernelSuiteOptions = {
@@ -68,7 +70,7 @@ describe('bench: kernel suite', () => {
     expect(f.convLayers).toHaveLength(16);
     expect(q.batch).toBe(64);
     expect(q.elementwise).toBe(16 * 2 ** 20);
-    const names = kernelCases(null, { ...tiny, filter: /^conv2dWeightGrad/ }).map((c) => c.name);
+    const names = kernelCases({ ...tiny, filter: /^conv2dWeightGrad/ }).map((c) => c.name);
     expect(names).toEqual(tiny.convLayers.map((l) => `conv2dWeightGrad ${l.name}`));
   });
 
@@ -161,5 +163,47 @@ describe('bench: training and profile suites', () => {
     // nCritic critic updates of D's 8 parameters, then one update of G's 8
     expect(p.prims.find((x) => x.prim === 'adamUpdate')!.calls).toBe(p.nCritic * 8 + 8);
     expect(p.table).toContain('whole step');
+  });
+});
+
+describe('bench: the peer', () => {
+  it('`webgan bench` without a peer runs webgan alone and says how to add the comparison', async () => {
+    const { benchCommand } = await import('../../src/cli/bench/command.ts');
+    const { ADD_PEER_HINT } = await import('../../src/cli/bench/peer.ts');
+    const err = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      const r = await benchCommand({ suite: 'kernels', backend: 'cpu', quick: true, filter: '^matmul 256' });
+      expect(r.tfjs).toBeNull();
+      expect(r.suite === 'kernels' && r.results.map((x) => [x.name, x.tfjsRate])).toEqual([['matmul 256×256×256', null]]);
+      expect(err.mock.calls.map((c) => String(c[0]))).toContain(ADD_PEER_HINT);
+      expect(ADD_PEER_HINT).toContain('bench/run.mjs');
+    } finally {
+      err.mockRestore();
+      log.mockRestore();
+    }
+  });
+
+  it('a peer handed in is compared with; the CPU TensorFlow.js peer leaves out its minutes-long filter gradient unless asked', async () => {
+    if (!peer) throw new Error('TensorFlow.js (a devDependency) is not installed: run npm ci');
+    const { benchCommand } = await import('../../src/cli/bench/command.ts');
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const err = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const r = await benchCommand({ suite: 'kernels', backend: 'cpu', quick: true, filter: '^matmul 256' }, (b) => loadTfPeer(b));
+      expect(r.tfjs).toMatchObject({ backend: 'cpu' });
+      expect(r.suite === 'kernels' && r.results[0].tfjsRate).toBeGreaterThan(0);
+    } finally {
+      err.mockRestore();
+      log.mockRestore();
+    }
+    const def = (await loadTfPeer('cpu'))!;
+    const x = { data: new Float32Array(2 * 3 * 8 * 8), shape: [2, 3, 8, 8] }, gy = { data: new Float32Array(2 * 5 * 4 * 4), shape: [2, 5, 4, 4] };
+    expect(def.kernel({ op: 'conv2dWeightGrad', x, gy, stride: 2, pad: 1, kernel: 4 })).toBeNull();
+    expect(def.gan('dcgan', 4)).toBeNull();
+    const c = peer.kernel({ op: 'conv2dWeightGrad', x, gy, stride: 2, pad: 1, kernel: 4 })!;
+    c.run();
+    expect((await c.read()).length).toBe(5 * 3 * 4 * 4);
+    c.dispose();
   });
 });

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ratioMatrix, benchTableBlock, replaceBetweenMarkers, resultLabel, type BenchResult } from '../../src/bench/report.ts';
+import { ratioMatrix, benchTableBlock, replaceBetweenMarkers, resultLabel, type BenchResult } from '../../src/cli/bench/report.ts';
 
 const env = (date: string, runtime: string, backend: string, adapter: string, tfjs: boolean) => ({
   quick: true, date, runtime, webgan: { backend, adapter, info: {} }, tfjs: tfjs ? { version: '4.22.0', backend, adapter } : null,

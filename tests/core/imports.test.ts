@@ -1,16 +1,15 @@
 /**
  * The layers of src/ import only downward (docs/architecture.md):
- *   base < kernels < tensor < autograd < nn, data, io < the API (src/index.ts, src/init.ts) < gan < bench < cli
- * (src/bench, the measurement code behind `webgan bench`, is still to move out of src/ with its
- * TensorFlow.js peer: see docs/architecture.md.)
- * A test that reads every import (static and dynamic) and fails on an edge that points up.
+ *   base < kernels < tensor < autograd < nn, data, io < the API (src/index.ts, src/init.ts) < gan < cli
+ * A test that reads every import (static and dynamic) and fails on an edge that points up, and on
+ * any import of TensorFlow.js (the benchmark peer, a dev dependency: bench/peers/ only).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, normalize, relative, resolve } from 'node:path';
 import { expect, test } from 'vitest';
 
 const src = resolve(import.meta.dirname, '../../src');
-export const LAYERS: Record<string, number> = { base: 0, kernels: 1, tensor: 2, autograd: 3, nn: 4, data: 4, io: 4, api: 5, gan: 6, bench: 7, cli: 8 };
+export const LAYERS: Record<string, number> = { base: 0, kernels: 1, tensor: 2, autograd: 3, nn: 4, data: 4, io: 4, api: 5, gan: 6, cli: 7 };
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {
@@ -47,4 +46,9 @@ test('no import in src/ points from a lower layer to a higher one', () => {
     }
   }
   expect(upward).toEqual([]);
+});
+
+test('src/ does not import TensorFlow.js (the benchmark peer lives in bench/peers, a dev dependency)', () => {
+  const tf = files(src).filter((f) => /['"]@tensorflow\//.test(readFileSync(f, 'utf8')));
+  expect(tf.map((f) => relative(src, f))).toEqual([]);
 });

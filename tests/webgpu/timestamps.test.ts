@@ -4,7 +4,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import * as wg from '../../src/index.ts';
-import { PROFILE_METHODS, profileTrainStep } from '../../src/bench/profile.ts';
+import { PROFILE_METHODS, profileTrainStep } from '../../src/cli/bench/profile.ts';
 import type { GpuContext } from '../../src/kernels/webgpu/engine.ts';
 import { webgpuBackend } from './device.ts';
 

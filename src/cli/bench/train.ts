@@ -1,21 +1,20 @@
 /**
  * Training suite: steps/s and peak device memory of a whole GAN training step (one D update and
  * one G update, nsgan, Adam) in webgan (GanTrainer) and in the same model and update rule
- * written with tfjs-core (src/bench/tfjs-gan.ts), interleaved in one process on one adapter.
+ * written in the peer library (for TensorFlow.js: bench/peers/tfjs-gan.ts), interleaved in one process on one adapter.
  */
-import * as wg from '../index.ts';
-import type { PresetName } from '../gan/models.ts';
-import { GanTrainer } from '../gan/trainer.ts';
+import * as wg from '../../index.ts';
+import type { PresetName } from '../../gan/models.ts';
+import { GanTrainer } from '../../gan/trainer.ts';
 import { measureInterleaved, type MeasureOptions } from './measure.ts';
 import { installProfiler } from './profile.ts';
-import { buildTfGan } from './tfjs-gan.ts';
-import type { TfPeer } from './tfjs.ts';
+import type { Peer } from './peer.ts';
 
 export interface TrainCase {
   preset: 'dcgan' | 'mlp2d';
   batch: number;
-  /** time the tfjs version too (default true) */
-  tfjs?: boolean;
+  /** time the peer's version too (default true) */
+  peer?: boolean;
 }
 
 export interface TrainSuiteOptions {
@@ -48,19 +47,19 @@ export interface TrainResult {
   samples: number;
 }
 
-export async function runTrainSuite(o: TrainSuiteOptions, peer: TfPeer | null, log: (r: TrainResult) => void = () => {}): Promise<TrainResult[]> {
+export async function runTrainSuite(o: TrainSuiteOptions, peer: Peer | null, log: (r: TrainResult) => void = () => {}): Promise<TrainResult[]> {
   const prof = installProfiler(); // before any tensor: tracks webgan's peak live bytes
   const out: TrainResult[] = [];
   for (const c of o.cases) {
     const data = c.preset === 'mlp2d' ? 'ring' : 'fashion-mnist';
     const trainer = await GanTrainer.create({ preset: c.preset, loss: 'nsgan', batch: c.batch, data, limit: Math.max(c.batch * 8, 512), seed: 0 });
-    const tfGan = peer && c.tfjs !== false ? buildTfGan(peer.tf, c.preset, c.batch) : null;
+    const peerGan = peer && c.peer !== false ? peer.gan(c.preset, c.batch) : null;
     try {
       const k = o.stepsPerSample;
       const fns: Record<string, () => Promise<void>> = {
         webgan: async () => { for (let i = 0; i < k; i++) trainer.trainStep(); await prof.sync?.(); },
       };
-      if (tfGan) fns.tfjs = async () => { for (let i = 0; i < k; i++) tfGan.step(); await peer!.sync(tfGan.probe()); };
+      if (peerGan) fns.peer = async () => { for (let i = 0; i < k; i++) peerGan.step(); await peerGan.sync(); };
       const m = await measureInterleaved(fns, o.measure);
       // memory: one more step of each, measured on its own
       await trainer.collect(false);
@@ -71,19 +70,16 @@ export async function runTrainSuite(o: TrainSuiteOptions, peer: TfPeer | null, l
       await prof.sync?.();
       const mem = wg.memory();
       let tfPeak: number | null = null, tfAlloc: number | null = null;
-      if (tfGan) {
-        const info = await peer!.tf.profile(() => { tfGan.step(); });
-        await peer!.sync(tfGan.probe());
-        tfPeak = info.peakBytes;
-        const tm = peer!.tf.memory() as { numBytes: number; numBytesAllocatedInGPU?: number };
-        tfAlloc = tm.numBytesAllocatedInGPU ?? tm.numBytes;
+      if (peerGan) {
+        tfPeak = await peerGan.peakBytes();
+        tfAlloc = peerGan.allocatedBytes();
       }
       const sps = (ms: number) => (1000 * k) / ms;
       const params = [...trainer.models.G.parameters(), ...trainer.models.D.parameters()].reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0);
       const r: TrainResult = {
         preset: c.preset, batch: c.batch, params,
-        webganStepsPerSec: sps(m.webgan.medianMs), tfjsStepsPerSec: m.tfjs ? sps(m.tfjs.medianMs) : null,
-        ratio: m.tfjs ? m.tfjs.medianMs / m.webgan.medianMs : null,
+        webganStepsPerSec: sps(m.webgan.medianMs), tfjsStepsPerSec: m.peer ? sps(m.peer.medianMs) : null,
+        ratio: m.peer ? m.peer.medianMs / m.webgan.medianMs : null,
         webganPeakBytes: prof.peakLiveBytes, tfjsPeakBytes: tfPeak,
         webganAllocatedBytes: mem.liveBytes + mem.pooledBytes, tfjsAllocatedBytes: tfAlloc,
         samples: m.webgan.samples.length,
@@ -92,7 +88,7 @@ export async function runTrainSuite(o: TrainSuiteOptions, peer: TfPeer | null, l
       log(r);
     } finally {
       trainer.dispose();
-      tfGan?.dispose();
+      peerGan?.dispose();
       await prof.sync?.();
     }
   }

@@ -4,7 +4,7 @@
  * running statistics updated with momentum 0.1 as in webgan/PyTorch), tf.variableGrads, Adam.
  */
 import type * as TF from '@tensorflow/tfjs-core';
-import type { Tf } from './tfjs.ts';
+type Tf = typeof TF;
 
 export interface TfGan {
   /** one D update then one G update (nsgan), recorded; no read-back */

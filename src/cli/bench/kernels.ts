@@ -3,13 +3,12 @@
  * device synchronised after every timed sample of k calls (`callsPerSample`). Reports GFLOP/s (matmul, conv family) or GB/s
  * (elementwise, reduction, optimizer) and the ratio webgan / tfjs (> 1: webgan faster).
  */
-import * as wg from '../index.ts';
-import type { Tensor } from '../index.ts';
-import * as nn from '../nn/index.ts';
-import { convOutSize } from '../tensor/shape.ts';
+import * as wg from '../../index.ts';
+import type { Tensor } from '../../index.ts';
+import * as nn from '../../nn/index.ts';
+import { convOutSize } from '../../tensor/shape.ts';
 import { measureInterleaved, type MeasureOptions } from './measure.ts';
-import type { Tf, TfPeer } from './tfjs.ts';
-import type * as TF from '@tensorflow/tfjs-core';
+import type { HostTensor, Peer, PeerCase, PeerKernel } from './peer.ts';
 
 /**
  * A convolution layer in canonical conv2d form: x [N,C,H,W] * w [O,C,k,k] → [N,O,Ho,Wo].
@@ -81,8 +80,6 @@ export interface KernelSuiteOptions {
   check: boolean;
   /** only cases whose name matches */
   filter?: RegExp;
-  /** cases measured in webgan only (e.g. tfjs-cpu's Conv2DBackpropFilter: ~0.005 GFLOP/s, minutes per call) */
-  tfjsSkip?: RegExp;
   /**
    * Calls per timed sample, followed by one device sync (the same k for both libraries; times are
    * reported per call). 'auto' (default): k = ⌈100 ms / the faster library's warm call⌉, at most
@@ -140,9 +137,8 @@ interface Case {
   bytes?: number;
   /** records one call; returns the output (disposed by the runner) */
   wg: () => Tensor | void;
-  tf?: () => TF.Tensor | void;
-  /** a device-computed tfjs tensor to read for the sync when `tf` returns nothing */
-  tfProbe?: () => TF.Tensor;
+  /** the peer's version of the case (null: webgan only) */
+  peer: PeerCase | null;
   dispose(): void;
 }
 
@@ -150,168 +146,150 @@ export const matmulFlops = (m: number, k: number, n: number) => 2 * m * n * k;
 /** multiply-adds of conv2d on the canonical layer (also its input- and weight-gradient) ×2 */
 export const convFlops = (l: ConvLayer, batch: number) => 2 * batch * l.o * convOut(l) ** 2 * l.c * l.k * l.k;
 
-/** Host data in [-1, 1) from a small LCG (same values for both libraries). */
-function hostRandom(n: number, seed: number): Float32Array {
-  const a = new Float32Array(n);
+/** Host data in [-1, 1) from a small LCG (the same values for both libraries). */
+function hostRandom(shape: number[], seed: number): HostTensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(n);
   let s = seed >>> 0 || 1;
   for (let i = 0; i < n; i++) {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = s / 2 ** 31 - 1;
+    data[i] = s / 2 ** 31 - 1;
   }
-  return a;
+  return { data, shape };
 }
 
-function pairTensors(tf: Tf | null, shape: number[], seed: number, tfPerm?: number[]): [Tensor, TF.Tensor | null] {
-  const h = hostRandom(shape.reduce((a, b) => a * b, 1), seed);
-  const w = wg.tensor(h, shape);
-  if (!tf) return [w, null];
-  const t = tf.tensor(h, shape);
-  if (!tfPerm) return [w, t];
-  const p = tf.transpose(t, tfPerm);
-  t.dispose();
-  return [w, p];
-}
+const upload = (h: HostTensor) => wg.tensor(h.data, h.shape);
 
-const NCHW_TO_NHWC = [0, 2, 3, 1];
-/** webgan [O,C,kH,kW] → tfjs conv2d filter [kH,kW,C,O]; also webgan convT weight [Cin,Cout,k,k] → tfjs [k,k,Cout,Cin] */
-const OIHW_TO_HWIO = [2, 3, 1, 0];
-
-function matmulCase(tf: Tf | null, [m, k, n]: [number, number, number]): Case {
-  const [a, ta] = pairTensors(tf, [m, k], 1);
-  const [b, tb] = pairTensors(tf, [k, n], 2);
+function matmulCase(peer: Peer | null, [m, k, n]: [number, number, number]): Case {
+  const ha = hostRandom([m, k], 1), hb = hostRandom([k, n], 2);
+  const a = upload(ha), b = upload(hb);
   return {
     group: 'matmul', name: `matmul ${m}×${k}×${n}`, shape: `[${m},${k}]@[${k},${n}]`, flops: matmulFlops(m, k, n),
     wg: () => wg.matmul(a, b),
-    tf: tf ? () => tf.matMul(ta!, tb!) : undefined,
-    dispose: () => { a.dispose(); b.dispose(); ta?.dispose(); tb?.dispose(); },
+    peer: peer?.kernel({ op: 'matmul', a: ha, b: hb }) ?? null,
+    dispose: () => { a.dispose(); b.dispose(); },
   };
 }
 
-function convCase(tf: Tf | null, l: ConvLayer, op: ConvOp, batch: number): Case {
+function convCase(peer: Peer | null, l: ConvLayer, op: ConvOp, batch: number): Case {
   const ho = convOut(l);
   const opts = { stride: l.stride, padding: l.pad };
-  // tfjs padding: these layers are all 'valid' (p = 0) or 'same' (k4 s2 p1, an exact halving)
-  const pad: 'valid' | 'same' = l.pad === 0 ? 'valid' : 'same';
-  if (pad === 'same' && ho !== Math.ceil(l.h / l.stride)) throw new Error(`${l.name}: padding ${l.pad} is not tfjs 'same'`);
-  const [w, tw] = pairTensors(tf, [l.o, l.c, l.k, l.k], 3, OIHW_TO_HWIO);
+  const hw = hostRandom([l.o, l.c, l.k, l.k], 3);
+  const w = upload(hw);
   const flops = convFlops(l, batch);
-  let inputs: Tensor[], tfIn: (TF.Tensor | null)[], run: () => Tensor, tfRun: (() => TF.Tensor) | undefined, shape: string;
+  let inputs: Tensor[], run: () => Tensor, spec: PeerKernel, shape: string;
   if (op === 'conv2d') {
-    const [x, tx] = pairTensors(tf, [batch, l.c, l.h, l.h], 4, NCHW_TO_NHWC);
-    inputs = [x]; tfIn = [tx];
+    const hx = hostRandom([batch, l.c, l.h, l.h], 4);
+    const x = upload(hx);
+    inputs = [x];
     shape = `x[${batch},${l.c},${l.h},${l.h}] w[${l.o},${l.c},${l.k},${l.k}] → ${ho}²`;
     run = () => wg.conv2d(x, w, null, opts);
-    tfRun = tf ? () => tf.conv2d(tx as TF.Tensor4D, tw as TF.Tensor4D, l.stride, pad) : undefined;
+    spec = { op, x: hx, w: hw, stride: l.stride, pad: l.pad };
   } else if (op === 'convTranspose2d') {
-    const [g, tg] = pairTensors(tf, [batch, l.o, ho, ho], 5, NCHW_TO_NHWC);
-    inputs = [g]; tfIn = [tg];
+    const hg = hostRandom([batch, l.o, ho, ho], 5);
+    const g = upload(hg);
+    inputs = [g];
     shape = `x[${batch},${l.o},${ho},${ho}] w[${l.o},${l.c},${l.k},${l.k}] → ${l.h}²`;
     run = () => wg.convTranspose2d(g, w, null, opts);
-    tfRun = tf ? () => tf.conv2dTranspose(tg as TF.Tensor4D, tw as TF.Tensor4D, [batch, l.h, l.h, l.c], l.stride, pad) : undefined;
+    spec = { op, gy: hg, w: hw, stride: l.stride, pad: l.pad, outShape: [batch, l.c, l.h, l.h] };
   } else {
-    const [x, tx] = pairTensors(tf, [batch, l.c, l.h, l.h], 4, NCHW_TO_NHWC);
-    const [g, tg] = pairTensors(tf, [batch, l.o, ho, ho], 5, NCHW_TO_NHWC);
-    inputs = [x, g]; tfIn = [tx, tg];
+    const hx = hostRandom([batch, l.c, l.h, l.h], 4), hg = hostRandom([batch, l.o, ho, ho], 5);
+    const x = upload(hx), g = upload(hg);
+    inputs = [x, g];
     shape = `x[${batch},${l.c},${l.h},${l.h}] gy[${batch},${l.o},${ho},${ho}] → w[${l.o},${l.c},${l.k},${l.k}]`;
     run = () => wg.conv2dWeightGrad(x, g, [l.k, l.k], opts);
-    tfRun = tf
-      ? () => tf.engine().runKernel('Conv2DBackpropFilter', { x: tx!, dy: tg! }, { strides: [l.stride, l.stride], pad, dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: [l.k, l.k, l.c, l.o] } as unknown as TF.NamedAttrMap) as TF.Tensor
-      : undefined;
+    spec = { op, x: hx, gy: hg, stride: l.stride, pad: l.pad, kernel: l.k };
+  }
+  let peerCase: PeerCase | null = null;
+  try {
+    peerCase = peer?.kernel(spec) ?? null;
+  } catch (e) {
+    throw new Error(`${l.name}: ${(e as Error).message}`);
   }
   return {
     group: op, name: `${op} ${l.name}`, shape, flops,
-    wg: run, tf: tfRun,
-    dispose: () => { w.dispose(); tw?.dispose(); for (const t of inputs) t.dispose(); for (const t of tfIn) t?.dispose(); },
+    wg: run, peer: peerCase,
+    dispose: () => { w.dispose(); for (const t of inputs) t.dispose(); },
   };
 }
 
-function elementwiseCase(tf: Tf | null, n: number): Case {
-  const [a, ta] = pairTensors(tf, [n], 6);
-  const [b, tb] = pairTensors(tf, [n], 7);
+function elementwiseCase(peer: Peer | null, n: number): Case {
+  const ha = hostRandom([n], 6), hb = hostRandom([n], 7);
+  const a = upload(ha), b = upload(hb);
   return {
     group: 'elementwise', name: `add ${fmtCount(n)}`, shape: `[${n}] + [${n}]`, bytes: 3 * 4 * n,
-    wg: () => wg.add(a, b), tf: tf ? () => tf.add(ta!, tb!) : undefined,
-    dispose: () => { a.dispose(); b.dispose(); ta?.dispose(); tb?.dispose(); },
+    wg: () => wg.add(a, b), peer: peer?.kernel({ op: 'add', a: ha, b: hb }) ?? null,
+    dispose: () => { a.dispose(); b.dispose(); },
   };
 }
 
-function reductionCase(tf: Tf | null, n: number): Case {
-  const [a, ta] = pairTensors(tf, [n], 8);
+function reductionCase(peer: Peer | null, n: number): Case {
+  const ha = hostRandom([n], 8);
+  const a = upload(ha);
   return {
     group: 'reduction', name: `sum ${fmtCount(n)}`, shape: `[${n}] → []`, bytes: 4 * n,
-    wg: () => wg.sum(a), tf: tf ? () => tf.sum(ta!) : undefined,
-    dispose: () => { a.dispose(); ta?.dispose(); },
+    wg: () => wg.sum(a), peer: peer?.kernel({ op: 'sum', a: ha }) ?? null,
+    dispose: () => { a.dispose(); },
   };
 }
 
 export const adamBytes = (params: number) => 7 * 4 * params; // read p, g, m, v; write p, m, v
 
-function adamCase(tf: Tf | null, shapes: number[][]): Case {
+function adamCase(peer: Peer | null, shapes: number[][]): Case {
   const count = shapes.reduce((s, sh) => s + sh.reduce((a, b) => a * b, 1), 0);
-  const params = shapes.map((sh, i) => {
-    const [p, tp] = pairTensors(tf, sh, 100 + i);
-    const [g, tg] = pairTensors(tf, sh, 200 + i);
-    const P = new nn.Parameter(p);
-    P.grad = g;
-    return { P, tp, tg };
+  const hp = shapes.map((sh, i) => hostRandom(sh, 100 + i)), hg = shapes.map((sh, i) => hostRandom(sh, 200 + i));
+  const params = hp.map((h, i) => {
+    const P = new nn.Parameter(upload(h));
+    P.grad = upload(hg[i]);
+    return P;
   });
-  const opt = new nn.Adam(params.map((x) => x.P), { lr: 2e-4, betas: [0.5, 0.999] });
-  let tfStep: (() => void) | undefined;
-  let tfProbe: (() => TF.Tensor) | undefined;
-  let tfDispose = () => {};
-  if (tf) {
-    const vars = params.map((x, i) => tf.variable(x.tp!, true, `bench_adam_${i}_${Math.random().toString(36).slice(2)}`));
-    const grads = vars.map((v, i) => ({ name: v.name, tensor: params[i].tg! }));
-    const tfOpt = tf.train.adam(2e-4, 0.5, 0.999, 1e-8);
-    tfStep = () => { tfOpt.applyGradients(grads); };
-    tfProbe = () => vars[vars.length - 1];
-    tfDispose = () => { tfOpt.dispose(); for (const v of vars) v.dispose(); for (const x of params) { x.tp!.dispose(); x.tg!.dispose(); } };
-  }
+  const hyper = { lr: 2e-4, betas: [0.5, 0.999] as [number, number], eps: 1e-8 };
+  const opt = new nn.Adam(params, hyper);
   return {
     group: 'optimizer', name: `adam step ${fmtCount(count)} params`, shape: `${shapes.length} tensors, ${count} params`, bytes: adamBytes(count),
-    wg: () => { opt.step(); }, tf: tfStep, tfProbe: tfProbe,
-    dispose: () => { opt.dispose(); for (const x of params) { x.P.grad?.dispose(); x.P.grad = null; x.P.dispose(); } tfDispose(); },
+    wg: () => { opt.step(); },
+    peer: peer?.kernel({ op: 'adam', params: hp, grads: hg, ...hyper }) ?? null,
+    dispose: () => { opt.dispose(); for (const P of params) { P.grad?.dispose(); P.grad = null; P.dispose(); } },
   };
 }
 
 export const fmtCount = (n: number) => (n >= 2 ** 20 && n % 2 ** 20 === 0 ? `${n / 2 ** 20}M` : n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1024 && n % 1024 === 0 ? `${n / 1024}K` : String(n));
 
-async function sumOf(t: { data(): Promise<ArrayLike<number>> }): Promise<[number, number]> {
-  const d = await t.data();
+function sumOf(d: ArrayLike<number>): [number, number] {
   let s = 0, a = 0;
   for (let i = 0; i < d.length; i++) { s += d[i]; a += Math.abs(d[i]); }
   return [s, a];
 }
 
 /** The cases of a suite, named before they are built (so that a filter allocates nothing). */
-export function kernelCases(tf: Tf | null, o: KernelSuiteOptions): { name: string; make: () => Case }[] {
-  const out: { name: string; make: () => Case }[] = [];
-  for (const s of o.matmul) out.push({ name: `matmul ${s.join('×')}`, make: () => matmulCase(tf, s) });
-  for (const l of o.convLayers) for (const op of o.convOps) out.push({ name: `${op} ${l.name}`, make: () => convCase(tf, l, op, o.batch) });
-  if (o.elementwise > 0) out.push({ name: `add ${fmtCount(o.elementwise)}`, make: () => elementwiseCase(tf, o.elementwise) });
-  if (o.reduction > 0) out.push({ name: `sum ${fmtCount(o.reduction)}`, make: () => reductionCase(tf, o.reduction) });
-  if (o.adamShapes.length) out.push({ name: 'adam step', make: () => adamCase(tf, o.adamShapes) });
+export function kernelCases(o: KernelSuiteOptions): { name: string; make: (peer: Peer | null) => Case }[] {
+  const out: { name: string; make: (peer: Peer | null) => Case }[] = [];
+  for (const s of o.matmul) out.push({ name: `matmul ${s.join('×')}`, make: (peer) => matmulCase(peer, s) });
+  for (const l of o.convLayers) for (const op of o.convOps) out.push({ name: `${op} ${l.name}`, make: (peer) => convCase(peer, l, op, o.batch) });
+  if (o.elementwise > 0) out.push({ name: `add ${fmtCount(o.elementwise)}`, make: (peer) => elementwiseCase(peer, o.elementwise) });
+  if (o.reduction > 0) out.push({ name: `sum ${fmtCount(o.reduction)}`, make: (peer) => reductionCase(peer, o.reduction) });
+  if (o.adamShapes.length) out.push({ name: 'adam step', make: (peer) => adamCase(peer, o.adamShapes) });
   return o.filter ? out.filter((c) => o.filter!.test(c.name)) : out;
 }
 
 /** Run the kernel suite on the active webgan backend (and `peer`, when given). */
-export async function runKernelSuite(o: KernelSuiteOptions, peer: TfPeer | null, log: (row: KernelResult) => void = () => {}): Promise<KernelResult[]> {
-  const tf = peer?.tf ?? null;
+export async function runKernelSuite(o: KernelSuiteOptions, peer: Peer | null, log: (row: KernelResult) => void = () => {}): Promise<KernelResult[]> {
   const backend = wg.getBackend();
   const wgSync = async () => { await backend.sync?.(); };
   const results: KernelResult[] = [];
-  for (const { name, make } of kernelCases(tf, o)) {
-    const c = make();
-    if (o.tfjsSkip?.test(name)) c.tf = undefined;
+  for (const { make } of kernelCases(o)) {
+    const c = make(peer);
+    const pc = c.peer;
     try {
       // the first call of each library is the check (and a warm-up call)
       let relDiff: number | undefined;
       let warmed = false;
-      if (o.check && c.tf && c.group !== 'optimizer') {
-        const a = c.wg() as Tensor, b = c.tf() as TF.Tensor;
-        const [[sa, aa], [sb]] = [await sumOf(a), await sumOf(b)];
+      if (o.check && pc && c.group !== 'optimizer') {
+        const a = c.wg() as Tensor;
+        pc.run();
+        const [[sa, aa], [sb]] = [sumOf(await a.data()), sumOf(await pc.read())];
         relDiff = Math.abs(sa - sb) / Math.max(aa, 1e-30);
-        a.dispose(); b.dispose();
+        a.dispose();
         warmed = true;
       }
       // k calls, then one sync; every output but the last is released before the sync (the
@@ -325,12 +303,10 @@ export async function runKernelSuite(o: KernelSuiteOptions, peer: TfPeer | null,
           t?.dispose();
         },
       };
-      if (c.tf) {
-        fns.tfjs = async () => {
-          let t: TF.Tensor | void = undefined;
-          for (let i = 0; i < k; i++) { t?.dispose(); t = c.tf!(); }
-          await peer!.sync(t || c.tfProbe?.());
-          t?.dispose();
+      if (pc) {
+        fns.peer = async () => {
+          for (let i = 0; i < k; i++) pc.run();
+          await pc.sync();
         };
       }
       let warmup = Math.max(0, o.measure.warmup - (warmed ? 1 : 0));
@@ -346,7 +322,7 @@ export async function runKernelSuite(o: KernelSuiteOptions, peer: TfPeer | null,
       const m = await measureInterleaved(fns, { ...o.measure, warmup });
       const work = c.flops ?? c.bytes!;
       const rate = (ms: number) => work / (ms * 1e6); // GFLOP/s or GB/s
-      const webganMs = m.webgan.medianMs / k, tfjsMs = m.tfjs ? m.tfjs.medianMs / k : null;
+      const webganMs = m.webgan.medianMs / k, tfjsMs = m.peer ? m.peer.medianMs / k : null;
       const webganRate = rate(webganMs);
       const tfjsRate = tfjsMs !== null ? rate(tfjsMs) : null;
       const r: KernelResult = {
@@ -358,6 +334,7 @@ export async function runKernelSuite(o: KernelSuiteOptions, peer: TfPeer | null,
       log(r);
     } finally {
       c.dispose();
+      pc?.dispose();
       await wgSync();
     }
   }

@@ -1,10 +1,10 @@
 /** Tables and the JSON envelope of the bench suites (no IO here: usable in a browser page). */
-import { backendInfo } from '../init.ts';
+import { backendInfo } from '../../init.ts';
 import type { KernelResult } from './kernels.ts';
 import { fmtCount } from './kernels.ts';
 import { markdownTable, runtimeName, type Cell } from './measure.ts';
 import type { StepProfile } from './profile.ts';
-import type { TfPeer } from './tfjs.ts';
+import type { Peer } from './peer.ts';
 import type { TrainResult } from './train.ts';
 
 export interface BenchEnvelope {
@@ -13,10 +13,11 @@ export interface BenchEnvelope {
   date: string;
   runtime: string;
   webgan: { backend: string; adapter: string; limits?: unknown; info: Record<string, unknown> };
+  /** the peer compared with (null: webgan only); `tfjs` and the results' tfjs* fields name the peer, TensorFlow.js so far, as in the result files of bench/results */
   tfjs: { version: string; backend: string; adapter: string } | null;
 }
 
-export function envelope(suite: string, quick: boolean, peer: TfPeer | null): BenchEnvelope {
+export function envelope(suite: string, quick: boolean, peer: Peer | null): BenchEnvelope {
   const info = backendInfo();
   const adapter = info.backend === 'webgpu' ? String(info.description || info.vendor || 'webgpu') : 'cpu';
   return {
@@ -28,7 +29,7 @@ export function envelope(suite: string, quick: boolean, peer: TfPeer | null): Be
 
 export function headerLine(e: BenchEnvelope): string {
   return `${e.suite} suite${e.quick ? ' (quick)' : ''} — ${e.date} — ${e.runtime} — webgan ${e.webgan.backend} (${e.webgan.adapter})` +
-    (e.tfjs ? ` vs tfjs ${e.tfjs.version} ${e.tfjs.backend}` : ' (tfjs not loaded)');
+    (e.tfjs ? ` vs tfjs ${e.tfjs.version} ${e.tfjs.backend}` : ' (webgan only)');
 }
 
 export function kernelTable(rows: KernelResult[]): string {

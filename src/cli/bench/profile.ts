@@ -13,14 +13,14 @@
  * is multiplied by its count. The proxy must be installed before any tensor is made (tensors
  * remember their backend).
  */
-import * as wg from '../index.ts';
-import type { AdamHyper, Backend, FusedOps, MemoryInfo, Storage, TensorInfo } from '../kernels/backend.ts';
-import type { DType, TypedArray } from '../base/dtype.ts';
-import type { AbstractValue, Prim, PrimParams } from '../base/prims.ts';
-import type { PresetName } from '../gan/models.ts';
-import type { LossName } from '../gan/losses.ts';
-import { GanTrainer } from '../gan/trainer.ts';
-import type { GpuContext, KernelTiming } from '../kernels/webgpu/engine.ts';
+import * as wg from '../../index.ts';
+import type { AdamHyper, Backend, FusedOps, MemoryInfo, Storage, TensorInfo } from '../../kernels/backend.ts';
+import type { DType, TypedArray } from '../../base/dtype.ts';
+import type { AbstractValue, Prim, PrimParams } from '../../base/prims.ts';
+import type { PresetName } from '../../gan/models.ts';
+import type { LossName } from '../../gan/losses.ts';
+import { GanTrainer } from '../../gan/trainer.ts';
+import type { GpuContext, KernelTiming } from '../../kernels/webgpu/engine.ts';
 import { markdownTable, median, type Cell } from './measure.ts';
 
 export interface TraceEntry {

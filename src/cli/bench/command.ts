@@ -1,17 +1,18 @@
 /**
- * `webgan bench`: the kernel, training and profile suites (src/bench), a table on stdout and,
- * with --json, the results with runtime, adapter, limits and date.
+ * `webgan bench`: the kernel, training and profile suites, a table on stdout and, with --json,
+ * the results with runtime, adapter, limits and date. webgan alone; the benchmark scripts in
+ * bench/ hand in a peer library (TensorFlow.js) to compare with on the same adapter.
  */
-import { type KernelResult, kernelPreset, runKernelSuite } from '../bench/kernels.ts';
-import { profileTrainStep, type StepProfile } from '../bench/profile.ts';
-import { envelope, headerLine, kernelTable, trainTable, type BenchResult } from '../bench/report.ts';
-import { loadTfPeer } from '../bench/tfjs.ts';
-import { runTrainSuite, trainPreset, type TrainResult } from '../bench/train.ts';
-import type { PresetName } from '../gan/models.ts';
-import type { LossName } from '../gan/losses.ts';
-import { getBackend } from '../tensor/runtime.ts';
-import { writeText } from '../io/fs.ts';
-import { startBackend } from './backend.ts';
+import { type KernelResult, kernelPreset, runKernelSuite } from './kernels.ts';
+import { profileTrainStep, type StepProfile } from './profile.ts';
+import { envelope, headerLine, kernelTable, trainTable, type BenchResult } from './report.ts';
+import { ADD_PEER_HINT, type Peer } from './peer.ts';
+import { runTrainSuite, trainPreset, type TrainResult } from './train.ts';
+import type { PresetName } from '../../gan/models.ts';
+import type { LossName } from '../../gan/losses.ts';
+import { getBackend } from '../../tensor/runtime.ts';
+import { writeText } from '../../io/fs.ts';
+import { startBackend } from '../backend.ts';
 
 export interface BenchOptions {
   suite: 'kernels' | 'train' | 'profile';
@@ -24,10 +25,6 @@ export interface BenchOptions {
   filter?: string;
   /** add matmul 4096 to the full kernel set */
   matmul4096?: boolean;
-  /** also time tfjs-cpu's conv2dWeightGrad and dcgan step (minutes per layer) */
-  tfjsAll?: boolean;
-  /** compare with TensorFlow.js (default true; `--no-tfjs` turns it off) */
-  tfjs?: boolean;
   /** train / profile suites: comma-separated presets (default dcgan, mlp2d) */
   preset?: string;
   /** train / profile suites: batch size (default 64; mlp2d trains at 256) */
@@ -38,11 +35,17 @@ export interface BenchOptions {
   loss?: string;
 }
 
-export async function benchCommand(o: BenchOptions): Promise<BenchResult> {
+/**
+ * Run a suite. `loadPeer` (from bench/run.ts) gives the library to compare with on the backend
+ * kind webgan started on; without it webgan runs alone and says how to add the comparison.
+ */
+export async function benchCommand(o: BenchOptions, loadPeer?: (backend: 'webgpu' | 'cpu') => Promise<Peer | null>): Promise<BenchResult> {
   await startBackend(o.backend);
   const quick = !!o.quick;
   const name = getBackend().name;
-  const peer = o.tfjs === false || o.suite === 'profile' || name === 'ref' ? null : await loadTfPeer(name);
+  const comparable = o.suite !== 'profile' && name !== 'ref';
+  const peer = loadPeer && comparable ? await loadPeer(name as 'webgpu' | 'cpu') : null;
+  if (!loadPeer && comparable) console.error(ADD_PEER_HINT);
   const env = envelope(o.suite, quick, peer);
   console.log(`${headerLine(env)}\n`);
   let result: BenchResult;
@@ -54,8 +57,6 @@ export async function benchCommand(o: BenchOptions): Promise<BenchResult> {
       if (!Number.isSafeInteger(k) || k < 1) throw new Error(`bench --calls-per-sample: expected 'auto' or an integer ≥ 1, got '${o.callsPerSample}'`);
       opts.callsPerSample = k;
     }
-    // tfjs-backend-cpu's Conv2DBackpropFilter is a naive loop (~0.005 GFLOP/s: minutes per dcgan layer)
-    if (peer?.backend === 'cpu' && !o.tfjsAll) opts.tfjsSkip = /^conv2dWeightGrad/;
     const rows: KernelResult[] = await runKernelSuite(opts, peer, (r) =>
       console.error(`  ${r.name}: webgan ${r.webganRate.toFixed(2)} ${r.unit}${r.tfjsRate !== null ? `, tfjs ${r.tfjsRate.toFixed(2)} (${r.ratio!.toFixed(2)}×)` : ''}`));
     console.log(kernelTable(rows));
@@ -64,8 +65,6 @@ export async function benchCommand(o: BenchOptions): Promise<BenchResult> {
     const opts = trainPreset(quick ? 'quick' : 'full');
     if (o.preset) opts.cases = opts.cases.filter((c) => o.preset!.split(',').includes(c.preset));
     if (o.batch) for (const c of opts.cases) c.batch = o.batch;
-    // tfjs-cpu's Conv2DBackpropFilter makes one dcgan step take many minutes
-    if (peer?.backend === 'cpu' && !o.tfjsAll) for (const c of opts.cases) if (c.preset === 'dcgan') c.tfjs = false;
     const rows: TrainResult[] = await runTrainSuite(opts, peer, (r) =>
       console.error(`  ${r.preset}: webgan ${r.webganStepsPerSec.toFixed(3)} steps/s${r.tfjsStepsPerSec !== null ? `, tfjs ${r.tfjsStepsPerSec.toFixed(3)} (${r.ratio!.toFixed(2)}×)` : ''}`));
     console.log(trainTable(rows));
