@@ -35,6 +35,48 @@ function binaryLoops(f: Fn2): Loops2 {
     rowA: (Y, A, B, n, m) => { for (let r = 0; r < n; r += m) for (let j = 0; j < m; j++) Y[r + j] = f(A[j], B[r + j]); },
   };
 }
+/**
+ * Any broadcast, as up to four nested loops over the output with a stride per operand (0 along a
+ * broadcast axis): the bias, per-channel scale and per-sample cases ([N,C,H,W] with [1,C,1,1] or
+ * [N,C,1,1]) at the speed of the plain loop, without an offsets array.
+ */
+type LoopStrided = (Y: TypedArray, A: TypedArray, B: TypedArray, d: number[], sa: number[], sb: number[]) => void;
+function stridedLoop(f: Fn2): LoopStrided {
+  return (Y, A, B, d, sa, sb) => {
+    const n0 = d[0], n1 = d[1], n2 = d[2], n3 = d[3];
+    const a0 = sa[0], a1 = sa[1], a2 = sa[2], a3 = sa[3], b0 = sb[0], b1 = sb[1], b2 = sb[2], b3 = sb[3];
+    let i = 0;
+    for (let i0 = 0; i0 < n0; i0++) {
+      for (let i1 = 0; i1 < n1; i1++) {
+        for (let i2 = 0; i2 < n2; i2++) {
+          const oa = i0 * a0 + i1 * a1 + i2 * a2, ob = i0 * b0 + i1 * b1 + i2 * b2;
+          for (let i3 = 0; i3 < n3; i3++) Y[i++] = f(A[oa + i3 * a3], B[ob + i3 * b3]);
+        }
+      }
+    }
+  };
+}
+
+/**
+ * The output shape and both operands' broadcast strides with size-1 axes dropped and adjacent
+ * axes merged where both operands run contiguously across them; padded to four axes in front.
+ * Null when more than four axes remain.
+ */
+function collapseBroadcast(outShape: Shape, aShape: Shape, bShape: Shape): [number[], number[], number[]] | null {
+  const sa0 = broadcastStrides(aShape, outShape), sb0 = broadcastStrides(bShape, outShape);
+  const d: number[] = [], sa: number[] = [], sb: number[] = [];
+  for (let k = 0; k < outShape.length; k++) {
+    if (outShape[k] === 1) continue;
+    const last = d.length - 1;
+    if (last >= 0 && sa[last] === sa0[k] * outShape[k] && sb[last] === sb0[k] * outShape[k]) {
+      d[last] *= outShape[k]; sa[last] = sa0[k]; sb[last] = sb0[k];
+    } else { d.push(outShape[k]); sa.push(sa0[k]); sb.push(sb0[k]); }
+  }
+  if (d.length > 4) return null;
+  while (d.length < 4) { d.unshift(1); sa.unshift(0); sb.unshift(0); }
+  return [d, sa, sb];
+}
+
 function unaryLoop(f: Fn1): Loop1 {
   return (Y, X) => { for (let i = 0; i < X.length; i++) Y[i] = f(X[i]); };
 }
@@ -57,6 +99,8 @@ export const mapValues = <K extends string, V, W>(o: Partial<Record<K, V>>, fn: 
 const LOOPS1 = mapValues(UNARY_FNS, (f, k) => specialise(unaryLoop, f, k));
 const LOOPS2 = mapValues(BINARY_FNS, (f, k) => specialise(binaryLoops, f, k));
 const INT_LOOPS2: Partial<Record<BinaryPrim, Loops2>> = mapValues(INT_FNS, (f, k) => specialise(binaryLoops, f, `int32 ${k}`));
+const STRIDED = mapValues(BINARY_FNS, (f, k) => specialise(stridedLoop, f, `strided ${k}`));
+const INT_STRIDED: Partial<Record<BinaryPrim, LoopStrided>> = mapValues(INT_FNS, (f, k) => specialise(stridedLoop, f, `strided int32 ${k}`));
 
 export function unary(p: UnaryPrim, x: TypedArray, out: AbstractValue): TypedArray {
   const y = arrayFor(out.dtype, x.length);
@@ -69,12 +113,16 @@ export function unary(p: UnaryPrim, x: TypedArray, out: AbstractValue): TypedArr
  * output shape (a scalar, the same shape, a bias row): then element i reads operand[i % length].
  */
 function offsetsOrNull(inShape: Shape, outShape: Shape): Int32Array | Float64Array | null {
+  return isSuffix(inShape, outShape) ? null : stridedOffsets(outShape, broadcastStrides(inShape, outShape));
+}
+
+/** The operand, leading 1s dropped, is a suffix of the output shape: element i reads operand[i % length]. */
+function isSuffix(inShape: Shape, outShape: Shape): boolean {
   const off = outShape.length - inShape.length;
   let p = 0;
   while (p < inShape.length && inShape[p] === 1) p++;
-  let suffix = true;
-  for (let d = p; d < inShape.length; d++) if (inShape[d] !== outShape[off + d]) suffix = false;
-  return suffix ? null : stridedOffsets(outShape, broadcastStrides(inShape, outShape));
+  for (let d = p; d < inShape.length; d++) if (inShape[d] !== outShape[off + d]) return false;
+  return true;
 }
 
 export function binary(p: BinaryPrim, a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, out: AbstractValue): TypedArray {
@@ -90,9 +138,12 @@ export function binary(p: BinaryPrim, a: TypedArray, aShape: Shape, b: TypedArra
   } else if (a.length === 1 && b.length === n) {
     loops.scalarA(y, a, b, n, 1);
   } else {
+    const sa = isSuffix(aShape, out.shape), sb = isSuffix(bShape, out.shape);
+    if (sa && sb && a.length === n) return loops.rowB(y, a, b, n, b.length), y;
+    if (sa && sb && b.length === n) return loops.rowA(y, a, b, n, a.length), y;
+    const c = collapseBroadcast(out.shape, aShape, bShape);
+    if (c) return ((out.dtype === 'int32' && INT_STRIDED[p]) || STRIDED[p])(y, a, b, c[0], c[1], c[2]), y;
     const ia = offsetsOrNull(aShape, out.shape), ib = offsetsOrNull(bShape, out.shape);
-    if (!ia && !ib && a.length === n) return loops.rowB(y, a, b, n, b.length), y;
-    if (!ia && !ib && b.length === n) return loops.rowA(y, a, b, n, a.length), y;
     const na = a.length, nb = b.length;
     for (let i = 0; i < n; i++) y[i] = f(a[ia ? ia[i] : i % na], b[ib ? ib[i] : i % nb]);
   }
