@@ -35,7 +35,7 @@ test('cpu binary = reference binary on every broadcast path (float32, int32)', (
     for (const [as, bs] of CASES) {
       const size = (s: number[]) => s.reduce((x, y) => x * y, 1);
       const a = fill(size(as), 1, dtype === 'int32'), b = fill(size(bs), 2, dtype === 'int32');
-      const out = { shape: broadcastShapes(as, bs), dtype };
+      const out = { shape: broadcastShapes('binary', as, bs), dtype };
       for (const p of ['add', 'sub', 'mul', 'maximum'] as const) {
         const want = refBinary(p, a, as, b, bs, out), got = cpuBinary(p, a, as, b, bs, out);
         expect(Array.from(got), `${p} ${dtype} [${as}] [${bs}]`).toEqual(Array.from(want));
