@@ -6,14 +6,16 @@ import { resolveCheckpoint } from '../gan/run.ts';
 import { loadClassifier } from '../gan/classifier.ts';
 import { readNpy } from '../io/npy.ts';
 import { writeText } from '../io/fs.ts';
+import { cropTo28 } from '../gan/data.ts';
 import { startBackend } from './backend.ts';
+import { checkPsi } from './stylegan.ts';
 
 function table(rows: [string, string][]): string {
   const w = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n');
 }
 
-export async function evalCommand(file: string, o: { n?: number; data?: string; classifier?: string; json?: string; seed: number; backend: 'webgpu' | 'cpu' | 'auto' }): Promise<void> {
+export async function evalCommand(file: string, o: { n?: number; data?: string; classifier?: string; json?: string; seed: number; truncation?: number; backend: 'webgpu' | 'cpu' | 'auto' }): Promise<void> {
   await startBackend(o.backend);
   let points: Float32Array, shape: number[], data: string, source: string;
   if (file.endsWith('.npy')) {
@@ -27,12 +29,16 @@ export async function evalCommand(file: string, o: { n?: number; data?: string; 
   } else {
     const ckpt = await resolveCheckpoint(file, 'eval');
     const { cfg, models, G, step } = await loadGenerator(ckpt);
+    if (o.truncation !== undefined) {
+      if (!models.style) throw new ConfigError(`--truncation: stylegan checkpoints only; ${ckpt} is ${cfg.preset}`);
+      checkPsi(o.truncation);
+    }
     wg.manualSeed(o.seed);
     data = cfg.data;
     const n = o.n ?? (isTwoD(data) ? 2500 : 10000);
-    points = await drawSamples(models, G, n);
+    points = await drawSamples(models, G, n, 500, undefined, { psi: o.truncation });
     shape = [n, ...models.sampleShape];
-    source = `${ckpt} (${cfg.preset}, ${cfg.loss}, step ${step})`;
+    source = `${ckpt} (${cfg.preset}, ${cfg.loss}, step ${step}${o.truncation !== undefined ? `, ψ ${o.truncation}` : ''})`;
   }
   let result: Record<string, unknown>;
   if (isTwoD(data)) {
@@ -45,7 +51,12 @@ export async function evalCommand(file: string, o: { n?: number; data?: string; 
       ['under-formed modes (< 50 % of their samples high quality)', String(m.underformedModes)],
     ]));
   } else {
-    if (shape.length !== 4 || shape[1] !== 1 || shape[2] !== 28 || shape[3] !== 28) throw new ConfigError(`image metrics need Fashion-MNIST-shaped samples [N,1,28,28], got [${shape}]`);
+    // 32×32 samples (the stylegan preset on Fashion-MNIST, padded 28 → 32): the classifier sees their centre 28×28
+    if (shape.length === 4 && shape[1] === 1 && shape[2] === 32 && shape[3] === 32) {
+      points = cropTo28(points, shape[0], 1);
+      shape = [shape[0], 1, 28, 28];
+    }
+    if (shape.length !== 4 || shape[1] !== 1 || shape[2] !== 28 || shape[3] !== 28) throw new ConfigError(`image metrics need Fashion-MNIST-shaped samples [N,1,28,28] (or [N,1,32,32], centre-cropped), got [${shape}]`);
     const m = await evaluateImages(points, shape[0], o.classifier ? await loadClassifier(o.classifier) : undefined);
     result = { data: 'fashion-mnist', ...m };
     console.log(`${source}\n` + table([

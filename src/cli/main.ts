@@ -4,7 +4,7 @@ import { LOSS_NAMES } from '../gan/losses.ts';
 import { PRESETS } from '../gan/models.ts';
 import { DivergenceError } from '../gan/trainer.ts';
 
-/** The `webgan` command line: train, sample, eval, info, train-classifier, bench. */
+/** The `webgan` command line: train, sample, mix, interpolate, eval, info, train-classifier, bench. */
 const num = (name: string) => (v: string) => {
   const n = Number(v);
   if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number, got '${v}'`);
@@ -44,11 +44,23 @@ export function buildCli(): Command {
     .option('--clip <x>', 'weight clipping for wgan', num('--clip'))
     .option('--r1 <x>', 'R1 penalty weight γ (default: 0.1 for mlp2d with minimax, nsgan, hinge, lsgan; else 0)', num('--r1'))
     .option('--r1-until <step>', 'apply R1 only up to this generator step (default: half the run where the mlp2d recipe turns R1 on, else every step)', int('--r1-until'))
+    .option('--r1-every <k>', 'lazy R1: its own D update every k steps, weighted by k (default: 16 for stylegan, else 1)', int('--r1-every'))
     .option('--spectral-norm', 'spectral normalisation in D')
     .option('--pack <n>', 'PacGAN packing degree', int('--pack'))
     .option('--ema <decay>', 'keep an EMA copy of G with this decay (e.g. 0.999)', num('--ema'))
     .option('--seed <n>', 'random seed (default: 0)', int('--seed'))
     .option('--limit <n>', 'use only the first n training images', int('--limit'))
+    .option('--resolution <px>', 'stylegan: image side, a power of two ≥ 8 (default 32; fashion-mnist is padded 28 → 32)', int('--resolution'))
+    .option('--channels <c>', 'stylegan: image channels, 1 or 3 (default: 1 for fashion-mnist, 3 for a folder of PNGs)', int('--channels'))
+    .option('--z-dim <n>', 'stylegan: dimension of z and w (default 128)', int('--z-dim'))
+    .option('--mapping-layers <n>', 'stylegan: layers of the mapping network (default 4; the paper: 8)', int('--mapping-layers'))
+    .option('--channel-base <n>', 'stylegan: channels at resolution r are min(base / r, max) (default 1024)', int('--channel-base'))
+    .option('--channel-max <n>', 'stylegan: the most channels of a layer (default 128)', int('--channel-max'))
+    .option('--style-mixing <p>', 'stylegan: probability of style-mixing regularisation (default 0.9)', num('--style-mixing'))
+    .option('--pl-weight <w>', 'stylegan: path-length regularisation weight, 0 turns it off (default 2)', num('--pl-weight'))
+    .option('--pl-every <k>', 'stylegan: path-length regularisation every k steps (default 4)', int('--pl-every'))
+    .option('--ema-half-life <images>', 'stylegan: half-life of the EMA of G, in images (default 10000)', num('--ema-half-life'))
+    .option('--ema-rampup <x>', 'stylegan: the EMA half-life is at most x · images seen (default 0.05; 0: none)', num('--ema-rampup'))
     .option('--log-every <n>', 'steps between log lines', int('--log-every'))
     .option('--sample-every <n>', 'steps between sample grids', int('--sample-every'))
     .option('--ckpt-every <n>', 'steps between checkpoints', int('--ckpt-every'))
@@ -66,8 +78,37 @@ export function buildCli(): Command {
     .addOption(new Option('--format <f>', 'png | npy | svg').choices(['png', 'npy', 'svg']))
     .option('--seed <n>', 'random seed', int('--seed'), 0)
     .option('--class <k>', 'class label for conditional models (default: cycle through classes)', int('--class'))
+    .option('--truncation <psi>', 'stylegan: truncation ψ, w̄ + ψ(w − w̄) (default 1: none)', num('--truncation'))
+    .addOption(new Option('--noise <mode>', 'stylegan: per-pixel noise, random draws or the constant inputs (default random)').choices(['random', 'const']))
+    .option('--vary-noise <k>', 'stylegan: one w, k noise draws and their per-pixel standard deviation (the last tile)', int('--vary-noise'))
     .addOption(backendOpt())
     .action(async (o) => (await import('./sample.ts')).sampleCommand(o));
+
+  program.command('mix')
+    .description('stylegan: the style-mixing figure — styles of a layer range copied from column sources into row sources')
+    .requiredOption('--ckpt <file>', 'stylegan checkpoint (.safetensors) or run directory')
+    .option('--rows <n>', 'row sources', int('--rows'), 4)
+    .option('--cols <n>', 'column sources', int('--cols'), 6)
+    .option('--styles <ranges>', 'comma-separated: coarse (4²–8²), middle (16²–32²), fine (≥ 64²) or first-last ws indices; one block of rows each', 'coarse,middle,fine')
+    .option('--out <file>', 'output PNG', 'mix.png')
+    .option('--truncation <psi>', 'truncation ψ', num('--truncation'), 1)
+    .addOption(new Option('--noise <mode>', 'per-pixel noise').choices(['random', 'const']).default('const'))
+    .option('--seed <n>', 'random seed', int('--seed'), 0)
+    .addOption(backendOpt())
+    .action(async (o) => (await import('./stylegan.ts')).mixCommand(o));
+
+  program.command('interpolate')
+    .description('stylegan: images between two random latents, slerp in Z or lerp in W')
+    .requiredOption('--ckpt <file>', 'stylegan checkpoint (.safetensors) or run directory')
+    .addOption(new Option('--space <s>', 'z (spherical) | w (linear)').choices(['z', 'w']).default('w'))
+    .option('--n <n>', 'images per strip', int('--n'), 8)
+    .option('--rows <n>', 'strips (pairs of endpoints)', int('--rows'), 1)
+    .option('--out <file>', 'output PNG', 'strip.png')
+    .option('--truncation <psi>', 'truncation ψ', num('--truncation'), 1)
+    .addOption(new Option('--noise <mode>', 'per-pixel noise').choices(['random', 'const']).default('const'))
+    .option('--seed <n>', 'random seed', int('--seed'), 0)
+    .addOption(backendOpt())
+    .action(async (o) => (await import('./stylegan.ts')).interpolateCommand(o));
 
   program.command('eval')
     .description('metrics of a checkpoint or a .npy file: mode metrics for 2-D data; FID, IS and class coverage for Fashion-MNIST')
@@ -77,6 +118,7 @@ export function buildCli(): Command {
     .option('--classifier <file>', 'Fashion-MNIST classifier weights (default: the bundled one)')
     .option('--json <file>', 'also write the metrics as JSON')
     .option('--seed <n>', 'random seed', int('--seed'), 0)
+    .option('--truncation <psi>', 'stylegan: sample with truncation ψ', num('--truncation'))
     .addOption(backendOpt())
     .action(async (file, o) => (await import('./eval.ts')).evalCommand(file, o));
 

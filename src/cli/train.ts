@@ -8,6 +8,8 @@ export interface TrainFlags {
   betas?: [number, number]; nCritic?: number;
   gpLambda?: number; clip?: number; r1?: number; r1Until?: number; spectralNorm?: boolean; pack?: number; ema?: number; seed?: number;
   limit?: number; logEvery?: number; sampleEvery?: number; ckptEvery?: number; backend: 'webgpu' | 'cpu' | 'auto';
+  r1Every?: number; resolution?: number; channels?: number; zDim?: number; mappingLayers?: number; channelBase?: number; channelMax?: number;
+  styleMixing?: number; plWeight?: number; plEvery?: number; emaHalfLife?: number; emaRampup?: number;
   out?: string; resume?: string; quiet?: boolean;
 }
 
@@ -19,6 +21,8 @@ export async function trainCommand(f: TrainFlags): Promise<void> {
     preset: f.preset as TrainConfig['preset'], loss: f.loss as TrainConfig['loss'], data: f.data, steps: f.steps, batch: f.batch,
     lr: f.lr, lrDecay: f.lrDecay as TrainConfig['lrDecay'], optimizer: f.optimizer as TrainConfig['optimizer'], betas: f.betas, nCritic: f.nCritic, gpLambda: f.gpLambda, clip: f.clip, r1Gamma: f.r1, r1Until: f.r1Until, spectralNorm: f.spectralNorm, pack: f.pack,
     ema: f.ema, seed: f.seed, limit: f.limit, logEvery: f.logEvery, sampleEvery: f.sampleEvery, ckptEvery: f.ckptEvery,
+    r1Every: f.r1Every, resolution: f.resolution, channels: f.channels, zDim: f.zDim, mappingLayers: f.mappingLayers, channelBase: f.channelBase,
+    channelMax: f.channelMax, styleMixing: f.styleMixing, plWeight: f.plWeight, plEvery: f.plEvery, emaHalfLife: f.emaHalfLife, emaRampup: f.emaRampup,
   };
   const tty = !f.quiet && (globalThis as { process?: { stderr?: { isTTY?: boolean } } }).process?.stderr?.isTTY;
   const bar = tty ? new cliProgress.SingleBar({

@@ -25,6 +25,11 @@ export interface TrainConfig {
   r1Gamma: number;
   /** R1 only on generator steps 1…r1Until, none after (0 = every step) */
   r1Until: number;
+  /**
+   * lazy R1 (StyleGAN2): the penalty, weighted by the interval, as a separate D update every
+   * r1Every steps (1 = in every D update's loss)
+   */
+  r1Every: number;
   spectralNorm: boolean;
   pack: number;
   /** EMA decay of a copy of G (0 = off) */
@@ -37,7 +42,30 @@ export interface TrainConfig {
   keepCheckpoints: number;
   /** images in the training set to use (0 = all) */
   limit: number;
+  // ---- the stylegan preset's options (absent for the other presets; see styleganRecipe)
+  /** image side, a power of two ≥ 8 (fashion-mnist: 32, padded from 28) */
+  resolution?: number;
+  /** image channels (1 for fashion-mnist; 1 or 3 for a folder of PNGs) */
+  channels?: number;
+  /** latent z (= w) dimension */
+  zDim?: number;
+  /** fully connected layers of the mapping network */
+  mappingLayers?: number;
+  /** channels at resolution r: min(channelBase / r, channelMax) */
+  channelBase?: number;
+  channelMax?: number;
+  /** probability of style-mixing regularisation (two w's, a random crossover layer) */
+  styleMixing?: number;
+  /** path-length regularisation weight (0 = off) and its lazy interval */
+  plWeight?: number;
+  plEvery?: number;
+  /** EMA of G: half-life in images, and its ramp-up (the half-life is at most this fraction of the images seen; 0 = none) */
+  emaHalfLife?: number;
+  emaRampup?: number;
 }
+
+/** The stylegan-only fields of TrainConfig. */
+export const STYLEGAN_FIELDS = ['resolution', 'channels', 'zDim', 'mappingLayers', 'channelBase', 'channelMax', 'styleMixing', 'plWeight', 'plEvery', 'emaHalfLife', 'emaRampup'] as const;
 
 export type LrDecay = 'none' | 'cosine' | 'linear';
 export const LR_DECAYS: LrDecay[] = ['none', 'cosine', 'linear'];
@@ -79,9 +107,23 @@ export function twoDRecipe(loss: LossName): Partial<TrainConfig> {
   }
 }
 
+/**
+ * The stylegan preset (StyleGAN2 config F, Karras et al. 2020, scaled to a CPU): Adam 0.002 with
+ * β (0, 0.99), batch 32, lazy R1 every 16 steps, path-length regularisation (weight 2, every 4
+ * steps), style mixing 0.9, EMA half-life 10k images with ramp-up 0.05; channels min(1024 / r, 128)
+ * (128 at 4 and 8, 64 at 16, 32 at 32), a 4-layer mapping, z = w = 128. R1's γ, when not given,
+ * is stylegan2-ada-pytorch's heuristic 0.0002 · resolution² / batch (0.0064 at 32×32, batch 32).
+ */
+export function styleganRecipe(): Partial<TrainConfig> {
+  return {
+    batch: 32, lr: 0.002, betas: [0, 0.99], r1Every: 16, resolution: 32, zDim: 128, mappingLayers: 4, channelBase: 1024, channelMax: 128,
+    styleMixing: 0.9, plWeight: 2, plEvery: 4, emaHalfLife: 10000, emaRampup: 0.05,
+  };
+}
+
 export const BASE_DEFAULTS: TrainConfig = {
   preset: 'dcgan', loss: 'nsgan', data: 'fashion-mnist', steps: 1000, batch: 64, lr: 2e-4, lrDecay: 'none', betas: [0.5, 0.999],
-  optimizer: 'adam', nCritic: 1, gpLambda: 0, clip: 0, r1Gamma: 0, r1Until: 0, spectralNorm: false, pack: 1, ema: 0, seed: 0,
+  optimizer: 'adam', nCritic: 1, gpLambda: 0, clip: 0, r1Gamma: 0, r1Until: 0, r1Every: 1, spectralNorm: false, pack: 1, ema: 0, seed: 0,
   logEvery: 50, sampleEvery: 250, ckptEvery: 500, keepCheckpoints: 3, limit: 0,
 };
 
@@ -89,6 +131,7 @@ export const BASE_DEFAULTS: TrainConfig = {
 export function flagName(key: keyof TrainConfig): string {
   if (key === 'r1Gamma') return '--r1';
   if (key === 'spectralNorm') return '--spectral-norm';
+  if (key === 'styleMixing') return '--style-mixing';
   return '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
 }
 
@@ -111,14 +154,34 @@ export function resolveConfig(user: Partial<TrainConfig>): TrainConfig {
   if (!LOSS_NAMES.includes(loss)) fail(`unknown loss '${loss}' (choose one of ${LOSS_NAMES.join(', ')})`);
   const data = user.data ?? (preset === 'mlp2d' ? 'grid' : 'fashion-mnist');
   const defined = Object.fromEntries(Object.entries(user).filter(([, v]) => v !== undefined));
-  const cfg: TrainConfig = { ...BASE_DEFAULTS, ...lossDefaults(loss), ...(preset === 'mlp2d' ? twoDRecipe(loss) : {}), ...defined, preset, loss, data };
+  const stylegan = preset === 'stylegan';
+  if (!stylegan) {
+    const given = STYLEGAN_FIELDS.filter((k) => defined[k] !== undefined);
+    if (given.length) fail(`${given.map((k) => flagName(k)).join(', ')} ${given.length > 1 ? 'apply' : 'applies'} to --preset stylegan only`);
+  }
+  const cfg: TrainConfig = {
+    ...BASE_DEFAULTS, ...lossDefaults(loss), ...(preset === 'mlp2d' ? twoDRecipe(loss) : {}), ...(stylegan ? styleganRecipe() : {}), ...defined, preset, loss, data,
+  };
+  if (stylegan) {
+    cfg.channels ??= data === 'fashion-mnist' ? 1 : 3;
+    if (defined.r1Gamma === undefined) cfg.r1Gamma = Number((0.0002 * cfg.resolution! ** 2 / cfg.batch).toPrecision(6));
+  }
   // the recipe's R1 window: the first half of the run, unless R1 or its window was set by hand
   if (preset === 'mlp2d' && defined.r1Until === undefined && defined.r1Gamma === undefined && cfg.r1Gamma > 0) cfg.r1Until = Math.max(1, Math.round(cfg.steps / 2));
   const posInt = (k: keyof TrainConfig, min = 1) => {
     const v = cfg[k] as number;
     if (!Number.isSafeInteger(v) || v < min) fail(`${flagName(k)} must be an integer ≥ ${min}, got ${v}`);
   };
-  for (const k of ['steps', 'batch', 'nCritic', 'logEvery', 'sampleEvery', 'ckptEvery', 'pack', 'keepCheckpoints'] as const) posInt(k);
+  for (const k of ['steps', 'batch', 'nCritic', 'logEvery', 'sampleEvery', 'ckptEvery', 'pack', 'keepCheckpoints', 'r1Every'] as const) posInt(k);
+  if (stylegan) {
+    for (const k of ['zDim', 'mappingLayers', 'channelBase', 'channelMax', 'plEvery'] as const) posInt(k);
+    const r = cfg.resolution!;
+    if (!Number.isSafeInteger(r) || r < 8 || (r & (r - 1)) !== 0) fail(`--resolution must be a power of two ≥ 8, got ${r}`);
+    if (cfg.channels !== 1 && cfg.channels !== 3) fail(`--channels must be 1 or 3, got ${cfg.channels}`);
+    if (data === 'fashion-mnist' && (r !== 32 || cfg.channels !== 1)) fail(`fashion-mnist trains stylegan at --resolution 32 (28×28 padded) with 1 channel, got ${r} and ${cfg.channels}`);
+    if (!(cfg.styleMixing! >= 0 && cfg.styleMixing! <= 1)) fail(`--style-mixing must be a probability in [0, 1], got ${cfg.styleMixing}`);
+    for (const k of ['plWeight', 'emaHalfLife', 'emaRampup'] as const) if (!(cfg[k]! >= 0 && Number.isFinite(cfg[k]))) fail(`${flagName(k)} must be a non-negative number, got ${cfg[k]}`);
+  }
   for (const k of ['seed', 'limit', 'r1Until'] as const) posInt(k, 0);
   if (!(cfg.lr > 0 && Number.isFinite(cfg.lr))) fail(`--lr must be a positive number, got ${cfg.lr}`);
   if (!LR_DECAYS.includes(cfg.lrDecay)) fail(`--lr-decay must be one of ${LR_DECAYS.join(', ')}, got ${cfg.lrDecay}`);

@@ -19,16 +19,51 @@ export interface RealSource {
   dataset?: ImageDataset;
 }
 
-export async function loadImages(data: string, sampleShape: number[], limit = 0, split: 'train' | 'test' = 'train'): Promise<ImageDataset> {
+/** Fashion-MNIST's 28×28 images centred in 32×32 with background (−1) borders: the stylegan preset's 32×32 input. */
+export function padTo32(ds: ImageDataset): ImageDataset {
+  const [n, c] = ds.shape;
+  const out = new Float32Array(n * c * 1024).fill(-1);
+  for (let i = 0; i < n * c; i++) for (let r = 0; r < 28; r++) out.set(ds.images.subarray(i * 784 + r * 28, i * 784 + r * 28 + 28), i * 1024 + (r + 2) * 32 + 2);
+  return { ...ds, images: out, shape: [n, c, 32, 32] };
+}
+
+/** The inverse of padTo32: the centre 28×28 of [N,C,32,32] images (the classifier's input). */
+export function cropTo28(images: Float32Array, n: number, c: number): Float32Array {
+  const out = new Float32Array(n * c * 784);
+  for (let i = 0; i < n * c; i++) for (let r = 0; r < 28; r++) out.set(images.subarray(i * 1024 + (r + 2) * 32 + 2, i * 1024 + (r + 2) * 32 + 30), i * 784 + r * 28);
+  return out;
+}
+
+/**
+ * The training images for a model that takes [C,H,W]. A folder of PNGs is resized to H×W; with
+ * `sameSize` (the stylegan preset) its images must all have one size (then resized if it is not
+ * H×W). Fashion-MNIST for a 32×32 model is padded (padTo32).
+ */
+export async function loadImages(data: string, sampleShape: number[], limit = 0, split: 'train' | 'test' = 'train', opts: { sameSize?: boolean } = {}): Promise<ImageDataset> {
   const [c, h, w] = sampleShape;
   let ds: ImageDataset;
-  if (data === 'fashion-mnist') ds = await loadFashionMnist({ split, limit: limit || undefined });
-  else if (!(await exists(data))) throw new ConfigError(`--data '${data}': not a known dataset (ring, grid, spiral, moons, fashion-mnist) and no such directory`);
+  if (data === 'fashion-mnist') {
+    ds = await loadFashionMnist({ split, limit: limit || undefined });
+    if (h === 32 && w === 32) ds = padTo32(ds);
+  } else if (!(await exists(data))) throw new ConfigError(`--data '${data}': not a known dataset (ring, grid, spiral, moons, fashion-mnist) and no such directory`);
   else {
     const files = await listFilesRecursive(data);
     const idx = files.some((f) => /images-idx3-ubyte(\.gz)?$/.test(String(f)));
-    ds = idx ? await loadIdxDataset(data, { split, limit: limit || undefined }) : await loadImageFolder(data, { size: [h, w], channels: c as 1 | 3 });
-    if (!idx && ds.shape[0] === 0) throw new ConfigError(`--data '${data}': no PNG images or IDX files found`);
+    if (idx) ds = await loadIdxDataset(data, { split, limit: limit || undefined });
+    else {
+      let same: ImageDataset | null = null;
+      if (!files.some((f) => /\.png$/i.test(String(f)))) throw new ConfigError(`--data '${data}': no PNG images or IDX files found`);
+      if (opts.sameSize) {
+        try {
+          same = await loadImageFolder(data, { channels: c as 1 | 3, limit: limit || undefined });
+        } catch (e) {
+          const m = /(\S+) is (\d+x\d+), the first image is (\d+x\d+)/.exec((e as Error).message);
+          if (m) throw new ConfigError(`--data '${data}': images of different sizes (${m[1]} is ${m[2]}, the first is ${m[3]}); this preset needs one size`);
+          throw e;
+        }
+      }
+      ds = same && same.shape[2] === h && same.shape[3] === w ? same : await loadImageFolder(data, { size: [h, w], channels: c as 1 | 3, limit: limit || undefined });
+    }
   }
   const [, dc, dh, dw] = ds.shape;
   if (dc !== c || dh !== h || dw !== w) {
@@ -42,7 +77,7 @@ export async function makeSource(cfg: TrainConfig, models: GanModels): Promise<R
     if (models.conditional) throw new ConfigError(`${cfg.preset} needs labelled images, not '${cfg.data}'`);
     return { next: (n) => ({ x: sampleMixture(cfg.data as MixtureName, n) }), state: () => null, setState: () => {}, numClasses: 0 };
   }
-  const ds = await loadImages(cfg.data, models.sampleShape, cfg.limit);
+  const ds = await loadImages(cfg.data, models.sampleShape, cfg.limit, 'train', { sameSize: cfg.preset === 'stylegan' });
   if (models.conditional && !ds.labels) throw new ConfigError(`${cfg.preset} is conditional but '${cfg.data}' has no labels`);
   const numClasses = ds.labels ? Math.max(...ds.labels) + 1 : 0;
   if (models.conditional && numClasses > models.numClasses) throw new ConfigError(`'${cfg.data}' has ${numClasses} classes, the model ${models.numClasses}`);

@@ -4,6 +4,7 @@ import { mixtureModes, type MixtureName } from '../data/mixtures.ts';
 import { classify, loadClassifier, type FashionClassifier } from './classifier.ts';
 import { classCoverage, frechetDistance, inceptionScore, modeMetrics, type ModeMetrics } from './metrics.ts';
 import type { GanModels } from './models.ts';
+import type { GenerateOpts } from './stylegan/networks.ts';
 import type * as nn from '../nn/index.ts';
 
 export interface ImageMetrics {
@@ -19,8 +20,8 @@ export interface ImageMetrics {
   classHistogram: number[];
 }
 
-/** Draw n samples from G in eval mode, in batches, as host data. */
-export async function drawSamples(models: GanModels, G: nn.Module, n: number, batch = 500, label?: number): Promise<Float32Array> {
+/** Draw n samples from G in eval mode, in batches, as host data (stylegan: with truncation ψ and the noise mode, default random). */
+export async function drawSamples(models: GanModels, G: nn.Module, n: number, batch = 500, label?: number, style: GenerateOpts = {}): Promise<Float32Array> {
   const per = models.sampleShape.reduce((a, b) => a * b, 1);
   const out = new Float32Array(n * per);
   G.eval();
@@ -28,6 +29,7 @@ export async function drawSamples(models: GanModels, G: nn.Module, n: number, ba
     const m = Math.min(batch, n - i);
     const x = wg.tidy(() => wg.noGrad(() => {
       const z = models.noise(m);
+      if (models.style) return G.call(z, style);
       if (!models.conditional) return G.call(z);
       const y = wg.tensor(Int32Array.from({ length: m }, (_, j) => label ?? (i + j) % models.numClasses), [m], { dtype: 'int32' });
       return G.call(z, y);

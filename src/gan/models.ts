@@ -1,13 +1,14 @@
 import * as wg from '../index.ts';
 import type { Tensor } from '../index.ts';
 import * as nn from '../nn/index.ts';
+import { StyleDiscriminator, StyleGenerator, STYLEGAN_DEFAULTS, type StyleGanOptions } from './stylegan/networks.ts';
 
 /**
  * GAN presets with exact, documented architectures (see docs/gan.md).
  * Every discriminator returns raw scores/logits of shape [N]; losses apply σ where needed.
  */
-export type PresetName = 'mlp2d' | 'mlp' | 'dcgan' | 'dcgan64' | 'cgan' | 'cdcgan';
-export const PRESETS: PresetName[] = ['mlp2d', 'mlp', 'dcgan', 'dcgan64', 'cgan', 'cdcgan'];
+export type PresetName = 'mlp2d' | 'mlp' | 'dcgan' | 'dcgan64' | 'cgan' | 'cdcgan' | 'stylegan';
+export const PRESETS: PresetName[] = ['mlp2d', 'mlp', 'dcgan', 'dcgan64', 'cgan', 'cdcgan', 'stylegan'];
 
 export interface PresetOptions {
   /** image channels (dcgan64; default 3) */
@@ -21,6 +22,8 @@ export interface PresetOptions {
   /** dcgan64 widths (pytorch/examples' --ngf / --ndf; default 64) */
   ngf?: number;
   ndf?: number;
+  /** the stylegan preset's network options (src/gan/stylegan/networks.ts; image channels from `channels`) */
+  stylegan?: Partial<StyleGanOptions>;
 }
 
 export interface GanModels {
@@ -39,6 +42,8 @@ export interface GanModels {
   generate(z: Tensor, y?: Tensor): Tensor;
   /** D(x[, y]) as scores [N / pack] (packs `pack` consecutive samples) */
   discriminate(x: Tensor, y?: Tensor): Tensor;
+  /** the stylegan preset's generator (mapping, synthesis, ws), for the trainer's regularisers and the CLI */
+  style?: StyleGenerator;
 }
 
 const seq = (...m: nn.Module[]) => new nn.Sequential(...m);
@@ -198,9 +203,10 @@ class ProjectionD extends nn.Module {
 /** Build a preset's G and D (initialised: PyTorch defaults for MLPs, N(0, 0.02) for conv presets). */
 export function buildGan(preset: PresetName, opts: PresetOptions = {}): GanModels {
   if (!PRESETS.includes(preset)) throw new Error(`unknown preset '${preset}' (choose one of ${PRESETS.join(', ')})`);
-  const o: Required<PresetOptions> = { channels: 3, numClasses: 10, pack: 1, spectralNorm: false, ngf: 64, ndf: 64, ...opts };
+  const o: Required<PresetOptions> = { channels: 3, numClasses: 10, pack: 1, spectralNorm: false, ngf: 64, ndf: 64, ...opts, stylegan: opts.stylegan ?? {} };
   if (!Number.isInteger(o.pack) || o.pack < 1) throw new Error(`pack must be a positive integer, got ${o.pack}`);
-  if ((preset === 'cgan' || preset === 'cdcgan') && o.pack !== 1) throw new Error(`PacGAN packing is not supported by the conditional preset ${preset}`);
+  if ((preset === 'cgan' || preset === 'cdcgan' || preset === 'stylegan') && o.pack !== 1) throw new Error(`PacGAN packing is not supported by the preset ${preset}`);
+  if (preset === 'stylegan' && o.spectralNorm) throw new Error('spectral normalisation is not supported by the stylegan preset (its layers use equalized learning rate)');
   let built: { G: nn.Module; D: nn.Module; zDim: number; sampleShape: number[] };
   const conditional = preset === 'cgan' || preset === 'cdcgan';
   switch (preset) {
@@ -210,6 +216,11 @@ export function buildGan(preset: PresetName, opts: PresetOptions = {}): GanModel
     case 'dcgan64': built = dcgan64(o); break;
     case 'cgan': built = { G: new CondMlpG(o.numClasses), D: new CondMlpD(o.numClasses, 1), zDim: 100, sampleShape: [1, 28, 28] }; break;
     case 'cdcgan': built = { G: new CondConvG(o.numClasses, o), D: new ProjectionD(o.numClasses, 1), zDim: 100, sampleShape: [1, 28, 28] }; break;
+    case 'stylegan': {
+      const so: StyleGanOptions = { ...STYLEGAN_DEFAULTS, imgChannels: opts.channels ?? STYLEGAN_DEFAULTS.imgChannels, ...o.stylegan };
+      built = { G: new StyleGenerator(so), D: new StyleDiscriminator(so), zDim: so.zDim, sampleShape: [so.imgChannels, so.resolution, so.resolution] };
+      break;
+    }
   }
   if (preset === 'dcgan' || preset === 'dcgan64' || preset === 'cdcgan') {
     dcganInit(built.G);
@@ -221,6 +232,7 @@ export function buildGan(preset: PresetName, opts: PresetOptions = {}): GanModel
   const pack = o.pack;
   return {
     preset, G, D, zDim, sampleShape, conditional, numClasses: o.numClasses, pack,
+    style: preset === 'stylegan' ? (G as StyleGenerator) : undefined,
     noise: (n) => wg.randn(convG ? [n, zDim, 1, 1] : [n, zDim]),
     generate: (z, y) => {
       if (conditional && !y) throw new Error(`${preset}: the generator needs class labels`);

@@ -7,7 +7,8 @@ import type { LoaderState } from '../data/loader.ts';
 import { ConfigError, lrFactor, resolveConfig, type TrainConfig } from './config.ts';
 import { makeSource, type RealSource } from './data.ts';
 import { ganLosses, gradientPenalty, r1Penalty, type GanLoss } from './losses.ts';
-import { buildGan, type GanModels } from './models.ts';
+import { buildGan, type GanModels, type PresetOptions } from './models.ts';
+import { styleTelemetry } from './stylegan/telemetry.ts';
 
 /** Scalars accumulated on the device every step, read back only at log steps. */
 export const STAT_NAMES = ['lossD', 'lossG', 'dReal', 'dFake', 'gp', 'wasserstein'] as const;
@@ -23,6 +24,12 @@ export interface LogRecord {
   stepsPerSec: number;
   /** the learning rate of this step's updates (cfg.lr times the schedule's factor) */
   lr: number;
+  /**
+   * stylegan: the last lazy R1 and path-length values, the path-length target, per-layer style
+   * statistics (mean / std of the styles, mean demodulation scale, on a fixed batch of z) and w̄
+   * (its norm and its drift since the previous record)
+   */
+  style?: Record<string, number>;
   time: string;
 }
 
@@ -45,10 +52,31 @@ export class DivergenceError extends Error {
   }
 }
 
-function makeOptimizer(cfg: TrainConfig, params: Tensor[]): nn.Optimizer {
+/** The network options of a config's preset (the stylegan fields → its network options). */
+export function presetOptions(cfg: TrainConfig): PresetOptions {
+  const o: PresetOptions = { pack: cfg.pack, spectralNorm: cfg.spectralNorm };
+  if (cfg.preset === 'stylegan') {
+    o.channels = cfg.channels;
+    o.stylegan = {
+      resolution: cfg.resolution, zDim: cfg.zDim, wDim: cfg.zDim, mappingLayers: cfg.mappingLayers, channelBase: cfg.channelBase, channelMax: cfg.channelMax,
+    };
+  }
+  return o;
+}
+
+/**
+ * Lazy regularisation (StyleGAN2, appendix B): a regulariser applied as its own update every k
+ * minibatches makes k + 1 updates per k minibatches, so Adam's lr and β are scaled by
+ * c = k / (k + 1) (lr·c, β^c). 1 when the regulariser is off or applied every step.
+ */
+function lazyRatio(every: number, on: boolean): number {
+  return on && every > 1 ? every / (every + 1) : 1;
+}
+
+function makeOptimizer(cfg: TrainConfig, params: Tensor[], ratio: number): nn.Optimizer {
   return cfg.optimizer === 'rmsprop'
-    ? new nn.RMSprop(params, { lr: cfg.lr })
-    : new nn.Adam(params, { lr: cfg.lr, betas: cfg.betas });
+    ? new nn.RMSprop(params, { lr: cfg.lr * ratio })
+    : new nn.Adam(params, { lr: cfg.lr * ratio, betas: [cfg.betas[0] ** ratio, cfg.betas[1] ** ratio] });
 }
 
 function setRequiresGrad(m: nn.Module, flag: boolean): void {
@@ -98,6 +126,14 @@ export class GanTrainer {
   private statSteps = 0;
   private lastLogTime = Date.now();
   private lastLogStep = 0;
+  /** stylegan: the path-length target (a moving average of the lengths, β 0.99), the last R1 and path-length values, w̄ at the last record */
+  private plMean: Tensor | null = null;
+  private lastR1: Tensor | null = null;
+  private lastPl: Tensor | null = null;
+  private lastWAvg: Float32Array | null = null;
+  /** Adam's lazy-regularisation factor of each optimizer (see lazyRatio) */
+  private readonly ratioD: number;
+  private readonly ratioG: number;
 
   private constructor(
     readonly cfg: TrainConfig,
@@ -108,18 +144,21 @@ export class GanTrainer {
     readonly ema: nn.Module | null,
   ) {
     this.loss = ganLosses[cfg.loss];
+    this.ratioD = lazyRatio(cfg.r1Every, cfg.r1Gamma > 0);
+    this.ratioG = lazyRatio(cfg.plEvery ?? 1, (cfg.plWeight ?? 0) > 0);
+    if (models.style && (cfg.plWeight ?? 0) > 0) this.plMean = wg.keep(wg.zeros([]));
   }
 
   static async create(user: Partial<TrainConfig>): Promise<GanTrainer> {
     const cfg = resolveConfig(user);
     wg.manualSeed(cfg.seed);
-    const models = buildGan(cfg.preset, { pack: cfg.pack, spectralNorm: cfg.spectralNorm });
+    const models = buildGan(cfg.preset, presetOptions(cfg));
     const source = await makeSource(cfg, models);
-    const optG = makeOptimizer(cfg, models.G.parameters());
-    const optD = makeOptimizer(cfg, models.D.parameters());
+    const optG = makeOptimizer(cfg, models.G.parameters(), lazyRatio(cfg.plEvery ?? 1, (cfg.plWeight ?? 0) > 0));
+    const optD = makeOptimizer(cfg, models.D.parameters(), lazyRatio(cfg.r1Every, cfg.r1Gamma > 0));
     let ema: nn.Module | null = null;
-    if (cfg.ema > 0) {
-      ema = buildGan(cfg.preset, { pack: cfg.pack }).G;
+    if (cfg.ema > 0 || (cfg.emaHalfLife ?? 0) > 0) {
+      ema = buildGan(cfg.preset, { ...presetOptions(cfg), spectralNorm: false }).G;
       ema.loadStateDict(models.G.stateDict());
       setRequiresGrad(ema, false);
     }
@@ -152,10 +191,19 @@ export class GanTrainer {
       lossD = wg.add(lossD, wg.mul(gp, cfg.gpLambda));
     }
     const r1Now = cfg.r1Gamma > 0 && (cfg.r1Until === 0 || this.step < cfg.r1Until); // this.step = generator steps done
-    if (r1Now) lossD = wg.add(lossD, wg.mul(r1Penalty((x) => m.discriminate(x, yReal), real.x), cfg.r1Gamma));
+    const r1 = () => r1Penalty((x) => m.discriminate(x, yReal), real.x);
+    if (r1Now && cfg.r1Every === 1) lossD = wg.add(lossD, wg.mul(r1(), cfg.r1Gamma));
     this.optD.zeroGrad();
     lossD.backward();
     this.optD.step();
+    if (r1Now && cfg.r1Every > 1 && this.step % cfg.r1Every === 0) {
+      // lazy R1: its own update, weighted by the interval (γ/2 · E‖∇D‖² · k; r1Penalty is ½ E‖∇D‖²)
+      const pen = r1();
+      this.optD.zeroGrad();
+      wg.mul(pen, cfg.r1Gamma * cfg.r1Every).backward();
+      this.optD.step();
+      this.keepLast('lastR1', pen);
+    }
     if (cfg.clip > 0) {
       wg.noGrad(() => {
         for (const p of m.D.parameters()) nn.assign_(p, wg.clamp(p, -cfg.clip, cfg.clip));
@@ -172,24 +220,75 @@ export class GanTrainer {
     const y = this.labels(cfg.batch);
     setRequiresGrad(m.D, false); // D's weight gradients are not needed for G's update
     try {
-      const lossG = this.loss.g(m.discriminate(m.generate(m.noise(cfg.batch), y), y));
+      const fake = m.style
+        ? m.style.synthesis.call(m.style.trainingWs(m.noise(cfg.batch), { mixing: cfg.styleMixing ?? 0, trackAvg: true }))
+        : m.generate(m.noise(cfg.batch), y);
+      const lossG = this.loss.g(m.discriminate(fake, y));
       this.optG.zeroGrad();
       lossG.backward();
       this.optG.step();
-      if (this.ema) {
-        const d = cfg.ema;
-        wg.noGrad(() => {
-          const src = m.G.stateDict();
-          for (const [k, t] of Object.entries(this.ema!.stateDict())) {
-            // EMA of parameters and BN statistics: e ← d·e + (1 − d)·θ
-            if (t.dtype === 'float32') nn.assign_(this.emaTarget(k), wg.add(wg.mul(t, d), wg.mul(src[k], 1 - d)));
-          }
-        });
-      }
+      if (m.style && this.plMean && this.step % (cfg.plEvery ?? 1) === 0) this.pathLengthStep();
+      if (this.ema) this.updateEma();
       return lossG.detach();
     } finally {
       setRequiresGrad(m.D, true);
     }
+  }
+
+  /**
+   * Path-length regularisation (StyleGAN2 §3.2), lazily every plEvery steps on half the batch:
+   * for images y = g(w) and image-space noise u ~ N(0, I)/√(HW), the lengths ‖J_wᵀ u‖ (J the
+   * Jacobian wrt ws, averaged over the layers) are pulled towards their moving average a
+   * (β 0.99): penalty w_pl · k · E (‖J_wᵀ u‖ − a)².
+   */
+  private pathLengthStep(): void {
+    const { models: m, cfg } = this;
+    const G = m.style!;
+    const n = Math.max(1, Math.floor(cfg.batch / 2));
+    const ws = G.trainingWs(m.noise(n), { mixing: cfg.styleMixing ?? 0, trackAvg: false });
+    const img = G.synthesis.call(ws);
+    const [, , h, w] = img.shape;
+    const u = wg.div(wg.randn(img.shape), Math.sqrt(h * w));
+    const [g] = wg.grad(wg.sum(wg.mul(img, u)), [ws], { createGraph: true });
+    const lengths = wg.sqrt(wg.mean(wg.sum(wg.square(g), 2), 1)); // [n]
+    const target = wg.noGrad(() => wg.add(this.plMean!, wg.mul(wg.sub(wg.mean(lengths.detach()), this.plMean!), 0.01)));
+    nn.assign_(this.plMean!, target);
+    const pen = wg.mean(wg.square(wg.sub(lengths, this.plMean!)));
+    this.optG.zeroGrad();
+    wg.mul(pen, (cfg.plWeight ?? 0) * (cfg.plEvery ?? 1)).backward();
+    this.optG.step();
+    this.keepLast('lastPl', pen);
+  }
+
+  /** a device scalar kept for the next log record (no read-back now) */
+  private keepLast(slot: 'lastR1' | 'lastPl', t: Tensor): void {
+    this[slot]?.dispose();
+    this[slot] = wg.keep(wg.noGrad(() => wg.reshape(t.detach(), [])));
+  }
+
+  /**
+   * EMA of G: e ← β·e + (1 − β)·θ over the parameters. β = cfg.ema, or with a half-life of h
+   * images (stylegan): β = ½^(batch / h'), h' = min(h, rampup · images seen) (StyleGAN2's
+   * G_smoothing with stylegan2-ada-pytorch's ramp-up). Buffers: BN statistics are averaged
+   * too; stylegan's (w̄, the constant noise) are copied.
+   */
+  private updateEma(): void {
+    const { cfg, models: m } = this;
+    let d = cfg.ema;
+    if ((cfg.emaHalfLife ?? 0) > 0) {
+      const seen = (this.step + 1) * cfg.batch;
+      const half = cfg.emaRampup ? Math.min(cfg.emaHalfLife!, seen * cfg.emaRampup) : cfg.emaHalfLife!;
+      d = 0.5 ** (cfg.batch / Math.max(half, 1e-8));
+    }
+    const buffers = new Set([...m.G.namedBuffers()].map(([k]) => k));
+    wg.noGrad(() => {
+      const src = m.G.stateDict();
+      for (const [k, t] of Object.entries(this.ema!.stateDict())) {
+        if (t.dtype !== 'float32') continue;
+        if (m.style && buffers.has(k)) nn.assign_(this.emaTarget(k), wg.mul(src[k], 1));
+        else nn.assign_(this.emaTarget(k), wg.add(wg.mul(t, d), wg.mul(src[k], 1 - d)));
+      }
+    });
   }
 
   private emaTarget(key: string): Tensor {
@@ -212,7 +311,8 @@ export class GanTrainer {
   /** One training step (nCritic critic updates + one generator update), recorded on the device. */
   trainStep(): void {
     const lr = this.lr;
-    for (const opt of [this.optG, this.optD]) for (const g of opt.paramGroups) g.lr = lr;
+    for (const g of this.optG.paramGroups) g.lr = lr * this.ratioG;
+    for (const g of this.optD.paramGroups) g.lr = lr * this.ratioD;
     wg.tidy(() => {
       const critic: Tensor[][] = [];
       for (let i = 0; i < this.cfg.nCritic; i++) critic.push(this.criticStep());
@@ -250,20 +350,31 @@ export class GanTrainer {
       norms.dispose();
       named.forEach(([k], i) => { weightNorms[k] = v[2 * i]; gradNorms[k] = v[2 * i + 1]; });
     }
+    let style: Record<string, number> | undefined;
+    if (this.models.style) {
+      const st = await styleTelemetry(this.models.style, this.cfg.seed);
+      const wAvg = Float32Array.from(await this.models.style.mapping.w_avg.data());
+      const prev = this.lastWAvg;
+      st.wAvgNorm = Math.hypot(...wAvg);
+      st.wAvgDrift = prev ? Math.hypot(...wAvg.map((v, i) => v - prev[i])) : 0;
+      this.lastWAvg = wAvg;
+      for (const [k, t] of [['r1', this.lastR1], ['pathLength', this.lastPl], ['pathLengthTarget', this.plMean]] as const) if (t) st[k] = (await t.data())[0];
+      style = st;
+    }
     const now = Date.now();
     const stepsPerSec = ((this.step - this.lastLogStep) * 1000) / Math.max(now - this.lastLogTime, 1);
     this.lastLogTime = now;
     this.lastLogStep = this.step;
-    return { step: this.step, stats, gradNorms, weightNorms, stepsPerSec, lr: this.lrAt(this.step - 1), time: new Date(now).toISOString() };
+    return { step: this.step, stats, gradNorms, weightNorms, stepsPerSec, lr: this.lrAt(this.step - 1), ...(style ? { style } : {}), time: new Date(now).toISOString() };
   }
 
-  /** Samples from the sampler G in eval mode (BN uses running statistics). */
+  /** Samples from the sampler G in eval mode (BN uses running statistics; stylegan: the constant noise, so grids compare across steps). */
   sample(z: Tensor, y?: Tensor): Tensor {
     const g = this.sampler;
     const was = g.training;
     g.eval();
     try {
-      return wg.noGrad(() => (this.models.conditional ? g.call(z, y) : g.call(z)));
+      return wg.noGrad(() => (this.models.conditional ? g.call(z, y) : this.models.style ? g.call(z, { noise: 'const' }) : g.call(z)));
     } finally {
       if (was) g.train();
     }
@@ -276,6 +387,7 @@ export class GanTrainer {
       ...(this.ema ? prefixed('Gema', this.ema.stateDict()) : {}),
     };
     if (this.statAcc) tensors['stats.acc'] = this.statAcc;
+    if (this.plMean) tensors['pl_mean'] = this.plMean;
     const optG = flattenOpt('optG', this.optG.stateDict(), tensors);
     const optD = flattenOpt('optD', this.optD.stateDict(), tensors);
     const meta: CheckpointMeta = {
@@ -297,6 +409,7 @@ export class GanTrainer {
       this.optD.loadStateDict(unflattenOpt('optD', ck.meta.optD, all));
       this.statAcc?.dispose();
       this.statAcc = all['stats.acc'] ? wg.keep(wg.mul(all['stats.acc'], 1)) : null;
+      if (this.plMean && all['pl_mean']) nn.assign_(this.plMean, wg.mul(all['pl_mean'], 1));
     } finally {
       for (const t of Object.values(all)) t.dispose();
     }
@@ -314,6 +427,7 @@ export class GanTrainer {
     this.optG.dispose();
     this.optD.dispose();
     this.statAcc?.dispose();
+    for (const t of [this.plMean, this.lastR1, this.lastPl]) t?.dispose();
   }
 }
 
@@ -322,7 +436,7 @@ export async function loadGenerator(path: string): Promise<{ cfg: TrainConfig; m
   const ck = await loadCheckpoint<CheckpointMeta>(path);
   if (ck.meta?.kind !== 'webgan-gan') throw new ConfigError(`${path}: not a webgan GAN checkpoint`);
   const cfg = ck.meta.config;
-  const models = buildGan(cfg.preset, { pack: cfg.pack, spectralNorm: cfg.spectralNorm });
+  const models = buildGan(cfg.preset, presetOptions(cfg));
   const prefix = Object.keys(ck.tensors).some((k) => k.startsWith('Gema.')) ? 'Gema' : 'G';
   const all = wg.tidy(() => Object.fromEntries(Object.entries(ck.tensors).filter(([k]) => k.startsWith(prefix + '.')).map(([k, t]) => [k, hostToTensor(t)])));
   models.G.loadStateDict(pick(prefix, all));

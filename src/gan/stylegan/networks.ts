@@ -240,6 +240,19 @@ export class StyleGenerator extends nn.Module {
   override forward(z: Tensor, o: GenerateOpts = {}): Tensor {
     return this.synthesis.call(this.ws(z, o), o.noise ?? 'random');
   }
+  /**
+   * The ws of a training step: w = mapping(z), tracking w̄; with probability `mixing` the layers
+   * from a crossover drawn uniformly in [1, numWs) take a second latent's w instead (style-mixing
+   * regularisation, one crossover per minibatch as in the paper's code). All on the device.
+   */
+  trainingWs(z: Tensor, o: { mixing: number; trackAvg: boolean }): Tensor {
+    const ws = this.broadcast(this.mapping.call(z, o.trackAvg));
+    if (!(o.mixing > 0)) return ws;
+    const ws2 = this.broadcast(this.mapping.call(wg.randn(z.shape)));
+    const n = this.numWs;
+    const crossover = wg.add(wg.floor(wg.mul(wg.rand([]), n - 1)), 1);
+    return mixWs(ws, ws2, wg.where(wg.lt(wg.rand([]), o.mixing), crossover, n));
+  }
 }
 
 /**
@@ -248,7 +261,7 @@ export class StyleGenerator extends nn.Module {
  */
 export function mixWs(ws1: Tensor, ws2: Tensor, cutoff: Tensor | number): Tensor {
   const n = ws1.shape[1];
-  const layer = wg.reshape(wg.arange(0, n), [1, n, 1]);
+  const layer = wg.reshape(wg.arange(0, n, 1, { dtype: 'float32' }), [1, n, 1]);
   return wg.where(wg.lt(layer, cutoff), ws1, ws2);
 }
 
