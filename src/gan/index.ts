@@ -14,3 +14,6 @@ export { makeSource, loadImages, type RealSource } from './data.ts';
 export { drawSamples, evaluate2d, evaluateImages, type ImageMetrics } from './evaluate.ts';
 export { modeMetrics, frechetDistance, inceptionScore, classCoverage, type ModeMetrics } from './metrics.ts';
 export { FashionClassifier, loadClassifier, classify, DEFAULT_CLASSIFIER } from './classifier.ts';
+export * as stylegan from './stylegan/index.ts';
+export { styleganRecipe, STYLEGAN_FIELDS } from './config.ts';
+export { presetOptions } from './trainer.ts';
