@@ -212,7 +212,7 @@ export interface StepProfile {
  */
 export async function profileTrainStep(preset: PresetName, o: { batch?: number; loss?: LossName; steps?: number; reps?: number; print?: boolean; data?: string; timestamps?: boolean } = {}): Promise<StepProfile> {
   const prof = installProfiler();
-  const batch = o.batch ?? 64;
+  const batch = o.batch ?? (preset === 'stylegan' ? 32 : 64);
   const loss = o.loss ?? 'nsgan';
   const data = o.data ?? (preset === 'mlp2d' ? 'ring' : 'fashion-mnist');
   // one step = the loss's critic steps (its default for the preset: see lossDefaults) + one generator step
