@@ -1,5 +1,4 @@
 import type { GpuContext } from './engine.ts';
-import { envVar } from '../env.ts';
 import type { GBuf } from './memory/pool.ts';
 
 /**
@@ -29,18 +28,6 @@ export interface WindowGeom { N: number; G: number; Og: number; Kg: number }
 export const MAX_OG = 4;
 /** texels per texture row: bytesPerRow 64 KiB (rgba32float) / 16 KiB (r32float), both 256-aligned */
 const TW = 4096;
-
-/** WEBGAN_CONV_WINDOW=on|off overrides the default (A/B benchmarks of the same build) */
-function envForced(): boolean | undefined {
-  const v = envVar('WEBGAN_CONV_WINDOW');
-  return v === 'on' ? true : v === 'off' ? false : undefined;
-}
-let forced: boolean | undefined = envForced();
-/** Force these kernels on or off (tests, benchmarks); undefined restores the default (lavapipe). */
-export function setConvWindowKernels(on: boolean | undefined): void {
-  forced = on;
-}
-export const convWindowForced = (): boolean | undefined => forced;
 
 /** Whether a flat operand of `floats` floats fits a TW-wide texture of the device. */
 export function windowFits(ctx: GpuContext, g: WindowGeom): boolean {

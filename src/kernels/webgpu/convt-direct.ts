@@ -1,5 +1,6 @@
 import type { Conv2dParams } from '../../base/prims.ts';
 import type { GpuContext } from './engine.ts';
+import { routesFor } from '../routes.ts';
 import type { GBuf } from './memory/pool.ts';
 
 /**
@@ -47,18 +48,13 @@ export function phaseTaps(s: number, p: number, d: number, k: number): { k: numb
 const MAX_UNROLL = 256;
 const WG = 64;
 
-let forcedPatch: [number, number] | undefined;
-/** Force the q patch per invocation (benchmarks); undefined restores the default. */
-export function setDirectPatch(p: [rows: number, cols: number] | undefined): void {
-  forcedPatch = p;
-}
 /**
- * q patch (rows, cols) per invocation: the largest of 4×4, 2×4, 2×2, 1×2, 1×1 whose unrolled body
+ * The default q patch (rows, cols) per invocation (the `directPatch` route may name another):
+ * the largest of 4×4, 2×4, 2×2, 1×2, 1×1 whose unrolled body
  * stays ≤ MAX_UNROLL multiply-adds per input channel, not wider than the q grid. Loads per
  * multiply-add for k4 s2 p1, Og 1: 1×1 9/16, 2×2 16/64, 2×4 24/128, 4×4 36/256.
  */
 export function convTDirectPatch(g: ConvTDirectGeom, stride: [number, number]): [number, number] {
-  if (forcedPatch) return forcedPatch;
   const per = g.Og * g.kh * g.kw;
   const Qh = Math.ceil(g.Ho / stride[0]), Qw = Math.ceil(g.Wo / stride[1]);
   const fit = ([ph, pw]: [number, number]): [number, number] => [Math.max(1, Math.min(ph, Qh)), Math.max(1, Math.min(pw, Qw))];
@@ -76,7 +72,7 @@ export function convTDirectApplies(g: ConvTDirectGeom, ctx: GpuContext): boolean
 
 const nm = (v: number) => (v < 0 ? `m${-v}` : `${v}`);
 
-function source(g: ConvTDirectGeom, p: Conv2dParams, [PH, PW]: [number, number]): string {
+function source(g: ConvTDirectGeom, p: Conv2dParams, [PH, PW]: readonly [number, number]): string {
   const { N, C, H, W, G, Og, kh, kw, Ho, Wo } = g;
   const [sh, sw] = p.stride, [ph, pw] = p.padding, [dh, dw] = p.dilation;
   const Cg = C / G;
@@ -143,7 +139,9 @@ ${stores.join('\n')}
 }
 
 /** Record the dispatch; y (allocated by the caller) is fully written. */
-export function convTranspose2dDirect(ctx: GpuContext, g: ConvTDirectGeom, p: Conv2dParams, x: GBuf, w: GBuf, y: GBuf, patch = convTDirectPatch(g, p.stride)): void {
+export function convTranspose2dDirect(ctx: GpuContext, g: ConvTDirectGeom, p: Conv2dParams, x: GBuf, w: GBuf, y: GBuf): void {
+  const route = routesFor(ctx.adapterClass).directPatch;
+  const patch = route === 'auto' ? convTDirectPatch(g, p.stride) : route;
   const { N, Ho, Wo, G } = g;
   const BH = Math.ceil(Math.ceil(Ho / p.stride[0]) / patch[0]), BW = Math.ceil(Math.ceil(Wo / p.stride[1]) / patch[1]);
   const lanes = N * BH * BW;
