@@ -19,13 +19,11 @@ import type { GBuf } from './memory/pool.ts';
  *
  * Why: on lavapipe (llvmpipe) every per-lane storage load is a scalar gather, so loads per
  * multiply-add set the speed; the GEMM's register block cannot help when M = Og = 1 (DCGAN's last
- * generator layer, the discriminator's first-layer input gradient). Used where the direct GEMM
- * template runs (lavapipe) for Og ≤ 4; other adapters keep the per-phase GEMMs (not measured
- * there). Measured (bench/RESULTS.md, 2026-11-24 session 3; kernel suite, webgan vs tfjs-webgpu
- * interleaved, load ~4 on 2 cores): G3 ConvT 128→1 2.3–2.5× → 8.9–9.6×, D1 input gradient 64→1
- * 2.3–2.4× → 8.3–9.6× (webgan 255 → 62–68 ms, 137 → 32–34 ms). A 1×1 patch is slower than the
- * GEMMs; 2×2 → 4×4 → 7×7 keep getting faster (G3 116, 66, 40 ms) but 7×7 compiles for ~2 s, so
- * the body is capped at MAX_UNROLL; vec4 weight loads gained nothing and were dropped.
+ * generator layer, the discriminator's first-layer input gradient). Used where the
+ * `convTransposeDirect` route is on (routes.ts: lavapipe) for Og ≤ 4; other adapters keep the
+ * per-phase GEMMs (not measured there). A 1×1 patch is slower than the GEMMs; larger patches keep
+ * getting faster but take longer to compile, so the body is capped at MAX_UNROLL; vec4 weight
+ * loads gained nothing and were dropped. Measurements: docs/benchmarks.md, "Kernel routes".
  *
  * Geometry is baked into the WGSL (one pipeline per layer shape): on llvmpipe run-time integer
  * division is scalar work, and the tap table must be known when generating the code anyway.
