@@ -15,9 +15,8 @@ import { reduceView } from './reduce.ts';
  * load as 0, so any M, N, K works (K = 0 stores zeros).
  *
  * A second, barrier-free template (`directSource`) runs where the `gemm` route says so (routes.ts:
- * lavapipe). Its
- * variant `directKSource` splits K across the lanes of a workgroup for GEMMs with few outputs
- * and a long K (GEMV-like convolutions and weight gradients).
+ * lavapipe). Its variant `directKSource` splits K across the lanes of a workgroup for GEMMs with
+ * few outputs and a long K (GEMV-like convolutions and weight gradients).
  *
  * Split-K: with few output tiles and a long K, z also enumerates `splits` K-ranges; each writes
  * its partial C to its own slice of a scratch buffer, and a sum over the split axis follows.
