@@ -3,13 +3,14 @@
  * Run: npx deno run -A bench/cpu-matmul.bench.ts   (or any TS-capable runtime)
  * Prints GFLOP/s (2·n³ / mean time) for n = 256, 512, 1024, float32: webgan's default float32 path
  * (WebAssembly SIMD, on all GEMM threads: WEBGAN_CPU_THREADS or the core count, ≤ 8), the same on
- * one thread (`webgan-1t`), webgan's JavaScript GEMM (`webgan-js`, WEBGAN_CPU_GEMM=js) and tfjs-cpu.
+ * one thread (`webgan-1t`, route cpuThreads: 1), webgan's JavaScript GEMM (`webgan-js`, route
+ * cpuGemm: 'js', as WEBGAN_CPU_GEMM=js) and tfjs-cpu.
  */
 import { Bench } from 'tinybench';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as wg from '../src/index.ts';
-import { setCpuGemm, setCpuThreads, wasmGemm } from '../src/kernels/cpu/wasm-gemm.ts';
+import { wasmGemm } from '../src/kernels/cpu/wasm-gemm.ts';
 import { threadCount } from '../src/kernels/cpu/threads.ts';
 
 await tf.setBackend('cpu');
@@ -38,14 +39,8 @@ for (const n of sizes) {
   if (err > 1e-2) throw new Error(`matmul ${n}: webgan and tfjs disagree by ${err}`);
   c.dispose(); tc.dispose();
   bench.add(`webgan cpu ${n}`, () => { wg.matmul(a, b).dispose(); });
-  bench.add(`webgan-1t cpu ${n}`, () => {
-    setCpuThreads(1);
-    try { wg.matmul(a, b).dispose(); } finally { setCpuThreads(undefined); }
-  });
-  bench.add(`webgan-js cpu ${n}`, () => {
-    setCpuGemm('js');
-    try { wg.matmul(a, b).dispose(); } finally { setCpuGemm(undefined); }
-  });
+  bench.add(`webgan-1t cpu ${n}`, () => wg.withRoutes({ cpuThreads: 1 }, () => wg.matmul(a, b).dispose()));
+  bench.add(`webgan-js cpu ${n}`, () => wg.withRoutes({ cpuGemm: 'js' }, () => wg.matmul(a, b).dispose()));
   bench.add(`tfjs cpu ${n}`, () => { tf.matMul(ta, tb).dispose(); });
   await bench.run();
   for (const t of bench.tasks) {

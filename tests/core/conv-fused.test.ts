@@ -6,10 +6,9 @@
  * sizes, output paddings, ragged sizes and chunked batches; and against a direct convolution
  * in float64.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import * as wg from '../../src/index.ts';
-import { setCpuConv } from '../../src/kernels/cpu/conv.ts';
-import { setCpuThreads, wasmGemm } from '../../src/kernels/cpu/wasm-gemm.ts';
+import { wasmGemm } from '../../src/kernels/cpu/wasm-gemm.ts';
 import { threadCount } from '../../src/kernels/cpu/threads.ts';
 import { JobKind } from '../../src/kernels/cpu/cpu-jobs.ts';
 
@@ -65,20 +64,16 @@ describe('fused float32 convolutions on the CPU', () => {
     await wg.init({ backend: 'cpu' });
     expect(wasmGemm()).not.toBeNull();
   });
-  afterAll(() => { setCpuConv(undefined); setCpuThreads(undefined); });
 
   for (const [i, c] of CASES.entries()) {
     test(`case ${i}: N${c.N} C${c.C}→O${c.O} ${c.H}×${c.W} k${c.k} s${c.stride} p${c.padding} d${c.dilation}`, async () => {
-      setCpuThreads(1);
-      setCpuConv('im2col');
-      const ref = await run(c);
-      setCpuConv('fused');
-      const one = await run(c);
-      setCpuThreads(3);
-      const pool = wasmGemm()!.phases;
-      for (let t0 = Date.now(); pool.threads > 1 && pool.ready() < pool.threads - 1 && Date.now() - t0 < 20_000;) await new Promise((r) => setTimeout(r, 10));
-      const three = await run(c);
-      setCpuConv(undefined); setCpuThreads(undefined);
+      const ref = await wg.withRoutes({ cpuThreads: 1, cpuConv: 'im2col' }, () => run(c));
+      const one = await wg.withRoutes({ cpuThreads: 1, cpuConv: 'fused' }, () => run(c));
+      const three = await wg.withRoutes({ cpuThreads: 3, cpuConv: 'fused' }, async () => {
+        const pool = wasmGemm()!.phases;
+        for (let t0 = Date.now(); pool.threads > 1 && pool.ready() < pool.threads - 1 && Date.now() - t0 < 20_000;) await new Promise((r) => setTimeout(r, 10));
+        return run(c);
+      });
       for (let k = 0; k < 3; k++) {
         expect(ref[k].length).toBeGreaterThan(0);
         expect(one[k]).toEqual(ref[k]);
@@ -95,9 +90,7 @@ describe('fused float32 convolutions on the CPU', () => {
   test('a batch larger than one im2col chunk (several chunks, weight gradient accumulated across them)', async () => {
     // R·P = 64·16·49 per sample: 8M / 50176 → 167 samples per chunk, so 200 samples take two chunks
     const c: Case = { N: 200, C: 64, O: 3, H: 14, W: 14, k: [4, 4], stride: [2, 2], padding: [1, 1], dilation: [1, 1] };
-    setCpuConv('im2col');
-    const ref = await run(c);
-    setCpuConv(undefined);
+    const ref = await wg.withRoutes({ cpuConv: 'im2col' }, () => run(c));
     const fused = await run(c);
     for (let k = 0; k < 3; k++) expect(fused[k]).toEqual(ref[k]);
   });

@@ -1,7 +1,8 @@
 /** The CPU gemm (packed panels, 4x4 register tiles, k-blocking) against a naive triple loop. */
 import { describe, expect, test } from 'vitest';
 import { gemm } from '../../src/kernels/cpu/matmul.ts';
-import { setCpuGemm, wasmGemm } from '../../src/kernels/cpu/wasm-gemm.ts';
+import { wasmGemm } from '../../src/kernels/cpu/wasm-gemm.ts';
+import { withRoutes } from '../../src/kernels/routes.ts';
 import { detRandom } from '../helpers/gradcheck.ts';
 
 function naive(A: ArrayLike<number>, aOff: number, tA: boolean, B: ArrayLike<number>, bOff: number, tB: boolean, M: number, N: number, K: number): Float64Array {
@@ -61,13 +62,11 @@ describe('gemm', () => {
   for (const path of ['wasm', 'js'] as const) {
     describe(`float32 (${path} path)`, () => {
       test('WebAssembly SIMD is available in this runtime', () => {
-        setCpuGemm(undefined);
         expect(wasmGemm()).not.toBeNull();
       });
       for (const [M, N, K] of F32_SIZES) {
         test(`M=${M} N=${N} K=${K}, all transposes, offsets, accumulate`, () => {
-          setCpuGemm(path);
-          try {
+          withRoutes({ cpuGemm: path }, () => {
             for (const tA of [false, true]) for (const tB of [false, true]) {
               const aOff = 3, bOff = 5, cOff = 2;
               const A = Float32Array.from(detRandom(aOff + M * K, M + 11)), B = Float32Array.from(detRandom(bOff + K * N, N + 13));
@@ -80,9 +79,7 @@ describe('gemm', () => {
               gemm(A, aOff, tA, B, bOff, tB, C, cOff, M, N, K, true, {});
               for (let i = 0; i < M * N; i++) expect(Math.abs(C[cOff + i] - 2 * ref[i])).toBeLessThan(2 * tol);
             }
-          } finally {
-            setCpuGemm(undefined);
-          }
+          });
         });
       }
     });

@@ -4,10 +4,11 @@
  * shapes with ragged edges and several k-slices, against a float64 reference, workers really run
  * jobs, and the thread-count switch.
  */
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { gemmWasm } from '../../src/kernels/cpu/matmul.ts';
 import { createWasmGemm, type WasmGemm } from '../../src/kernels/cpu/wasm-gemm.ts';
 import { threadCount } from '../../src/kernels/cpu/threads.ts';
+import { overrideRoutes, withRoutes } from '../../src/kernels/routes.ts';
 import { JobKind } from '../../src/kernels/cpu/cpu-jobs.ts';
 import { detRandom } from '../helpers/gradcheck.ts';
 
@@ -42,13 +43,6 @@ function reference(M: number, N: number, K: number, tA: boolean, tB: boolean, ac
 const SHAPES: [number, number, number][] = [[130, 1030, 257], [257, 77, 600], [64, 513, 256], [1023, 17, 65], [200, 300, 1]];
 
 describe('CPU GEMM threads', () => {
-  const envName = 'WEBGAN_CPU_THREADS';
-  const saved = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env[envName];
-  afterEach(() => {
-    const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env;
-    if (env) { if (saved === undefined) delete env[envName]; else env[envName] = saved; }
-  });
-
   test('three threads give bitwise the single-thread result, close to float64', async () => {
     const one = createWasmGemm(1)!, three = createWasmGemm(3)!;
     expect(one.phases.threads).toBe(1);
@@ -131,19 +125,13 @@ describe('CPU GEMM threads', () => {
     expect(phases).toBe(2);
   });
 
-  test('WEBGAN_CPU_THREADS sets the count and rejects nonsense', () => {
-    const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env;
-    if (!env) return; // (Deno exposes process.env too; a browser has no threads)
-    env[envName] = '3';
-    expect(threadCount()).toBe(3);
-    env[envName] = '1';
-    expect(threadCount()).toBe(1);
-    env[envName] = 'two';
-    expect(() => threadCount()).toThrow(/WEBGAN_CPU_THREADS must be a positive integer, got 'two'/);
-    env[envName] = '0';
-    expect(() => threadCount()).toThrow(/WEBGAN_CPU_THREADS/);
-    delete env[envName];
-    expect(threadCount()).toBeGreaterThanOrEqual(1);
-    expect(threadCount()).toBeLessThanOrEqual(8);
+  test('the cpuThreads route sets the count (WEBGAN_CPU_THREADS feeds it: routes.test.ts) and rejects nonsense', () => {
+    expect(withRoutes({ cpuThreads: 3 }, threadCount)).toBe(3);
+    expect(withRoutes({ cpuThreads: 1 }, threadCount)).toBe(1);
+    expect(() => overrideRoutes({ cpuThreads: 0 })).toThrow(/cpuThreads/);
+    expect(() => overrideRoutes({ cpuThreads: 2.5 })).toThrow(/cpuThreads/);
+    const auto = withRoutes({ cpuThreads: 'auto' }, threadCount);
+    expect(auto).toBeGreaterThanOrEqual(1);
+    expect(auto).toBeLessThanOrEqual(8);
   });
 });

@@ -1,6 +1,5 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import * as wg from '../../src/index.ts';
-import { setConvWindowKernels } from '../../src/kernels/webgpu/conv-window.ts';
 import type { GpuContext } from '../../src/kernels/webgpu/engine.ts';
 import { compare } from './helpers.ts';
 import { webgpuBackend } from './device.ts';
@@ -29,10 +28,13 @@ const CASES: { x: number[]; w: number[]; o: wg.ConvOpts }[] = [
 ];
 
 describe.skipIf(!gpu)('webgpu conv2d / conv2dWeightGrad, window = whole input, vs the reference', () => {
-  afterAll(() => setConvWindowKernels(undefined));
+  // each test forces the route; the default comes back after it
+  let restore = (): void => {};
+  const force = (r: Partial<wg.Routes>) => { restore(); restore = wg.overrideRoutes(r); };
+  afterEach(() => restore());
 
   it('routes the DCGAN D3 shapes to one dispatch per call (texture-staged kernels)', async () => {
-    setConvWindowKernels(true);
+    force({ convWindow: true });
     const ctx = (gpu as unknown as { ctx: GpuContext }).ctx;
     wg.setBackend(gpu!);
     const x = wg.zeros([64, 128, 7, 7]), w = wg.zeros([1, 128, 7, 7]), gy = wg.zeros([64, 1, 1, 1]);
@@ -48,7 +50,7 @@ describe.skipIf(!gpu)('webgpu conv2d / conv2dWeightGrad, window = whole input, v
   });
 
   it('several calls recorded before one sync reuse the staging textures in order (no stale reads)', async () => {
-    setConvWindowKernels(true);
+    force({ convWindow: true });
     const shapes = { x: [5, 8, 3, 3], w: [2, 8, 3, 3] };
     const vals = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + seed * 1.7));
     const xs = [1, 2, 3].map((s) => vals(5 * 8 * 9, s)), wv = vals(2 * 8 * 9, 9), gv = vals(5 * 2, 4);
@@ -69,7 +71,7 @@ describe.skipIf(!gpu)('webgpu conv2d / conv2dWeightGrad, window = whole input, v
 
   for (const on of [true, false]) {
     it(`${on ? 'window kernels' : 'GEMM path'}: conv2d and conv2dWeightGrad, odd shapes`, async () => {
-      setConvWindowKernels(on);
+      force({ convWindow: on });
       for (const c of CASES) {
         const K = c.w[1] * c.w[2] * c.w[3];
         await compare(gpu!, (mk) => wg.conv2d(mk.f(c.x), mk.f(c.w), null, c.o), tol(K), 1e-5, `${on} conv2d ${JSON.stringify(c)}`);
@@ -79,7 +81,7 @@ describe.skipIf(!gpu)('webgpu conv2d / conv2dWeightGrad, window = whole input, v
   }
 
   it('first- and second-order gradients through them (a D3-like head, a gradient penalty)', async () => {
-    setConvWindowKernels(true);
+    force({ convWindow: true });
     for (const c of [CASES[0], CASES[3], CASES[6]]) {
       await compare(gpu!, (mk) => {
         const x = mk.f(c.x, -1, 1, true), w = mk.f(c.w, -1, 1, true);

@@ -1,7 +1,6 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import * as wg from '../../src/index.ts';
-import { setConvTransposeDirect } from '../../src/kernels/webgpu/conv.ts';
-import { convTDirectPatch, phaseTaps, setDirectPatch } from '../../src/kernels/webgpu/convt-direct.ts';
+import { convTDirectPatch, phaseTaps } from '../../src/kernels/webgpu/convt-direct.ts';
 import { compare } from './helpers.ts';
 import { webgpuBackend } from './device.ts';
 
@@ -46,10 +45,13 @@ describe('convTranspose2d direct kernel: tap table', () => {
 });
 
 describe.skipIf(!gpu)('webgpu convTranspose2d: direct few-output-channel kernel vs the reference', () => {
-  afterAll(() => { setConvTransposeDirect(undefined); setDirectPatch(undefined); });
+  // each test forces its routes; the defaults come back after it
+  let restore = (): void => {};
+  const force = (r: Partial<wg.Routes>) => { restore(); restore = wg.overrideRoutes(r); };
+  afterEach(() => restore());
 
   it('DCGAN G3 (128→1) and D1 input-gradient (64→1), k4 s2 p1 14→28, batch 3', async () => {
-    setConvTransposeDirect(true);
+    force({ convTransposeDirect: true });
     for (const c of [{ x: [3, 128, 14, 14], w: [128, 1, 4, 4] }, { x: [3, 64, 14, 14], w: [64, 1, 4, 4] }]) {
       await compare(gpu!, (mk) => wg.convTranspose2d(mk.f(c.x), mk.f(c.w), null, { stride: 2, padding: 1 }), tol(c.x[1] * 4), 1e-5, `direct ${JSON.stringify(c)}`);
     }
@@ -57,7 +59,7 @@ describe.skipIf(!gpu)('webgpu convTranspose2d: direct few-output-channel kernel 
 
   for (const direct of [true, false]) {
     it(`${direct ? 'direct kernel' : 'per-phase GEMMs'}: odd sizes, stride 1/2/3, padding, dilation, groups, Og·G 1..4`, async () => {
-      setConvTransposeDirect(direct);
+      force({ convTransposeDirect: direct });
       for (const c of CASES) {
         await compare(gpu!, (mk) => wg.convTranspose2d(mk.f(c.x), mk.f(c.w), null, c.o), tol(c.x[1] * c.w[2] * c.w[3]), 1e-5, `${direct} convT ${JSON.stringify(c)}`);
       }
@@ -65,18 +67,16 @@ describe.skipIf(!gpu)('webgpu convTranspose2d: direct few-output-channel kernel 
   }
 
   it('every patch size (partial patches at the edges)', async () => {
-    setConvTransposeDirect(true);
     for (const patch of [[1, 1], [1, 2], [2, 2], [2, 4], [4, 4], [3, 2]] as [number, number][]) {
-      setDirectPatch(patch);
+      force({ convTransposeDirect: true, directPatch: patch });
       for (const c of [CASES[2], CASES[4], CASES[11]]) {
         await compare(gpu!, (mk) => wg.convTranspose2d(mk.f(c.x), mk.f(c.w), null, c.o), tol(c.x[1] * c.w[2] * c.w[3]), 1e-5, `patch ${patch} convT ${JSON.stringify(c)}`);
       }
     }
-    setDirectPatch(undefined);
   });
 
   it('gradients that run it: conv2d input gradient (few input channels), convTranspose2d through a conv2d', async () => {
-    setConvTransposeDirect(true);
+    force({ convTransposeDirect: true });
     // dx of conv2d(x, w) = convTranspose2d(gy, w): Og = conv2d's input channels per group
     await compare(gpu!, (mk) => {
       const x = mk.f([3, 1, 28, 28], -1, 1, true), w = mk.f([16, 1, 4, 4], -1, 1, true);

@@ -1,6 +1,5 @@
-import { afterAll, describe, it } from 'vitest';
+import { describe, it } from 'vitest';
 import * as wg from '../../src/index.ts';
-import { setGemmKernel } from '../../src/kernels/webgpu/gemm.ts';
 import { compare } from './helpers.ts';
 import { webgpuBackend } from './device.ts';
 
@@ -10,11 +9,10 @@ import { webgpuBackend } from './device.ts';
  */
 const gpu = await webgpuBackend();
 /** SwiftShader compiles the direct conv pipelines very slowly (> 2 min for this test); it runs the tiled template anyway */
-const swiftShader = gpu !== null && /swiftshader/i.test(JSON.stringify(gpu.info()));
+const swiftShader = gpu?.info().adapterClass === 'swiftshader';
 const tol = (K: number) => 2e-6 * Math.sqrt(Math.max(K, 1)) * 4;
 
 describe.skipIf(!gpu)('webgpu GEMM templates: tiled and direct', () => {
-  afterAll(() => setGemmKernel(undefined));
   for (const kind of ['tiled', 'direct'] as const) {
     const sizes: [number, number, number][] = [[1, 1, 1], [2, 7, 3], [3, 5, 9], [5, 513, 7], [8, 3, 4], [9, 65, 17], [17, 31, 5], [33, 2, 13], [70, 130, 3], [4, 6, 0], [7, 3, 1500],
       // few outputs, long K: split-K across lanes (and z) on the direct template
@@ -24,21 +22,18 @@ describe.skipIf(!gpu)('webgpu GEMM templates: tiled and direct', () => {
     // one test per shape (4 transposes each): compiling the large direct blocks takes seconds on a
     // software adapter, so the shapes get a timeout each rather than sharing one
     for (const [M, N, K] of sizes) {
-      it(`${kind}: matmul ${M}×${N}×${K} (M around the row blocks, N around 512, K 0/1/odd/split-K), all transposes`, async () => {
-        setGemmKernel(kind);
+      it(`${kind}: matmul ${M}×${N}×${K} (M around the row blocks, N around 512, K 0/1/odd/split-K), all transposes`, () => wg.withRoutes({ gemm: kind }, async () => {
         for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]]) {
           await compare(gpu!, (mk) => wg.matmul(mk.f(tA ? [K, M] : [M, K]), mk.f(tB ? [N, K] : [K, N]), { transA: tA, transB: tB }), tol(K), 1e-5, `${kind} mm ${M}x${N}x${K} ${tA}${tB}`);
         }
-      });
+      }));
     }
-    it(`${kind}: batched and int32 matmul`, async () => {
-      setGemmKernel(kind);
+    it(`${kind}: batched and int32 matmul`, () => wg.withRoutes({ gemm: kind }, async () => {
       await compare(gpu!, (mk) => wg.matmul(mk.f([2, 1, 5, 7]), mk.f([3, 7, 4])), tol(7));
       await compare(gpu!, (mk) => wg.matmul(mk.i([2, 19, 6], -9, 9), mk.i([6, 3], -9, 9)), 0, 0);
-    });
+    }));
 
-    it.skipIf(kind === 'direct' && swiftShader)(`${kind}: conv2d, conv2dWeightGrad, convTranspose2d`, async () => {
-      setGemmKernel(kind);
+    it.skipIf(kind === 'direct' && swiftShader)(`${kind}: conv2d, conv2dWeightGrad, convTranspose2d`, () => wg.withRoutes({ gemm: kind }, async () => {
       const convCases: { x: number[]; w: number[]; o: wg.ConvOpts }[] = [
         { x: [2, 3, 9, 11], w: [19, 3, 3, 3], o: { padding: 1 } },
         { x: [2, 4, 9, 11], w: [6, 2, 3, 3], o: { stride: 2, padding: 1, groups: 2, dilation: [1, 2] } },
@@ -64,6 +59,6 @@ describe.skipIf(!gpu)('webgpu GEMM templates: tiled and direct', () => {
       for (const c of convT) {
         await compare(gpu!, (mk) => wg.convTranspose2d(mk.f(c.x), mk.f(c.w), null, c.o), tol(c.x[1] * c.w[2] * c.w[3]), 1e-5, `${kind} convT ${JSON.stringify(c)}`);
       }
-    });
+    }));
   }
 });

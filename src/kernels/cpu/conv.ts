@@ -4,6 +4,7 @@ import type { AbstractValue, Conv2dParams } from '../../base/prims.ts';
 import { gemm, gemmWasmWith, copyOut, packB } from './matmul.ts';
 import { wasmGemm, NR, type WasmGemm } from './wasm-gemm.ts';
 import { JobKind } from './cpu-jobs.ts';
+import { routesFor } from '../routes.ts';
 
 /**
  * The three convolution primitives on the CPU, all through one im2col layout, batched: the columns
@@ -197,17 +198,11 @@ export function convTranspose2d(x: TypedArray, xs: Shape, w: TypedArray, ws: Sha
  * kernel's memory), and col2im reads straight from the GEMM's output (col2imChannels). Both are
  * phases that the CPU threads share (threads.ts). The panels hold the same values in the same
  * places as packing the built column matrix, and col2im adds in the same order, so these paths
- * give bitwise the results of the im2col path above (tests/core/conv-fused.test.ts).
- * Measured (dcgan step, batch 64, this 2-vCPU VM, 2 threads): see bench/RESULTS-cpu.md.
+ * give bitwise the results of the im2col path above (tests/core/conv-fused.test.ts). The `cpuConv`
+ * route (routes.ts) 'im2col' forces the path above. Speed: bench/RESULTS-cpu.md.
  */
-let forcedConv: 'im2col' | 'fused' | undefined;
-/** Force the float32 convolution path (tests and benchmarks); `undefined` restores the default (fused where it applies). */
-export function setCpuConv(kind: 'im2col' | 'fused' | undefined): void {
-  forcedConv = kind;
-}
-
 function fusedPath(a: TypedArray, b: TypedArray, p: Conv2dParams): WasmGemm | null {
-  if (forcedConv === 'im2col' || p.groups !== 1 || !(a instanceof Float32Array) || !(b instanceof Float32Array)) return null;
+  if (routesFor('cpu').cpuConv === 'im2col' || p.groups !== 1 || !(a instanceof Float32Array) || !(b instanceof Float32Array)) return null;
   return wasmGemm();
 }
 

@@ -14,10 +14,9 @@ type Fn2 = (a: number, b: number) => number;
  * which V8 cannot inline; closures made from one function literal share that site too. So the
  * loops are written once (`binaryLoops`, `unaryLoop`, self-contained) and `specialise` compiles a
  * fresh copy of that source per op (`new Function`) with the op's function (from the reference
- * tables, the single definition of each op) bound in: every copy has its own call site, which V8 inlines.
- * Measured (Node 20, this 2-vCPU VM, [500,256] · scalar, fresh output each call): 11–15 ns per
- * element at one shared call site (a `wrong call target` deopt on every op change) → 1.7–2.2 ns
- * specialised, most of which is the fresh array's page faults (bench/cpu-elementwise.bench.ts).
+ * tables, the single definition of each op) bound in: every copy has its own call site, which V8 inlines
+ * (a shared call site deopts with `wrong call target` on every op change; several times slower,
+ * docs/benchmarks.md, "Kernel routes").
  * Where `new Function` is refused (a Content-Security-Policy without 'unsafe-eval') the same loops
  * run uncompiled; the results are identical.
  */

@@ -146,14 +146,12 @@ export function gemm(
  * Mpad × Npad copy of C in the module's memory; C += that copy at the end.
  * With more than one CPU thread (threads.ts) the MC × NC blocks of each slice are shared out
  * over the workers (cpu-jobs.ts gemmBlock, numbered in this loop order); the result is bitwise the
- * same.
- * With NC blocking the dcgan G2/D2 convolutions went from 4.7–8.8 to 8.4–11.8 GFLOP/s on this VM
- * (load 8–10, same-process A/B; bench/RESULTS-cpu.md has the layer table).
+ * same. NC blocking keeps a block's packed B in L2 (docs/benchmarks.md, "Kernel routes").
  */
 const NC = 512;
 /**
  * Multiply-adds below which a GEMM stays on one thread: waking the workers and waiting for the
- * last one costs tens of µs, about what 2^20 multiply-adds take here.
+ * last one costs about what 2^20 multiply-adds take on one core.
  */
 const THREADED_MIN_MACS = 1 << 20;
 export function gemmWasm(

@@ -30,11 +30,12 @@
  * browser page: there, and wherever workers or shared memory are missing, phases run on the
  * calling thread (same results).
  *
- * Threads: WEBGAN_CPU_THREADS (1 = off), else the number of logical cores, at most 8. Workers
+ * Threads: the `cpuThreads` route (routes.ts; WEBGAN_CPU_THREADS, 1 = off), by default the number
+ * of logical cores, at most 8. Workers
  * start in the background when the GEMM is first used; until all have reported ready, phases
  * run on one thread. Idle workers block in Atomics.wait and do not keep the process alive.
  */
-import { envVar } from '../env.ts';
+import { routesFor } from '../routes.ts';
 import { JOBS, JobKind, PARAMS, type Kernel } from './cpu-jobs.ts';
 
 const JOB_NAMES = Object.fromEntries(Object.entries(JobKind).map(([k, v]) => [v, k])) as Record<number, string>;
@@ -112,17 +113,12 @@ function findRuntime(): Runtime | null {
   };
 }
 
-/** The number of threads this process would use (1 = no workers). */
+/** The number of threads the CPU kernels use (1 = no workers): the `cpuThreads` route where workers can start. */
 export function threadCount(): number {
-  const env = envVar('WEBGAN_CPU_THREADS');
+  const routed = routesFor('cpu').cpuThreads;
   const rt = runtime();
   if (!rt) return 1;
-  if (env !== undefined && env !== '') {
-    const n = Number(env);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`WEBGAN_CPU_THREADS must be a positive integer, got '${env}'`);
-    return n;
-  }
-  return Math.max(1, Math.min(8, rt.cores));
+  return routed === 'auto' ? Math.max(1, Math.min(8, rt.cores)) : routed;
 }
 
 export interface Phases {

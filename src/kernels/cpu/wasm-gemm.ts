@@ -9,13 +9,11 @@
  * (in elements). The 4×8 register tile lives in eight f32x4 accumulators; per k the kernel loads
  * two f32x4 of B, broadcasts four scalars of A (v128.load32_splat) and does 8 mul + 8 add.
  * Accumulation is float32 (like PyTorch and the GPU); the JavaScript GEMM in matmul.ts stays the
- * path for float64 and int32, and for float32 when WebAssembly SIMD is unavailable or
- * WEBGAN_CPU_GEMM=js is set.
- *
- * Measured 2026-11-24 on a 2-vCPU VM with no GPU (`npx deno run -A bench/cpu-matmul.bench.ts`, webgan
- * WASM vs webgan JS vs tfjs-cpu in one process): 1024³ 1.8 → 21 GFLOP/s; tables in bench/RESULTS-cpu.md.
+ * path for float64 and int32, and for float32 when WebAssembly SIMD is unavailable or the
+ * `cpuGemm` route (routes.ts; WEBGAN_CPU_GEMM=js) says 'js'. Speed: docs/benchmarks.md,
+ * "Kernel routes", and bench/RESULTS-cpu.md.
  */
-import { envVar } from '../env.ts';
+import { routesFor } from '../routes.ts';
 import { startPhases, threadCount, type Phases } from './threads.ts';
 
 export const MR = 4;
@@ -149,23 +147,13 @@ export interface WasmGemm {
 /** One instance per thread count in use (normally one: threadCount()). */
 const instances = new Map<number, WasmGemm | null>();
 
-let forced: 'js' | 'wasm' | undefined;
-let forcedThreads: number | undefined;
-/** Force the float32 CPU GEMM path (tests and benchmarks); `undefined` restores the default. */
-export function setCpuGemm(kind: 'js' | 'wasm' | undefined): void {
-  forced = kind;
-}
-/** Force the GEMM's thread count (benchmarks: 1 thread vs all in one process); `undefined` restores WEBGAN_CPU_THREADS / the core count. */
-export function setCpuThreads(threads: number | undefined): void {
-  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) throw new Error(`setCpuThreads: threads must be a positive integer, got ${threads}`);
-  forcedThreads = threads;
-}
-
-/** The WebAssembly SIMD GEMM, or null when this runtime lacks WebAssembly SIMD or it is disabled. */
+/**
+ * The WebAssembly SIMD GEMM on the routed thread count (threadCount()), or null when this runtime
+ * lacks WebAssembly SIMD or the `cpuGemm` route is 'js'.
+ */
 export function wasmGemm(): WasmGemm | null {
-  const choice = forced ?? envVar('WEBGAN_CPU_GEMM');
-  if (choice === 'js') return null;
-  const threads = forcedThreads ?? threadCount();
+  if (routesFor('cpu').cpuGemm === 'js') return null;
+  const threads = threadCount();
   if (!instances.has(threads)) instances.set(threads, createWasmGemm(threads));
   return instances.get(threads)!;
 }

@@ -1,5 +1,4 @@
 import type { GpuContext } from './engine.ts';
-import { envVar } from '../env.ts';
 import type { GBuf } from './memory/pool.ts';
 
 /**
@@ -12,16 +11,14 @@ import type { GBuf } from './memory/pool.ts';
  *
  * Why: both are 0.8 MFLOP over a 1.6 MB input, and on lavapipe (Mesa 22.3 llvmpipe) their time
  * is the loads: a storage-buffer load whose offset is not a compile-time constant is a scalar
- * loop over the SIMD lanes with a bounds test per lane and component, ~10 ns per float under
- * this machine's load, whatever the kernel's shape (GEMM, lane-split K, barrier-free lane per
- * sample, one invocation per workgroup, vec4 loads: all 4–5 ms of GPU time, bench/RESULTS.md).
- * A texel fetch is a vector gather without that loop: the same loops reading rgba32float
- * textures ran 4–5× faster. So each call copies its operands into cached textures (flat layout,
+ * loop over the SIMD lanes with a bounds test per lane and component, whatever the kernel's
+ * shape (GEMM, lane-split K, barrier-free lane per sample, one invocation per workgroup, vec4
+ * loads all took about as long). A texel fetch is a vector gather without that loop, several
+ * times faster for the same loops. So each call copies its operands into cached textures (flat layout,
  * TW texels per row, any size) and runs one dispatch over them, both recorded into the engine's
  * shared encoder (GpuContext.encode). The textures are a per-device cache (1.6 MB for D3), not
- * counted by memory(), which reports tensor buffers. Used only where the direct GEMM template runs
- * (lavapipe) and Og ≤ MAX_OG, or when forced (tests); measured in bench/RESULTS.md (2026-11-24,
- * "window = input").
+ * counted by memory(), which reports tensor buffers. Used where the `convWindow` route is on
+ * (routes.ts: lavapipe) and Og ≤ MAX_OG. Measurements: docs/benchmarks.md, "Kernel routes".
  */
 export interface WindowGeom { N: number; G: number; Og: number; Kg: number }
 
@@ -29,18 +26,6 @@ export interface WindowGeom { N: number; G: number; Og: number; Kg: number }
 export const MAX_OG = 4;
 /** texels per texture row: bytesPerRow 64 KiB (rgba32float) / 16 KiB (r32float), both 256-aligned */
 const TW = 4096;
-
-/** WEBGAN_CONV_WINDOW=on|off overrides the default (A/B benchmarks of the same build) */
-function envForced(): boolean | undefined {
-  const v = envVar('WEBGAN_CONV_WINDOW');
-  return v === 'on' ? true : v === 'off' ? false : undefined;
-}
-let forced: boolean | undefined = envForced();
-/** Force these kernels on or off (tests, benchmarks); undefined restores the default (lavapipe). */
-export function setConvWindowKernels(on: boolean | undefined): void {
-  forced = on;
-}
-export const convWindowForced = (): boolean | undefined => forced;
 
 /** Whether a flat operand of `floats` floats fits a TW-wide texture of the device. */
 export function windowFits(ctx: GpuContext, g: WindowGeom): boolean {
@@ -96,8 +81,6 @@ function run(ctx: GpuContext, key: string, src: () => string, stageFn: (enc: GPU
  * Forward: one lane per sample (LW lanes = one llvmpipe SIMD vector per workgroup), wid.z = group;
  * each lane walks the Kg/V texels of its sample's x row and the Og w rows (the same texel for
  * every lane). Lanes past N compute a clamped sample and do not store.
- * DCGAN D3 (x[64,128,7,7]): 2.25–2.42 ms/call vs the split-K GEMM's 5.1–6.7 (tfjs 9.7–12.6):
- * 4.3–5.0× tfjs, was 1.9–2.3×.
  */
 const LW = 8;
 function forwardSource(g: WindowGeom): string {
@@ -134,7 +117,6 @@ export function conv2dWindowInput(ctx: GpuContext, g: WindowGeom, x: GBuf, w: GB
  * Weight gradient: one lane per texel k of the group's row (wid.z = group), a loop over the N
  * samples: one x fetch (neighbouring lanes, neighbouring texels) and Og gy fetches (the same for
  * every lane) per sample. No reduction across lanes.
- * DCGAN D3: 2.3–2.9 ms/call vs the im2col GEMM's 5.3–6.4 (tfjs 15.8–20.9): 6.4–7.3× tfjs, was 3.2–3.8×.
  */
 const WG = 64;
 function wgradSource(g: WindowGeom): string {

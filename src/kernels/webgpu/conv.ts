@@ -2,11 +2,12 @@ import { sizeOf } from '../../base/dtype.ts';
 import type { AbstractValue, Conv2dParams } from '../../base/prims.ts';
 import type { TensorInfo } from '../backend.ts';
 import type { GBuf } from './memory/pool.ts';
-import { type GemmEpilogue, type GemmSpec, gemmKernelFor, runGemm } from './gemm.ts';
+import { type GemmEpilogue, type GemmSpec, runGemm } from './gemm.ts';
+import { routesFor } from '../routes.ts';
 import { type GpuKernel, allocOut, buf } from './kernel.ts';
 import { gemmBuffers } from './matmul.ts';
 import { convTDirectApplies, convTranspose2dDirect } from './convt-direct.ts';
-import { MAX_OG, type WindowGeom, conv2dWeightGradWindowInput, conv2dWindowInput, convWindowForced, windowFits } from './conv-window.ts';
+import { MAX_OG, type WindowGeom, conv2dWeightGradWindowInput, conv2dWindowInput, windowFits } from './conv-window.ts';
 import type { GpuContext, Params } from './engine.ts';
 
 /**
@@ -48,7 +49,7 @@ interface Geom { C: number; H: number; W: number; O: number; Og: number; Cg: num
 const geomList = (g: Geom, p: Conv2dParams) => [g.C, g.H, g.W, g.O, g.Og, g.Cg, g.kh, g.kw, g.Ho, g.Wo, ...p.stride, ...p.padding, ...p.dilation];
 const geomWords = (g: Geom, p: Conv2dParams) => (q: Params) => q.u32(...geomList(g, p));
 /** geometry baked into the pipeline on the direct (llvmpipe) template; see geomAccessors */
-const specialize = (ctx: GpuContext) => gemmKernelFor(ctx) === 'direct';
+const specialize = (ctx: GpuContext) => routesFor(ctx.adapterClass).gemm === 'direct';
 
 function conv2dSpec(consts: number[] | null): GemmSpec {
   return {
@@ -98,13 +99,13 @@ function windowIsInput([, , H, W]: readonly number[], [, , kh, kw]: readonly num
 
 /**
  * The window is the whole unpadded input (output 1×1): Kg = Cg·H·W contiguous in x, w and dW.
- * Routed to conv-window.ts (one dispatch each) for few output channels where the direct GEMM
- * template runs (lavapipe), or when forced by setConvWindowKernels.
+ * Routed to conv-window.ts (one dispatch each) for few output channels where the `convWindow`
+ * route is on (routes.ts: lavapipe).
  */
 function windowGeom(ctx: GpuContext, x: readonly number[], wShape: readonly number[], yShape: readonly number[], p: Conv2dParams): WindowGeom | null {
   const [N, , H, W] = x, [O, Cg] = wShape;
   const G = p.groups, Og = O / G;
-  if (!(convWindowForced() ?? specialize(ctx))) return null;
+  if (!routesFor(ctx.adapterClass).convWindow) return null;
   if (!windowIsInput(x, wShape, yShape, p)) return null;
   if (Og < 1 || Og > MAX_OG || G > ctx.limits.maxWorkgroups || N === 0) return null;
   const g = { N, G, Og, Kg: Cg * H * W };
@@ -257,15 +258,6 @@ function taps(r: number, kernel: number, s: number, d: number): [number, number,
   return [first, step, Math.floor((kernel - 1 - first) / step) + 1];
 }
 
-let convTDirect: boolean | undefined;
-/**
- * Force the direct few-output-channel convTranspose2d kernel (convt-direct.ts) on or off (tests,
- * benchmarks); undefined restores the default: on where the direct GEMM template runs (lavapipe).
- */
-export function setConvTransposeDirect(on: boolean | undefined): void {
-  convTDirect = on;
-}
-
 export const convTranspose2dKernel: GpuKernel<'convTranspose2d'> = (ctx, [x, w], p, out) => {
   const y = allocOut(ctx, out);
   if (sizeOf(out.shape) === 0) return y;
@@ -278,7 +270,8 @@ export const convTranspose2dKernel: GpuKernel<'convTranspose2d'> = (ctx, [x, w],
     return y;
   }
   const direct = { N, C, H, W, G, Og, kh, kw, Ho, Wo };
-  if ((convTDirect ?? specialize(ctx)) && convTDirectApplies(direct, ctx)) {
+  // the direct few-output-channel kernel (convt-direct.ts) where the route says so (lavapipe)
+  if (routesFor(ctx.adapterClass).convTransposeDirect && convTDirectApplies(direct, ctx)) {
     convTranspose2dDirect(ctx, direct, p, buf(x), buf(w), y);
     return y;
   }

@@ -1,5 +1,6 @@
 import type { Conv2dParams } from '../../base/prims.ts';
 import type { GpuContext } from './engine.ts';
+import { routesFor } from '../routes.ts';
 import type { GBuf } from './memory/pool.ts';
 
 /**
@@ -18,13 +19,11 @@ import type { GBuf } from './memory/pool.ts';
  *
  * Why: on lavapipe (llvmpipe) every per-lane storage load is a scalar gather, so loads per
  * multiply-add set the speed; the GEMM's register block cannot help when M = Og = 1 (DCGAN's last
- * generator layer, the discriminator's first-layer input gradient). Used where the direct GEMM
- * template runs (lavapipe) for Og ≤ 4; other adapters keep the per-phase GEMMs (not measured
- * there). Measured (bench/RESULTS.md, 2026-11-24 session 3; kernel suite, webgan vs tfjs-webgpu
- * interleaved, load ~4 on 2 cores): G3 ConvT 128→1 2.3–2.5× → 8.9–9.6×, D1 input gradient 64→1
- * 2.3–2.4× → 8.3–9.6× (webgan 255 → 62–68 ms, 137 → 32–34 ms). A 1×1 patch is slower than the
- * GEMMs; 2×2 → 4×4 → 7×7 keep getting faster (G3 116, 66, 40 ms) but 7×7 compiles for ~2 s, so
- * the body is capped at MAX_UNROLL; vec4 weight loads gained nothing and were dropped.
+ * generator layer, the discriminator's first-layer input gradient). Used where the
+ * `convTransposeDirect` route is on (routes.ts: lavapipe) for Og ≤ 4; other adapters keep the
+ * per-phase GEMMs (not measured there). A 1×1 patch is slower than the GEMMs; larger patches keep
+ * getting faster but take longer to compile, so the body is capped at MAX_UNROLL; vec4 weight
+ * loads gained nothing and were dropped. Measurements: docs/benchmarks.md, "Kernel routes".
  *
  * Geometry is baked into the WGSL (one pipeline per layer shape): on llvmpipe run-time integer
  * division is scalar work, and the tap table must be known when generating the code anyway.
@@ -47,18 +46,13 @@ export function phaseTaps(s: number, p: number, d: number, k: number): { k: numb
 const MAX_UNROLL = 256;
 const WG = 64;
 
-let forcedPatch: [number, number] | undefined;
-/** Force the q patch per invocation (benchmarks); undefined restores the default. */
-export function setDirectPatch(p: [rows: number, cols: number] | undefined): void {
-  forcedPatch = p;
-}
 /**
- * q patch (rows, cols) per invocation: the largest of 4×4, 2×4, 2×2, 1×2, 1×1 whose unrolled body
+ * The default q patch (rows, cols) per invocation (the `directPatch` route may name another):
+ * the largest of 4×4, 2×4, 2×2, 1×2, 1×1 whose unrolled body
  * stays ≤ MAX_UNROLL multiply-adds per input channel, not wider than the q grid. Loads per
  * multiply-add for k4 s2 p1, Og 1: 1×1 9/16, 2×2 16/64, 2×4 24/128, 4×4 36/256.
  */
 export function convTDirectPatch(g: ConvTDirectGeom, stride: [number, number]): [number, number] {
-  if (forcedPatch) return forcedPatch;
   const per = g.Og * g.kh * g.kw;
   const Qh = Math.ceil(g.Ho / stride[0]), Qw = Math.ceil(g.Wo / stride[1]);
   const fit = ([ph, pw]: [number, number]): [number, number] => [Math.max(1, Math.min(ph, Qh)), Math.max(1, Math.min(pw, Qw))];
@@ -76,7 +70,7 @@ export function convTDirectApplies(g: ConvTDirectGeom, ctx: GpuContext): boolean
 
 const nm = (v: number) => (v < 0 ? `m${-v}` : `${v}`);
 
-function source(g: ConvTDirectGeom, p: Conv2dParams, [PH, PW]: [number, number]): string {
+function source(g: ConvTDirectGeom, p: Conv2dParams, [PH, PW]: readonly [number, number]): string {
   const { N, C, H, W, G, Og, kh, kw, Ho, Wo } = g;
   const [sh, sw] = p.stride, [ph, pw] = p.padding, [dh, dw] = p.dilation;
   const Cg = C / G;
@@ -143,7 +137,9 @@ ${stores.join('\n')}
 }
 
 /** Record the dispatch; y (allocated by the caller) is fully written. */
-export function convTranspose2dDirect(ctx: GpuContext, g: ConvTDirectGeom, p: Conv2dParams, x: GBuf, w: GBuf, y: GBuf, patch = convTDirectPatch(g, p.stride)): void {
+export function convTranspose2dDirect(ctx: GpuContext, g: ConvTDirectGeom, p: Conv2dParams, x: GBuf, w: GBuf, y: GBuf): void {
+  const route = routesFor(ctx.adapterClass).directPatch;
+  const patch = route === 'auto' ? convTDirectPatch(g, p.stride) : route;
   const { N, Ho, Wo, G } = g;
   const BH = Math.ceil(Math.ceil(Ho / p.stride[0]) / patch[0]), BW = Math.ceil(Math.ceil(Wo / p.stride[1]) / patch[1]);
   const lanes = N * BH * BW;

@@ -1,4 +1,5 @@
 import type { AcquiredDevice } from './device.ts';
+import { type AdapterClass, adapterClass } from '../routes.ts';
 import { BufferPool, type GBuf, UniformArena } from './memory/pool.ts';
 
 /** Words of the per-dispatch parameter block every kernel sees as `meta` (256 bytes). */
@@ -80,8 +81,12 @@ export class GpuContext {
   /** attributed to the dispatches recorded while timestamps are on (e.g. the primitive's name) */
   timestampLabel = '';
 
+  /** which row of the route table (routes.ts) this device's kernels follow */
+  readonly adapterClass: AdapterClass;
+
   constructor(readonly acq: AcquiredDevice) {
     this.device = acq.device;
+    this.adapterClass = adapterClass(acq.adapterInfo);
     this.limits = { maxWorkgroups: acq.limits.maxComputeWorkgroupsPerDimension, maxBinding: acq.limits.maxStorageBufferBindingSize };
     this.pool = new BufferPool(this.device, this.limits.maxBinding);
     this.arena = new UniformArena(this.device);

@@ -1,5 +1,5 @@
 import type { Activation } from '../../base/prims.ts';
-import { envVar } from '../env.ts';
+import { type Block, routesFor } from '../routes.ts';
 import { ENTRY_ARGS, type GpuContext, LINEAR_INDEX, Params, metaDecl } from './engine.ts';
 import type { GBuf } from './memory/pool.ts';
 import { reduceView } from './reduce.ts';
@@ -14,9 +14,9 @@ import { reduceView } from './reduce.ts';
  * the inner loop builds one vec4 of A and one of B and does 16 FMAs. Out-of-range elements
  * load as 0, so any M, N, K works (K = 0 stores zeros).
  *
- * A second, barrier-free template (`directSource`) runs on lavapipe; see `gemmKernelFor`. Its
- * variant `directKSource` splits K across the lanes of a workgroup for GEMMs with few outputs
- * and a long K (GEMV-like convolutions and weight gradients).
+ * A second, barrier-free template (`directSource`) runs where the `gemm` route says so (routes.ts:
+ * lavapipe). Its variant `directKSource` splits K across the lanes of a workgroup for GEMMs with
+ * few outputs and a long K (GEMV-like convolutions and weight gradients).
  *
  * Split-K: with few output tiles and a long K, z also enumerates `splits` K-ranges; each writes
  * its partial C to its own slice of a scratch buffer, and a sum over the split axis follows.
@@ -242,8 +242,7 @@ const klFor = (RM: number, RN: number) => Math.max(1, Math.min(32, 4096 / (RM * 
  * into its own register block (neighbouring lanes read neighbouring k, contiguous when the
  * operands are k-fast), then the KL partial blocks are summed through workgroup memory (one
  * barrier per workgroup). Split-K over z (scratch + sum) adds workgroups when blocks are few.
- * G1's conv2d (M 100, N 64, K 12544) on lavapipe: 16×8 with 32 lanes 777 ms, 32×8 with 16 lanes
- * 572 ms (tfjs 2010 ms, interleaved).
+ * Larger blocks with fewer lanes were faster on lavapipe (docs/benchmarks.md, "Kernel routes").
  */
 function directKSource(spec: GemmSpec, RM: number, RN: number): string {
   const KL = klFor(RM, RN);
@@ -274,49 +273,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
 }`;
 }
 
-export type GemmKernelKind = 'tiled' | 'direct';
-let forced: GemmKernelKind | undefined;
-/** Force one GEMM template (tests, benchmarks); undefined restores the per-adapter choice. */
-export function setGemmKernel(kind: GemmKernelKind | undefined): void {
-  forced = kind;
-}
-/** Rows × columns of C per invocation of the direct template. Every operand load is a per-lane
- * gather on llvmpipe, so the block is as large as registers allow: on matmul 512 (lavapipe)
- * 4×4 ran at 0.3 GFLOP/s, 8×4 0.5, 16×8 0.6–0.85, 32×8 0.6–0.9 (noisy, shared cores). Rows
- * beyond M would be wasted work (clamped loads), so small M gets fewer rows. */
-let directBlock: [number, number] | undefined;
-/** Force the direct template's block (benchmarks); undefined restores the default. */
-export function setDirectBlock(b: [rows: number, cols: number] | undefined): void {
-  directBlock = b;
-}
-function directBlockFor(M: number, N: number, large: boolean): [number, number] {
-  if (directBlock) return directBlock;
+/**
+ * Rows × columns of C per invocation of the direct template (unless the route names one). Every
+ * operand load is a per-lane gather on llvmpipe, so the block is as large as registers allow.
+ * Rows beyond M would be wasted work (clamped loads), so small M gets fewer rows.
+ */
+function directBlockFor(M: number, N: number, large: boolean, forced: Block | 'auto'): readonly [number, number] {
+  if (forced !== 'auto') return forced;
   // plain operands (no im2col loaders, so the pipeline compiles fast): the largest block that
-  // still fills the columns; matmul 1024 on lavapipe: 16×8 2.9 s, 32×8 2.7 s, 16×16 2.3–2.6 s, 32×16 2.1 s
+  // still fills the columns
   if (large && M >= 32 && N >= 4 * DWGX) return [32, N >= 16 * DWGX ? 16 : N >= 8 * DWGX ? 8 : 4];
   // likewise columns: a workgroup spans DWGX·RN columns, the clamped ones past N would redo loads
   return [M <= 1 ? 1 : M <= 2 ? 2 : M <= 4 ? 4 : M <= 8 ? 8 : 16, N <= DWGX ? 1 : N <= 2 * DWGX ? 2 : N <= 4 * DWGX ? 4 : 8];
-}
-
-function envKernel(): GemmKernelKind | undefined {
-  const v = envVar('WEBGAN_GEMM');
-  return v === 'tiled' || v === 'direct' ? v : undefined;
-}
-const ENV_KERNEL = envKernel();
-
-/**
- * Mesa's lavapipe (llvmpipe) runs the barrier-free template (2.5–4× the tiled one there); GPUs
- * keep the tiled one. SwiftShader (Node's Dawn without a GPU) also
- * executes the direct matmul faster (2.3× at 512), but compiles the direct conv pipelines so
- * slowly (the direct conv test alone ran past 2 minutes) that it stays on the tiled template. WEBGAN_GEMM=tiled|direct
- * overrides the choice.
- */
-export function gemmKernelFor(ctx: GpuContext): GemmKernelKind {
-  if (forced) return forced;
-  if (ENV_KERNEL) return ENV_KERNEL;
-  const a = ctx.acq.adapterInfo;
-  const text = `${a.vendor} ${a.architecture} ${a.device} ${a.description}`.toLowerCase();
-  return /llvmpipe|lavapipe/.test(text) ? 'direct' : 'tiled';
 }
 
 /**
@@ -384,19 +352,19 @@ const pow2AtMost = (n: number, cap: number) => { let p = 1; while (p * 2 <= Math
 export function runGemm(ctx: GpuContext, spec: GemmSpec, shape: GemmShape, inputs: GBuf[], out: GBuf, epi?: GemmEpilogue): void {
   const { M, N, K, batch, outSize } = shape;
   if (M === 0 || N === 0 || batch === 0) return;
-  const kind = gemmKernelFor(ctx);
+  const route = routesFor(ctx.adapterClass), kind = route.gemm;
   let make: (s: GemmSpec) => [key: string, src: () => string], TM: number, TN: number, splits = shape.splits ?? 1;
   if (kind === 'direct' && shape.splits === undefined && useSplitKLanes(M, N, K, batch)) {
     // cheap loaders: up to 32×8 (16 lanes), else 16×8 (32 lanes); see klFor
     const rn = N >= 8 ? 8 : N >= 4 ? 4 : N >= 2 ? 2 : 1;
-    const rm = directBlock?.[0] ?? pow2AtMost(M, spec.largeBlock ? 32 : 16);
+    const rm = route.directBlock !== 'auto' ? route.directBlock[0] : pow2AtMost(M, spec.largeBlock ? 32 : 16);
     [TM, TN] = [rm, rn];
     make = (s) => [`gemm:${s.key}:${s.T}:directK${rm}x${rn}`, () => directKSource(s, rm, rn)];
     // enough workgroups for every core, each lane still summing ≥ 16 k
     const blocks = Math.ceil(M / TM) * Math.ceil(N / TN) * batch;
     splits = Math.max(1, Math.min(Math.ceil(32 / blocks), Math.floor(K / (klFor(rm, rn) * 16))));
   } else {
-    const [rm, rn] = directBlockFor(M, N, spec.largeBlock === true);
+    const [rm, rn] = directBlockFor(M, N, spec.largeBlock === true, route.directBlock);
     const tile = kind === 'direct' ? { wgx: DWGX * rn / 4, wgy: 1 } : M <= 4 ? TINY : M <= 16 ? THIN : BIG;
     TM = kind === 'direct' ? rm : 4 * tile.wgy; TN = 4 * tile.wgx;
     const tiles = Math.ceil(M / TM) * Math.ceil(N / TN) * batch;

@@ -103,6 +103,7 @@ export class WebGPUBackend implements Backend {
       architecture: a.adapterInfo.architecture,
       device: a.adapterInfo.device,
       description: a.adapterInfo.description,
+      adapterClass: this.ctx.adapterClass,
       limits: { ...a.limits },
       dispatches: this.ctx.dispatches,
     };
