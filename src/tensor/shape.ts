@@ -4,8 +4,10 @@ import type { AbstractValue, Conv2dParams, Epilogue, Prim, PrimParams } from '..
 import { ACTIVATIONS, UNARY_PRIMS, BINARY_PRIMS } from '../base/prims.ts';
 
 /**
- * Shape rules: the only place that validates arguments and throws ShapeError.
- * Each rule receives the abstract inputs (shape + dtype) and the primitive's params.
+ * Shape rules: each primitive's output shape/dtype and the checks of its arguments. Each rule
+ * receives the abstract inputs (shape + dtype) and the primitive's params. The front ends' own
+ * argument checks (composite ops, layers) are in validate.ts; the two are the only places that
+ * throw ShapeError.
  */
 export type ShapeRule<P extends Prim> = (inputs: AbstractValue[], params: PrimParams[P]) => AbstractValue;
 

@@ -97,6 +97,13 @@ const TABLE: Row[] = [
   ['indexSelect float index', () => wg.indexSelect(z(3, 2), 0, wg.tensor([0, 1])), ShapeError, 'indexSelect: index must be an int32 Tensor, got float32 [2]'],
   ['indexSelect dim out of range', () => wg.indexSelect(z(3, 2), 2, i32(0)), ShapeError, 'indexSelect: dim 2 is out of range for a tensor of rank 2'],
   ['item of a vector', () => wg.tensor([1, 2]).item(), ShapeError, 'item: needs a tensor with one element, got [2]'],
+  ['assign_ of another shape', () => wg.nn.assign_(z(2, 3), z(3, 2)), ShapeError, 'assign_: cannot write a [3,2] float32 tensor into a [2,3] float32 tensor'],
+  // activations (checked before the fusion decision: one message, fused or not)
+  ['linear unknown activation', () => wg.linear(z(2, 3), z(4, 3), z(4), { activation: 'gelu' as never }), ShapeError,
+    'linear: activation must be one of none, relu, leakyRelu, tanh, sigmoid, got gelu'],
+  ['conv2d unknown activation', () => wg.conv2d(z(1, 1, 3, 3), z(1, 1, 3, 3), null, { activation: 'swish' as never }), ShapeError,
+    'conv2d: activation must be one of none, relu, leakyRelu, tanh, sigmoid, got swish'],
+  ['leakyRelu infinite slope', () => wg.leakyRelu(z(2), Infinity), ShapeError, 'leakyRelu: negativeSlope must be finite, got Infinity'],
   // autograd and lifetimes
   ['requiresGrad on int32', () => wg.arange(3).requiresGrad_(), AutogradError, 'only floating-point tensors can require grad, got int32'],
   ['use after dispose', () => { const t = z(2); t.dispose(); return wg.add(t, 1); }, Error, 'Tensor [2] (float32) was used after dispose()'],
