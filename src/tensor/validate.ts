@@ -5,9 +5,10 @@ import type { Backend } from '../kernels/backend.ts';
 import { convOutSize } from './shape.ts';
 
 /**
- * Argument checks of the front ends (ops.ts, tensor.ts): what a composite op needs of its
- * arguments before it reaches a primitive. A primitive's own checks live in its shape rule
- * (shape.ts). Each message names the op, the argument and the shapes.
+ * Argument checks of the front ends (ops.ts, tensor.ts, nn): what a composite op or a layer
+ * needs of its arguments before it reaches a primitive. A primitive's own checks live in its
+ * shape rule (shape.ts); between them they are the only places that throw ShapeError. Each
+ * message names the op, the argument and the shapes.
  */
 
 const same = (a: Shape, b: Shape) => a.length === b.length && a.every((d, i) => d === b[i]);
@@ -202,4 +203,49 @@ export function maxPoolOutSize(shape: Shape, k: [number, number], s: [number, nu
   const ho = convOutSize(shape[2], k[0], s[0], p[0], d[0]), wo = convOutSize(shape[3], k[1], s[1], p[1], d[1]);
   if (ho <= 0 || wo <= 0) throw new ShapeError('maxPool2d', `kernel ${k} is larger than the padded input ${f(shape)}`);
   return [ho, wo];
+}
+
+/** A grouped conv layer's channel counts are multiples of its groups. */
+export function checkConvGroups(layer: string, inChannels: number, outChannels: number, groups: number): void {
+  if (inChannels % groups || outChannels % groups) throw new ShapeError(layer, `inChannels ${inChannels} and outChannels ${outChannels} must be divisible by groups ${groups}`);
+}
+
+// ---------------------------------------------------------------- normalisation
+
+/** A BatchNorm layer's input: one of its ranks, numFeatures channels on axis 1. */
+export function checkBatchNormLayerInput(layer: string, shape: Shape, ranks: readonly number[], numFeatures: number): void {
+  if (!ranks.includes(shape.length)) throw new ShapeError(layer, `expected ${ranks.map((r) => `${r}D`).join(' or ')} input, got ${f(shape)}`);
+  if (shape[1] !== numFeatures) throw new ShapeError(layer, `expected ${numFeatures} channels (axis 1), got ${f(shape)}`);
+}
+
+export function checkNormalizedShape(shape: Shape, normalizedShape: Shape): void {
+  const k = normalizedShape.length;
+  if (k === 0 || k > shape.length || !same(shape.slice(shape.length - k), normalizedShape)) {
+    throw new ShapeError('layerNorm', `normalizedShape ${f(normalizedShape)} does not match the trailing dims of input ${f(shape)}`);
+  }
+}
+
+/** MinibatchStdDev splits the batch into groups of `group` samples. */
+export function checkGroupSize(op: string, batch: number, group: number): void {
+  if (batch % group !== 0) throw new ShapeError(op, `batch size ${batch} must be divisible by the group size ${group}`);
+}
+
+/** init's fan in / fan out: size(1) and size(0) times the receptive field. */
+export function checkFanShape(shape: Shape): void {
+  if (shape.length < 2) throw new ShapeError('init', `fan in and fan out can not be computed for a tensor with fewer than 2 dimensions, got ${f(shape)}`);
+}
+
+// ---------------------------------------------------------------- losses
+
+/** A loss's target (or weights) has its input's shape. */
+export function checkSameShape(op: string, a: Shape, b: Shape, an = 'input', bn = 'target'): void {
+  if (!same(a, b)) throw new ShapeError(op, `${bn} size ${f(b)} must be the same as ${an} size ${f(a)}`);
+}
+
+/** Class scores [N,C] (logits or log-probabilities) and, if given, int32 labels [N]. */
+export function checkClassTargets(op: string, name: string, scores: Shape, labels?: AbstractValue): void {
+  if (scores.length !== 2) throw new ShapeError(op, `${name} must be [N,C], got ${f(scores)}`);
+  if (!labels) return;
+  checkInt32(op, 'labels', labels.dtype);
+  if (labels.shape.length !== 1 || labels.shape[0] !== scores[0]) throw new ShapeError(op, `int32 labels must be [${scores[0]}] for ${name} ${f(scores)}, got ${f(labels.shape)}`);
 }
