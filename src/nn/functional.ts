@@ -1,5 +1,3 @@
-import { fmtShape } from '../base/dtype.ts';
-import { ShapeError } from '../base/errors.ts';
 import {
   abs, add, cast, concat, div, exp, ge, gt, log, logSoftmax, lt, maximum, mean, mul, narrow, neg, oneHot, rand,
   reshape, relu, rsqrt, sqrt, sub, sum, where, type TensorLike,
@@ -8,7 +6,7 @@ import { batchNormNormalize, batchNormStats } from '../tensor/batchnorm.ts';
 import { noGrad } from '../tensor/runtime.ts';
 import { tidy } from '../tensor/scope.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { checkClassTargets, checkNormalizedShape, checkSameShape } from '../tensor/validate.ts';
+import { checkBatchNormArgs, checkClassTargets, checkNormalizedShape, checkSameShape } from '../tensor/validate.ts';
 import { assign_ } from './parameter.ts';
 
 /** torch.nn.functional: normalisation, dropout and losses, all composed of public tensor ops. */
@@ -50,15 +48,10 @@ export interface BatchNormOpts {
  */
 export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, opts: BatchNormOpts = {}): Tensor {
   const { weight = null, bias = null, training = false, momentum = 0.1, eps = 1e-5 } = opts;
-  if (x.ndim < 2) throw new ShapeError('batchNorm', `expected an input of at least 2 dims [N,C,...], got ${fmtShape(x.shape)}`);
-  const C = x.shape[1];
-  const axes = [0, ...Array.from({ length: x.ndim - 2 }, (_, i) => i + 2)];
-  for (const [n, t] of [['weight', weight], ['bias', bias], ['runningMean', runningMean], ['runningVar', runningVar]] as const) {
-    if (t && (t.ndim !== 1 || t.shape[0] !== C)) throw new ShapeError('batchNorm', `${n} must be [${C}] for input ${fmtShape(x.shape)}, got ${fmtShape(t.shape)}`);
-  }
+  // x, weight and bias are checked by the primitives' shape rules; the running statistics here
+  const C = checkBatchNormArgs(x, runningMean, runningVar, training);
   if (training || !runningMean || !runningVar) {
-    const n = axes.reduce((a, i) => a * x.shape[i], 1);
-    if (training && n <= 1) throw new ShapeError('batchNorm', `expected more than 1 value per channel when training, got input size ${fmtShape(x.shape)}`);
+    const n = x.shape.reduce((a, d, i) => (i === 1 ? a : a * d), 1); // values per channel
     // two passes over x: the statistics (detached: the prim's vjp differentiates through them), then y
     const stats = noGrad(() => batchNormStats(x));
     const y = batchNormNormalize(x, stats, weight, bias, eps, true);

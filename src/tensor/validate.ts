@@ -2,7 +2,7 @@ import { type DType, type Shape, fmtShape as f, sizeOf } from '../base/dtype.ts'
 import { ShapeError } from '../base/errors.ts';
 import { ACTIVATIONS, type AbstractValue } from '../base/prims.ts';
 import type { Backend } from '../kernels/backend.ts';
-import { convOutSize } from './shape.ts';
+import { batchNormChannels, batchNormOperands, convOutSize } from './shape.ts';
 
 /**
  * Argument checks of the front ends (ops.ts, tensor.ts, nn): what a composite op or a layer
@@ -211,6 +211,20 @@ export function checkConvGroups(layer: string, inChannels: number, outChannels: 
 }
 
 // ---------------------------------------------------------------- normalisation
+
+/**
+ * F.batchNorm's arguments that do not reach its primitives as they are (the running statistics
+ * become the stats operand; the primitives check x, weight and bias): returns C.
+ */
+export function checkBatchNormArgs(x: AbstractValue, runningMean: AbstractValue | null, runningVar: AbstractValue | null, training: boolean): number {
+  const C = batchNormChannels('batchNorm', x);
+  const given = ([['runningMean', runningMean], ['runningVar', runningVar]] as const).filter(([, t]) => t);
+  batchNormOperands('batchNorm', x, given.map(([, t]) => t!), given.map(([n]) => n), given.map(() => [C]));
+  if (training && C > 0 && sizeOf(x.shape) / C <= 1) {
+    throw new ShapeError('batchNorm', `expected more than 1 value per channel when training, got input size ${f(x.shape)}`);
+  }
+  return C;
+}
 
 /** A BatchNorm layer's input: one of its ranks, numFeatures channels on axis 1. */
 export function checkBatchNormLayerInput(layer: string, shape: Shape, ranks: readonly number[], numFeatures: number): void {
