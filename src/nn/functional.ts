@@ -1,5 +1,3 @@
-import { fmtShape } from '../base/dtype.ts';
-import { ShapeError } from '../base/errors.ts';
 import {
   abs, add, cast, concat, div, exp, ge, gt, log, logSoftmax, lt, maximum, mean, mul, narrow, neg, oneHot, rand,
   reshape, relu, rsqrt, sqrt, sub, sum, where, type TensorLike,
@@ -8,6 +6,7 @@ import { batchNormNormalize, batchNormStats } from '../tensor/batchnorm.ts';
 import { noGrad } from '../tensor/runtime.ts';
 import { tidy } from '../tensor/scope.ts';
 import type { Tensor } from '../tensor/tensor.ts';
+import { checkBatchNormArgs, checkClassTargets, checkNormalizedShape, checkSameShape } from '../tensor/validate.ts';
 import { assign_ } from './parameter.ts';
 
 /** torch.nn.functional: normalisation, dropout and losses, all composed of public tensor ops. */
@@ -26,12 +25,6 @@ function reduce(op: string, loss: Tensor, reduction: Reduction = 'mean'): Tensor
     case 'sum': return sum(loss);
     case 'none': return loss;
     default: throw new RangeError(`${op}: reduction must be 'mean', 'sum' or 'none', got ${String(reduction)}`);
-  }
-}
-
-function sameShape(op: string, a: Tensor, b: Tensor, an = 'input', bn = 'target'): void {
-  if (a.ndim !== b.ndim || a.shape.some((d, i) => d !== b.shape[i])) {
-    throw new ShapeError(op, `${bn} size ${fmtShape(b.shape)} must be the same as ${an} size ${fmtShape(a.shape)}`);
   }
 }
 
@@ -55,15 +48,10 @@ export interface BatchNormOpts {
  */
 export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, opts: BatchNormOpts = {}): Tensor {
   const { weight = null, bias = null, training = false, momentum = 0.1, eps = 1e-5 } = opts;
-  if (x.ndim < 2) throw new ShapeError('batchNorm', `expected an input of at least 2 dims [N,C,...], got ${fmtShape(x.shape)}`);
-  const C = x.shape[1];
-  const axes = [0, ...Array.from({ length: x.ndim - 2 }, (_, i) => i + 2)];
-  for (const [n, t] of [['weight', weight], ['bias', bias], ['runningMean', runningMean], ['runningVar', runningVar]] as const) {
-    if (t && (t.ndim !== 1 || t.shape[0] !== C)) throw new ShapeError('batchNorm', `${n} must be [${C}] for input ${fmtShape(x.shape)}, got ${fmtShape(t.shape)}`);
-  }
+  // x, weight and bias are checked by the primitives' shape rules; the running statistics here
+  const C = checkBatchNormArgs(x, runningMean, runningVar, training);
   if (training || !runningMean || !runningVar) {
-    const n = axes.reduce((a, i) => a * x.shape[i], 1);
-    if (training && n <= 1) throw new ShapeError('batchNorm', `expected more than 1 value per channel when training, got input size ${fmtShape(x.shape)}`);
+    const n = x.shape.reduce((a, d, i) => (i === 1 ? a : a * d), 1); // values per channel
     // two passes over x: the statistics (detached: the prim's vjp differentiates through them), then y
     const stats = noGrad(() => batchNormStats(x));
     const y = batchNormNormalize(x, stats, weight, bias, eps, true);
@@ -91,11 +79,8 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
 
 /** torch.nn.functional.layer_norm over the trailing dims `normalizedShape` (biased variance). */
 export function layerNorm(x: Tensor, normalizedShape: readonly number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
+  checkNormalizedShape(x.shape, normalizedShape);
   const k = normalizedShape.length;
-  const tail = x.shape.slice(x.ndim - k);
-  if (k === 0 || k > x.ndim || tail.some((d, i) => d !== normalizedShape[i])) {
-    throw new ShapeError('layerNorm', `normalizedShape ${fmtShape(normalizedShape)} does not match the trailing dims of input ${fmtShape(x.shape)}`);
-  }
   const axes = Array.from({ length: k }, (_, i) => x.ndim - k + i);
   const d = sub(x, mean(x, axes, true));
   let y = mul(d, rsqrt(add(mean(mul(d, d), axes, true), eps)));
@@ -126,14 +111,14 @@ export interface WeightedLossOpts extends LossOpts { weight?: Tensor | null }
 
 /** ½-free squared error (x − y)² */
 export function mseLoss(x: Tensor, y: Tensor, opts: LossOpts = {}): Tensor {
-  sameShape('mseLoss', x, y);
+  checkSameShape('mseLoss', x.shape, y.shape);
   const d = sub(x, y);
   return reduce('mseLoss', mul(d, d), opts.reduction);
 }
 
 /** |x − y| */
 export function l1Loss(x: Tensor, y: Tensor, opts: LossOpts = {}): Tensor {
-  sameShape('l1Loss', x, y);
+  checkSameShape('l1Loss', x.shape, y.shape);
   return reduce('l1Loss', abs(sub(x, y)), opts.reduction);
 }
 
@@ -142,7 +127,7 @@ export function l1Loss(x: Tensor, y: Tensor, opts: LossOpts = {}): Tensor {
  * gives a finite loss). The gradient is 0 where a log is clamped.
  */
 export function binaryCrossEntropy(p: Tensor, y: Tensor, opts: WeightedLossOpts = {}): Tensor {
-  sameShape('binaryCrossEntropy', p, y);
+  checkSameShape('binaryCrossEntropy', p.shape, y.shape);
   // log(q) for q > 0, −100 below e^−100 or at 0; the inner where keeps log's gradient finite at 0
   const clampedLog = (q: Tensor) => maximum(where(gt(q, 0), log(where(gt(q, 0), q, 1)), -100), -100);
   let loss = neg(add(mul(y, clampedLog(p)), mul(sub(1, y), clampedLog(sub(1, p)))));
@@ -162,7 +147,7 @@ export interface BceLogitsOpts extends WeightedLossOpts {
  * as in torch. With posWeight pw: ℓ = (1 − y)·x + (1 + (pw − 1)·y)·(log(1 + e^{−|x|}) + max(−x, 0)).
  */
 export function binaryCrossEntropyWithLogits(x: Tensor, y: Tensor, opts: BceLogitsOpts = {}): Tensor {
-  sameShape('binaryCrossEntropyWithLogits', x, y);
+  checkSameShape('binaryCrossEntropyWithLogits', x.shape, y.shape);
   const pos = ge(x, 0);
   const softplusNegAbs = log(add(exp(where(pos, neg(x), x)), 1)); // log(1 + e^{−|x|}), argument ≤ 0
   let loss: Tensor;
@@ -186,16 +171,16 @@ export interface CrossEntropyOpts extends LossOpts {
  * Cross entropy of logits [N,C] against int32 class labels [N] (or class probabilities [N,C]).
  */
 export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyOpts = {}): Tensor {
-  if (logits.ndim !== 2) throw new ShapeError('crossEntropy', `logits must be [N,C], got ${fmtShape(logits.shape)}`);
-  const [N, C] = logits.shape;
+  checkClassTargets('crossEntropy', 'logits', logits.shape);
+  const [, C] = logits.shape;
   const ls = opts.labelSmoothing ?? 0;
   if (!(ls >= 0 && ls <= 1)) throw new RangeError(`crossEntropy: labelSmoothing must be in [0, 1], got ${ls}`);
   let probs: Tensor;
   if (target.dtype === 'int32') {
-    if (target.ndim !== 1 || target.shape[0] !== N) throw new ShapeError('crossEntropy', `int32 labels must be [${N}] for logits ${fmtShape(logits.shape)}, got ${fmtShape(target.shape)}`);
+    checkClassTargets('crossEntropy', 'logits', logits.shape, target);
     probs = cast(oneHot(target, C), logits.dtype);
   } else {
-    sameShape('crossEntropy', logits, target, 'logits');
+    checkSameShape('crossEntropy', logits.shape, target.shape, 'logits');
     probs = target;
   }
   const lsm = logSoftmax(logits, 1);
@@ -211,15 +196,13 @@ export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyO
 
 /** Negative log likelihood of log-probabilities [N,C] at int32 labels [N]. */
 export function nllLoss(logProbs: Tensor, target: Tensor, opts: LossOpts = {}): Tensor {
-  if (logProbs.ndim !== 2 || target.dtype !== 'int32' || target.ndim !== 1 || target.shape[0] !== logProbs.shape[0]) {
-    throw new ShapeError('nllLoss', `expected logProbs [N,C] and int32 labels [N], got ${fmtShape(logProbs.shape)} and ${fmtShape(target.shape)} ${target.dtype}`);
-  }
+  checkClassTargets('nllLoss', 'logProbs', logProbs.shape, target);
   return reduce('nllLoss', neg(sum(mul(logProbs, cast(oneHot(target, logProbs.shape[1]), logProbs.dtype)), 1)), opts.reduction);
 }
 
 /** max(0, margin − y·x) for labels y ∈ {−1, +1} (the per-sample SVM hinge). */
 export function hingeLoss(x: Tensor, y: Tensor, opts: LossOpts & { margin?: number } = {}): Tensor {
-  sameShape('hingeLoss', x, y);
+  checkSameShape('hingeLoss', x.shape, y.shape);
   return reduce('hingeLoss', relu(sub(opts.margin ?? 1, mul(y, x))), opts.reduction);
 }
 
@@ -235,7 +218,7 @@ export function hingeLossGenerator(fakeLogits: Tensor): Tensor {
 
 /** Smooth L1 (Huber with beta): ½(x−y)²/β where |x−y| < β, else |x−y| − ½β. */
 export function smoothL1Loss(x: Tensor, y: Tensor, opts: LossOpts & { beta?: number } = {}): Tensor {
-  sameShape('smoothL1Loss', x, y);
+  checkSameShape('smoothL1Loss', x.shape, y.shape);
   const beta = opts.beta ?? 1;
   const d = abs(sub(x, y));
   const loss = beta === 0 ? d : where(lt(d, beta), div(mul(mul(d, d), 0.5), beta), sub(d, 0.5 * beta));

@@ -1,9 +1,8 @@
-import { fmtShape } from '../base/dtype.ts';
-import { ShapeError } from '../base/errors.ts';
 import { add, full, mul, rand, randn } from '../tensor/ops.ts';
 import { noGrad } from '../tensor/runtime.ts';
 import { tidy } from '../tensor/scope.ts';
 import type { Tensor } from '../tensor/tensor.ts';
+import { checkFanShape } from '../tensor/validate.ts';
 import { assign_ } from './parameter.ts';
 
 /**
@@ -35,7 +34,7 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
 /** fan_in = size(1)·receptive field, fan_out = size(0)·receptive field (torch's convention). */
 export function calculateFanInAndFanOut(t: Tensor | readonly number[]): [number, number] {
   const shape = Array.isArray(t) ? t : (t as Tensor).shape;
-  if (shape.length < 2) throw new ShapeError('init', `fan in and fan out can not be computed for a tensor with fewer than 2 dimensions, got ${fmtShape(shape)}`);
+  checkFanShape(shape);
   const receptive = shape.slice(2).reduce((a, b) => a * b, 1);
   return [shape[1] * receptive, shape[0] * receptive];
 }

@@ -1,6 +1,5 @@
 import type { DType } from '../base/dtype.ts';
 import { fmtShape } from '../base/dtype.ts';
-import { ShapeError } from '../base/errors.ts';
 import {
   add, cast, concat, conv2d, convTranspose2d, div, expand, flatten, indexSelect, leakyRelu, linear, mean, mul,
   ne, ones, relu, reshape, sigmoid, sqrt, sub, tanh, tensor, upsampleNearest, where, zeros, type ConvOpts,
@@ -10,6 +9,7 @@ import { noGrad } from '../tensor/runtime.ts';
 import { pair, type Pair } from '../tensor/shape.ts';
 import { tidy } from '../tensor/scope.ts';
 import { Tensor } from '../tensor/tensor.ts';
+import { checkBatchNormLayerInput, checkConvGroups, checkGroupSize, checkImageBatch, checkInt32 } from '../tensor/validate.ts';
 import * as F from './functional.ts';
 import { kaimingUniform_, normal_, uniform_ } from './init.ts';
 import { Module } from './module.ts';
@@ -56,7 +56,7 @@ export class Conv2d extends Module {
   constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Pair, opts: Conv2dOpts = {}) {
     super();
     const groups = opts.groups ?? 1;
-    if (inChannels % groups || outChannels % groups) throw new ShapeError('Conv2d', `inChannels ${inChannels} and outChannels ${outChannels} must be divisible by groups ${groups}`);
+    checkConvGroups('Conv2d', inChannels, outChannels, groups);
     this.kernelSize = pair('Conv2d', 'kernelSize', kernelSize, 1);
     this.opts = { stride: opts.stride ?? 1, padding: opts.padding ?? 0, dilation: opts.dilation ?? 1, groups };
     const dtype = opts.dtype ?? 'float32';
@@ -86,7 +86,7 @@ export class ConvTranspose2d extends Module {
   constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Pair, opts: ConvTranspose2dOpts = {}) {
     super();
     const groups = opts.groups ?? 1;
-    if (inChannels % groups || outChannels % groups) throw new ShapeError('ConvTranspose2d', `inChannels ${inChannels} and outChannels ${outChannels} must be divisible by groups ${groups}`);
+    checkConvGroups('ConvTranspose2d', inChannels, outChannels, groups);
     this.kernelSize = pair('ConvTranspose2d', 'kernelSize', kernelSize, 1);
     this.opts = { stride: opts.stride ?? 1, padding: opts.padding ?? 0, dilation: opts.dilation ?? 1, groups, outputPadding: opts.outputPadding ?? 0 };
     const dtype = opts.dtype ?? 'float32';
@@ -144,8 +144,7 @@ class BatchNormBase extends Module {
     }
   }
   override forward(x: Tensor): Tensor {
-    if (!this.ranks.includes(x.ndim)) throw new ShapeError(this.constructor.name, `expected ${this.ranks.map((r) => `${r}D`).join(' or ')} input, got ${fmtShape(x.shape)}`);
-    if (x.shape[1] !== this.numFeatures) throw new ShapeError(this.constructor.name, `expected ${this.numFeatures} channels (axis 1), got ${fmtShape(x.shape)}`);
+    checkBatchNormLayerInput(this.constructor.name, x.shape, this.ranks, this.numFeatures);
     let momentum: number | Tensor = this.momentum ?? 0;
     let cumulative: Tensor | null = null;
     if (this.training && this.num_batches_tracked) {
@@ -218,7 +217,7 @@ export class Embedding extends Module {
     return tensor(m, [this.numEmbeddings, 1], { dtype: this.weight.dtype });
   }
   override forward(idx: Tensor): Tensor {
-    if (idx.dtype !== 'int32') throw new ShapeError('Embedding', `indices must be int32, got ${idx.dtype}`);
+    checkInt32('Embedding', 'indices', idx.dtype);
     const flat = reshape(idx, [-1]);
     let rows = indexSelect(this.weight, 0, flat);
     // the padding row gets no gradient (as in torch)
@@ -284,10 +283,10 @@ export class LeakyReLU extends Module {
 export class MinibatchStdDev extends Module {
   constructor(readonly groupSize = 4, readonly eps = 1e-8) { super(); }
   override forward(x: Tensor): Tensor {
-    if (x.ndim !== 4) throw new ShapeError('MinibatchStdDev', `expected [N,C,H,W], got ${fmtShape(x.shape)}`);
+    checkImageBatch('MinibatchStdDev', x.shape);
     const [N, C, H, W] = x.shape;
     const G = Math.min(this.groupSize, N);
-    if (N % G !== 0) throw new ShapeError('MinibatchStdDev', `batch size ${N} must be divisible by the group size ${G}`);
+    checkGroupSize('MinibatchStdDev', N, G);
     const M = N / G;
     const y = reshape(x, [G, M, C, H, W]);
     const d = sub(y, mean(y, 0, true));

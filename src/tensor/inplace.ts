@@ -1,8 +1,9 @@
 import type { AdamHyper } from '../kernels/backend.ts';
-import { arrayFor, bytesPer, fmtShape } from '../base/dtype.ts';
-import { BackendMismatchError, ShapeError } from '../base/errors.ts';
+import { arrayFor, bytesPer } from '../base/dtype.ts';
+import { BackendMismatchError } from '../base/errors.ts';
 import { noGrad } from './runtime.ts';
 import { StorageRef, Tensor, apply } from './tensor.ts';
+import { checkAssign } from './validate.ts';
 
 /**
  * In-place writes: the only code that changes a tensor's values after it was made. Each one
@@ -23,9 +24,7 @@ function sameBackend(op: string, a: Tensor, b: Tensor): void {
  */
 export function assign_(dst: Tensor, src: Tensor, by = 'assign_'): Tensor {
   if (dst === src) return dst;
-  if (dst.dtype !== src.dtype || dst.shape.length !== src.shape.length || dst.shape.some((d, i) => d !== src.shape[i])) {
-    throw new ShapeError('assign_', `cannot write a ${fmtShape(src.shape)} ${src.dtype} tensor into a ${fmtShape(dst.shape)} ${dst.dtype} tensor`);
-  }
+  checkAssign('assign_', dst, src);
   sameBackend('assign_', dst, src);
   const moved = src._written('disposed by assign_', null);
   dst._written(by, moved)?.release();

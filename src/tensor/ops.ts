@@ -1,11 +1,18 @@
-import { type DType, type Shape, type TypedArray, arrayFor, fmtShape, isFloat, sizeOf } from '../base/dtype.ts';
-import { ShapeError } from '../base/errors.ts';
+import { type DType, type Shape, type TypedArray, arrayFor, isFloat, sizeOf } from '../base/dtype.ts';
 import type { BinaryPrim, Conv2dParams, UnaryPrim } from '../base/prims.ts';
 import { type ActivationOpts, conv2dBiasAct, matmulBiasAct } from './epilogue.ts';
 import { fuseBiasActivation } from './fusion.ts';
 import { takeBlocks } from './random.ts';
-import { broadcastShapes, checkInt, checkShape, convOutSize, convTransposeOutSize, normAxis, pair, type Pair } from './shape.ts';
+import { broadcastShapes, checkInt, checkShape, convTransposeOutSize, normAxis, pair, type Pair } from './shape.ts';
 import { Tensor, apply, fromData } from './tensor.ts';
+import {
+  type Nested, type SliceSpec, checkActivation, checkArange, checkBiasArg, checkChannelBias, checkClampBounds, checkFills,
+  checkFinite, checkFlattenDims, checkImageBatch, checkIndexTensor, checkInt32, checkMatmulOperands, checkNarrow,
+  checkOperands, checkPadList, checkRandintBounds, checkSameShapes, checkSliceSpecs, checkTensorList, inferShape,
+  maxPoolOutSize, nestedValues,
+} from './validate.ts';
+
+export type { SliceSpec };
 
 export type TensorLike = Tensor | number;
 export interface CreateOpts {
@@ -14,18 +21,6 @@ export interface CreateOpts {
 }
 
 // ---------------------------------------------------------------- creation
-
-type Nested = number | boolean | Nested[];
-
-function inferShape(data: Nested): number[] {
-  const shape: number[] = [];
-  let d: Nested = data;
-  while (Array.isArray(d)) {
-    shape.push(d.length);
-    d = d[0];
-  }
-  return shape;
-}
 
 function finish(t: Tensor, opts: CreateOpts): Tensor {
   if (opts.requiresGrad) t.requiresGrad_(true);
@@ -40,23 +35,11 @@ export function tensor(data: Nested | TypedArray, shape?: Shape, opts: CreateOpt
     flat = data as TypedArray;
     inferred = [flat.length];
   } else {
-    inferred = inferShape(data);
-    const out: number[] = [];
-    const walk = (d: Nested, depth: number): void => {
-      if (Array.isArray(d)) {
-        if (d.length !== inferred[depth]) throw new ShapeError('tensor', `ragged nested array: expected ${inferred[depth]} items at depth ${depth}, got ${d.length}`);
-        for (const x of d) walk(x, depth + 1);
-      } else {
-        if (depth !== inferred.length) throw new ShapeError('tensor', `ragged nested array at depth ${depth}`);
-        out.push(Number(d));
-      }
-    };
-    walk(data as Nested, 0);
-    flat = out;
+    ({ values: flat, shape: inferred } = nestedValues('tensor', data as Nested));
   }
   const s = shape ?? inferred;
   checkShape('tensor', s);
-  if (sizeOf(s) !== flat.length) throw new ShapeError('tensor', `${flat.length} values do not fill shape ${fmtShape(s)}`);
+  checkFills('tensor', flat.length, s);
   const dtype = opts.dtype ?? (data instanceof Int32Array ? 'int32' : data instanceof Float64Array ? 'float64' : 'float32');
   const arr = arrayFor(dtype, flat.length);
   for (let i = 0; i < flat.length; i++) arr[i] = flat[i];
@@ -82,10 +65,7 @@ export const scalar = (v: number, dtype: DType = 'float32') => full([], v, { dty
 /** arange(end) or arange(start, end, step), like torch.arange. */
 export function arange(start: number, end?: number, step = 1, opts: CreateOpts = {}): Tensor {
   if (end === undefined) [start, end] = [0, start];
-  for (const [n, v] of [['start', start], ['end', end], ['step', step]] as const) {
-    if (!Number.isFinite(v)) throw new ShapeError('arange', `${n} must be finite, got ${v}`);
-  }
-  if (step === 0) throw new ShapeError('arange', 'step must be non-zero');
+  checkArange(start, end, step);
   const n = Math.max(0, Math.ceil((end - start) / step));
   const dtype = opts.dtype ?? (Number.isInteger(start) && Number.isInteger(step) ? 'int32' : 'float32');
   const arr = arrayFor(dtype, n);
@@ -116,7 +96,7 @@ export function randn(shape: Shape, opts: CreateOpts = {}): Tensor {
 
 /** Integers uniform in [low, high), int32. */
 export function randint(low: number, high: number, shape: Shape): Tensor {
-  if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) throw new ShapeError('randint', `needs integers low < high, got ${low}, ${high}`);
+  checkRandintBounds(low, high);
   const u = rand(shape);
   const r = floor(add(mul(u, high - low), low));
   const out = cast(r, 'int32');
@@ -132,10 +112,8 @@ export const randnLike = (t: Tensor, opts: CreateOpts = {}) => randn(t.shape, { 
 
 // ---------------------------------------------------------------- elementwise
 
-function lift(x: TensorLike, like: Tensor, op: string): Tensor {
-  if (x instanceof Tensor) return x;
-  if (typeof x !== 'number') throw new ShapeError(op, `expected a Tensor or a number, got ${typeof x}`);
-  return full([], x, { dtype: like.dtype });
+function lift(x: TensorLike, like: Tensor): Tensor {
+  return x instanceof Tensor ? x : full([], x, { dtype: like.dtype });
 }
 
 function un(p: UnaryPrim) {
@@ -144,9 +122,9 @@ function un(p: UnaryPrim) {
 
 function bin(p: BinaryPrim) {
   return (a: TensorLike, b: TensorLike): Tensor => {
-    if (!(a instanceof Tensor) && !(b instanceof Tensor)) throw new ShapeError(p, 'needs at least one Tensor argument');
-    const ta = lift(a, b as Tensor, p);
-    const tb = lift(b, ta, p);
+    checkOperands(p, [a, b], Tensor);
+    const ta = lift(a, b as Tensor);
+    const tb = lift(b, ta);
     const out = apply(p, [ta, tb], {});
     // a lifted constant is an input of the graph node (the vjp reads it): free it only when no node holds it
     if (!out.node) {
@@ -189,7 +167,7 @@ export const square = (x: Tensor) => mul(x, x);
 export const rsqrt = (x: Tensor) => div(1, sqrt(x));
 /** max(x, a·x) for 0 ≤ a ≤ 1 (PyTorch's default a = 0.01) */
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
-  if (!Number.isFinite(negativeSlope)) throw new ShapeError('leakyRelu', `negativeSlope must be finite, got ${negativeSlope}`);
+  checkFinite('leakyRelu', 'negativeSlope', negativeSlope);
   return where(gt(x, 0), x, mul(x, negativeSlope));
 }
 /** softplus(x) = log(1 + e^x) = relu(x) + log(1 + e^{-|x|})  (stable for large |x|) */
@@ -212,7 +190,7 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
 }
 
 export function clamp(x: Tensor, min?: number, max?: number): Tensor {
-  if ((min !== undefined && Number.isNaN(min)) || (max !== undefined && Number.isNaN(max))) throw new ShapeError('clamp', `bounds must not be NaN (min ${min}, max ${max})`);
+  checkClampBounds(min, max);
   let y = x;
   if (min !== undefined) y = maximum(y, min);
   if (max !== undefined) y = minimum(y, max);
@@ -295,15 +273,7 @@ export function softmax(x: Tensor, axis = -1): Tensor {
 // ---------------------------------------------------------------- movement
 
 export function reshape(x: Tensor, shape: Shape): Tensor {
-  const s = [...shape];
-  const inferAt = s.indexOf(-1);
-  if (inferAt >= 0) {
-    if (s.indexOf(-1, inferAt + 1) >= 0) throw new ShapeError('reshape', `only one dimension can be -1, got ${fmtShape(shape)}`);
-    const rest = s.reduce((a, d, i) => (i === inferAt ? a : a * d), 1);
-    if (rest === 0 || x.size % rest !== 0) throw new ShapeError('reshape', `cannot reshape ${fmtShape(x.shape)} (${x.size} elements) to ${fmtShape(shape)}`);
-    s[inferAt] = x.size / rest;
-  }
-  return apply('reshape', [x], { shape: s });
+  return apply('reshape', [x], { shape: inferShape('reshape', x.shape, shape) });
 }
 export const view = reshape;
 
@@ -311,7 +281,7 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   if (x.ndim === 0) return reshape(x, [1]);
   const s = normAxis('flatten', startDim, x.ndim, 'startDim');
   const e = normAxis('flatten', endDim, x.ndim, 'endDim');
-  if (e < s) throw new ShapeError('flatten', `endDim ${endDim} comes before startDim ${startDim} for ${fmtShape(x.shape)}`);
+  checkFlattenDims(x.shape, s, e, startDim, endDim);
   const mid = x.shape.slice(s, e + 1).reduce((a, b) => a * b, 1);
   return reshape(x, [...x.shape.slice(0, s), mid, ...x.shape.slice(e + 1)]);
 }
@@ -348,23 +318,17 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
 }
 
 /** Python-style slicing per axis: [start, end, step] with negative indices; step > 0. */
-export type SliceSpec = [start?: number, end?: number, step?: number] | number | null;
-
 export function slice(x: Tensor, specs: SliceSpec[]): Tensor {
-  if (specs.length > x.ndim) throw new ShapeError('slice', `${specs.length} slices for a tensor of rank ${x.ndim} ${fmtShape(x.shape)}`);
+  checkSliceSpecs(x.shape, specs);
   const starts: number[] = [], steps: number[] = [], shape: number[] = [];
   const dropped: number[] = [];
   x.shape.forEach((n, i) => {
     const sp = specs[i];
     if (typeof sp === 'number') {
-      const k = sp < 0 ? sp + n : sp;
-      if (!Number.isInteger(sp) || k < 0 || k >= n) throw new ShapeError('slice', `index ${sp} is out of range for dim ${i} of size ${n} (input ${fmtShape(x.shape)})`);
-      starts.push(k); steps.push(1); shape.push(1); dropped.push(i);
+      starts.push(sp < 0 ? sp + n : sp); steps.push(1); shape.push(1); dropped.push(i);
       return;
     }
     const [s0, e0, st = 1] = sp ?? [];
-    if (!Number.isInteger(st) || st <= 0) throw new ShapeError('slice', `step must be a positive integer, got ${st}`);
-    for (const v of [s0, e0]) if (v !== undefined && !Number.isInteger(v)) throw new ShapeError('slice', `bounds must be integers, got ${v}`);
     const clampIdx = (v: number) => Math.min(n, Math.max(0, v < 0 ? v + n : v));
     const s = s0 === undefined ? 0 : clampIdx(s0);
     const e = e0 === undefined ? n : clampIdx(e0);
@@ -379,7 +343,7 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
   const d = normAxis('narrow', dim, x.ndim, 'dim');
   checkInt('narrow', 'length', length);
   const s = start < 0 ? start + x.shape[d] : start;
-  if (!Number.isInteger(s) || s < 0 || s + length > x.shape[d]) throw new ShapeError('narrow', `start ${start} + length ${length} exceeds dim ${d} of size ${x.shape[d]} (input ${fmtShape(x.shape)})`);
+  checkNarrow(x.shape, d, start, s, length);
   const specs: SliceSpec[] = x.shape.map(() => null);
   specs[d] = [s, s + length];
   return slice(x, specs);
@@ -389,14 +353,14 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
  * Constant pad, torch.nn.functional.pad order: pads = [lastBefore, lastAfter, prevBefore, ...].
  */
 export function pad(x: Tensor, pads: number[], value = 0): Tensor {
-  if (pads.length % 2 !== 0 || pads.length / 2 > x.ndim) throw new ShapeError('pad', `pads must hold (before, after) pairs for at most ${x.ndim} dims, got ${fmtShape(pads)}`);
+  checkPadList(x.shape, pads);
   const p: [number, number][] = x.shape.map(() => [0, 0]);
   for (let i = 0; i < pads.length / 2; i++) p[x.ndim - 1 - i] = [pads[2 * i], pads[2 * i + 1]];
   return apply('pad', [x], { pads: p, value });
 }
 
 export function concat(xs: Tensor[], axis = 0): Tensor {
-  if (!Array.isArray(xs) || xs.length === 0) throw new ShapeError('concat', 'needs a non-empty array of tensors');
+  checkTensorList('concat', xs);
   const a = normAxis('concat', axis, xs[0].ndim);
   if (xs.length === 1) return mul(xs[0], 1);
   return apply('concat', xs, { axis: a });
@@ -404,8 +368,8 @@ export function concat(xs: Tensor[], axis = 0): Tensor {
 export const cat = concat;
 
 export function stack(xs: Tensor[], axis = 0): Tensor {
-  if (!Array.isArray(xs) || xs.length === 0) throw new ShapeError('stack', 'needs a non-empty array of tensors');
-  for (const x of xs) if (x.ndim !== xs[0].ndim || x.shape.some((d, i) => d !== xs[0].shape[i])) throw new ShapeError('stack', `all tensors must have the same shape, got ${xs.map((t) => fmtShape(t.shape)).join(', ')}`);
+  checkTensorList('stack', xs);
+  checkSameShapes('stack', xs);
   const a = normAxis('stack', axis, xs[0].ndim + 1);
   return concat(xs.map((x) => unsqueeze(x, a)), a);
 }
@@ -416,7 +380,7 @@ export function flip(x: Tensor, dims: number | number[]): Tensor {
 
 /** torch.index_select: rows `index` (int32, 1-D or any rank) along `dim`. */
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
-  if (!(index instanceof Tensor) || index.dtype !== 'int32') throw new ShapeError('indexSelect', `index must be an int32 Tensor, got ${index instanceof Tensor ? `${index.dtype} ${fmtShape(index.shape)}` : typeof index}`);
+  checkIndexTensor('indexSelect', 'index', index, Tensor);
   return apply('gather', [x, index], { axis: normAxis('indexSelect', dim, x.ndim, 'dim') });
 }
 export const gather = indexSelect;
@@ -424,7 +388,7 @@ export const gather = indexSelect;
 /** one-hot of int32 labels: [...L] -> [...L, numClasses], float32. */
 export function oneHot(labels: Tensor, numClasses: number): Tensor {
   checkInt('oneHot', 'numClasses', numClasses, 1);
-  if (labels.dtype !== 'int32') throw new ShapeError('oneHot', `labels must be int32, got ${labels.dtype}`);
+  checkInt32('oneHot', 'labels', labels.dtype);
   const classes = arange(numClasses);
   const m = eq(unsqueeze(labels, -1), classes);
   return cast(m, 'float32');
@@ -434,7 +398,7 @@ export function oneHot(labels: Tensor, numClasses: number): Tensor {
 
 /** Batched, broadcasting matrix product; 1-D operands are promoted as in torch.matmul. */
 export function matmul(a: Tensor, b: Tensor, opts: { transA?: boolean; transB?: boolean } = {}): Tensor {
-  if (a.ndim === 0 || b.ndim === 0) throw new ShapeError('matmul', `operands must be at least 1-D, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+  checkMatmulOperands(a.shape, b.shape);
   const va = a.ndim === 1 ? reshape(a, [1, a.shape[0]]) : a;
   const vb = b.ndim === 1 ? reshape(b, [b.shape[0], 1]) : b;
   let y = apply('matmul', [va, vb], { transA: !!opts.transA, transB: !!opts.transB });
@@ -449,6 +413,7 @@ export function matmul(a: Tensor, b: Tensor, opts: { transA?: boolean; transB?: 
  */
 export function linear(x: Tensor, w: Tensor, bias?: Tensor | null, opts: ActivationOpts = {}): Tensor {
   const b = biasArg('linear', bias);
+  checkActivation('linear', opts.activation);
   if (fuseBiasActivation('linear', x, w, b, opts)) return matmulBiasAct(x, w, b ?? null, { ...opts, transB: true });
   const y = matmul(x, w, { transB: true });
   return activate(b ? add(y, b) : y, opts);
@@ -463,7 +428,6 @@ function activate(y: Tensor, o: ActivationOpts): Tensor {
     case 'leakyRelu': return leakyRelu(y, o.negativeSlope ?? 0.01);
     case 'tanh': return tanh(y);
     case 'sigmoid': return sigmoid(y);
-    default: throw new ShapeError('activation', `must be one of none, relu, leakyRelu, tanh, sigmoid, got ${String(o.activation)}`);
   }
 }
 
@@ -488,15 +452,13 @@ function convParams(op: string, o: ConvOpts): Conv2dParams {
 
 /** The optional bias argument of linear / conv2d / convTranspose2d: a Tensor, or null / undefined for none. */
 function biasArg(op: string, b: unknown): Tensor | null {
-  if (b === undefined || b === null) return null;
-  if (b instanceof Tensor) return b;
-  const got = Array.isArray(b) ? 'an array' : typeof b === 'object' ? 'an object' : typeof b;
-  throw new ShapeError(op, `bias (third argument) must be a Tensor or null, got ${got}; options go in the fourth: ${op}(x, w, null, { ${op === 'linear' ? 'activation' : 'stride, padding'} })`);
+  checkBiasArg(op, b, Tensor);
+  return (b as Tensor | undefined) ?? null;
 }
 
 function addChannelBias(op: string, y: Tensor, b: Tensor | null | undefined): Tensor {
   if (!b) return y;
-  if (b.ndim !== 1 || b.shape[0] !== y.shape[1]) throw new ShapeError(op, `bias must be [${y.shape[1]}], got ${fmtShape(b.shape)}`);
+  checkChannelBias(op, b.shape, y.shape[1]);
   return add(y, reshape(b, [1, b.shape[0], 1, 1]));
 }
 
@@ -504,6 +466,7 @@ function addChannelBias(op: string, y: Tensor, b: Tensor | null | undefined): Te
 export function conv2d(x: Tensor, w: Tensor, bias?: Tensor | null, opts: ConvOpts & ActivationOpts = {}): Tensor {
   const b = biasArg('conv2d', bias);
   const p = convParams('conv2d', opts);
+  checkActivation('conv2d', opts.activation);
   if (fuseBiasActivation('conv2d', x, w, b, opts)) return conv2dBiasAct(x, w, b ?? null, p, opts);
   return activate(addChannelBias('conv2d', apply('conv2d', [x, w], p), b), opts);
 }
@@ -525,13 +488,9 @@ export function outputPaddingFor(size: [number, number], inner: [number, number]
   return [0, 1].map((i) => size[i] - convTransposeOutSize(inner[i], kernel[i], p.stride[i], p.padding[i], p.dilation[i], 0)) as [number, number];
 }
 
-function checkPoolInput(op: string, x: Tensor): void {
-  if (x.ndim !== 4) throw new ShapeError(op, `input must be [N,C,H,W], got ${fmtShape(x.shape)}`);
-}
-
 /** avg_pool2d (count_include_pad = true, PyTorch's default) as a depthwise conv with 1/(kH·kW) weights. */
 export function avgPool2d(x: Tensor, kernel: Pair, stride?: Pair, padding: Pair = 0): Tensor {
-  checkPoolInput('avgPool2d', x);
+  checkImageBatch('avgPool2d', x.shape);
   const k = pair('avgPool2d', 'kernel', kernel, 1);
   const c = x.shape[1];
   const w = full([c, 1, k[0], k[1]], 1 / (k[0] * k[1]), { dtype: x.dtype });
@@ -543,15 +502,12 @@ export function avgPool2d(x: Tensor, kernel: Pair, stride?: Pair, padding: Pair 
 
 /** max_pool2d as the elementwise maximum of kH·kW strided windows (padding reads -inf). */
 export function maxPool2d(x: Tensor, kernel: Pair, stride?: Pair, padding: Pair = 0, dilation: Pair = 1): Tensor {
-  checkPoolInput('maxPool2d', x);
+  checkImageBatch('maxPool2d', x.shape);
   const k = pair('maxPool2d', 'kernel', kernel, 1);
   const s = pair('maxPool2d', 'stride', stride ?? k, 1);
   const p = pair('maxPool2d', 'padding', padding, 0);
   const d = pair('maxPool2d', 'dilation', dilation, 1);
-  if (p[0] > k[0] / 2 || p[1] > k[1] / 2) throw new ShapeError('maxPool2d', `padding ${p} must be at most half the kernel ${k}`);
-  const [, , H, W] = x.shape;
-  const Ho = convOutSize(H, k[0], s[0], p[0], d[0]), Wo = convOutSize(W, k[1], s[1], p[1], d[1]);
-  if (Ho <= 0 || Wo <= 0) throw new ShapeError('maxPool2d', `kernel ${k} is larger than the padded input ${fmtShape(x.shape)}`);
+  const [Ho, Wo] = maxPoolOutSize(x.shape, k, s, p, d);
   const xp = p[0] || p[1] ? pad(x, [p[1], p[1], p[0], p[0]], -Infinity) : x;
   let y: Tensor | null = null;
   for (let i = 0; i < k[0]; i++) {
@@ -565,7 +521,7 @@ export function maxPool2d(x: Tensor, kernel: Pair, stride?: Pair, padding: Pair 
 
 /** Nearest-neighbour upsampling by integer factors (torch Upsample(mode='nearest')). */
 export function upsampleNearest(x: Tensor, scale: Pair): Tensor {
-  checkPoolInput('upsampleNearest', x);
+  checkImageBatch('upsampleNearest', x.shape);
   const [sh, sw] = pair('upsampleNearest', 'scale', scale, 1);
   const [n, c, h, w] = x.shape;
   const e = expand(reshape(x, [n, c, h, 1, w, 1]), [n, c, h, sh, w, sw]);

@@ -4,8 +4,10 @@ import type { AbstractValue, Conv2dParams, Epilogue, Prim, PrimParams } from '..
 import { ACTIVATIONS, UNARY_PRIMS, BINARY_PRIMS } from '../base/prims.ts';
 
 /**
- * Shape rules: the only place that validates arguments and throws ShapeError.
- * Each rule receives the abstract inputs (shape + dtype) and the primitive's params.
+ * Shape rules: each primitive's output shape/dtype and the checks of its arguments. Each rule
+ * receives the abstract inputs (shape + dtype) and the primitive's params. The front ends' own
+ * argument checks (composite ops, layers) are in validate.ts; the two are the only places that
+ * throw ShapeError.
  */
 export type ShapeRule<P extends Prim> = (inputs: AbstractValue[], params: PrimParams[P]) => AbstractValue;
 
@@ -124,14 +126,14 @@ function convCheckFloat(op: string, inputs: AbstractValue[]): DType {
 }
 
 /** x [N,C,*] of a batch-norm prim: returns C (channel axis 1). */
-function bnInput(op: string, x: AbstractValue, name = 'input'): number {
+export function batchNormChannels(op: string, x: AbstractValue, name = 'input'): number {
   if (x.shape.length < 2) throw new ShapeError(op, `${name} must be [N,C,...] (at least 2-D), got ${f(x.shape)}`);
   if (!isFloat(x.dtype)) throw new ShapeError(op, `needs floating-point inputs, got ${x.dtype}`);
   return x.shape[1];
 }
 
 /** Per-channel operands of a batch-norm prim: each `names[i]` must have `shapes[i]`. */
-function bnOperands(op: string, x: AbstractValue, ts: AbstractValue[], names: string[], shapes: number[][]): DType {
+export function batchNormOperands(op: string, x: AbstractValue, ts: AbstractValue[], names: string[], shapes: number[][]): DType {
   ts.forEach((t, i) => {
     if (t.shape.length !== shapes[i].length || t.shape.some((d, k) => d !== shapes[i][k])) {
       throw new ShapeError(op, `${names[i]} must be ${f(shapes[i])} for input ${f(x.shape)}, got ${f(t.shape)}`);
@@ -326,7 +328,7 @@ const rules: { [P in Prim]: ShapeRule<P> } = {
     return { shape: [o, c / g, kh, kw], dtype };
   },
   batchNormStats: ([x]) => {
-    const C = bnInput('batchNormStats', x);
+    const C = batchNormChannels('batchNormStats', x);
     if (C > 0 && x.shape.reduce((a, b) => a * b, 1) === 0) throw new ShapeError('batchNormStats', `needs at least one value per channel, got input ${f(x.shape)}`);
     return { shape: [2, C], dtype: x.dtype };
   },
@@ -337,8 +339,8 @@ const rules: { [P in Prim]: ShapeRule<P> } = {
     bnEps(op, eps);
     if (typeof batchStats !== 'boolean') throw new ShapeError(op, `batchStats must be a boolean, got ${String(batchStats)}`);
     const [x, ...rest] = inputs;
-    const C = bnInput(op, x);
-    const dtype = bnOperands(op, x, rest, names.slice(1), [[2, C], [C], [C]]);
+    const C = batchNormChannels(op, x);
+    const dtype = batchNormOperands(op, x, rest, names.slice(1), [[2, C], [C], [C]]);
     return { shape: x.shape, dtype };
   },
   batchNormGradStats: (inputs, { eps }) => {
@@ -347,8 +349,8 @@ const rules: { [P in Prim]: ShapeRule<P> } = {
     bnArity(op, inputs, 3, names);
     bnEps(op, eps);
     const [g, x, s] = inputs;
-    const C = bnInput(op, x);
-    const dtype = bnOperands(op, x, [g, s], [names[0], names[2]], [[...x.shape], [2, C]]);
+    const C = batchNormChannels(op, x);
+    const dtype = batchNormOperands(op, x, [g, s], [names[0], names[2]], [[...x.shape], [2, C]]);
     return { shape: [2, C], dtype };
   },
   batchNormInputGrad: (inputs, { eps }) => {
@@ -357,8 +359,8 @@ const rules: { [P in Prim]: ShapeRule<P> } = {
     bnArity(op, inputs, 4, names);
     bnEps(op, eps);
     const [g, x, ...rest] = inputs;
-    const C = bnInput(op, x);
-    const dtype = bnOperands(op, x, [g, ...rest], [names[0], ...names.slice(2)], [[...x.shape], [2, C], [2, C], [C]]);
+    const C = batchNormChannels(op, x);
+    const dtype = batchNormOperands(op, x, [g, ...rest], [names[0], ...names.slice(2)], [[...x.shape], [2, C], [2, C], [C]]);
     return { shape: x.shape, dtype };
   },
   randUniform: (_, { shape, dtype }) => {

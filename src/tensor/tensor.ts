@@ -1,10 +1,11 @@
 import type { Backend, Storage } from '../kernels/backend.ts';
 import { type DType, type Shape, type TypedArray, fmtShape, isFloat, sizeOf, bytesPer } from '../base/dtype.ts';
-import { AutogradError, BackendMismatchError, ShapeError } from '../base/errors.ts';
+import { AutogradError, BackendMismatchError } from '../base/errors.ts';
 import { isDifferentiable, type Prim, type PrimParams } from '../base/prims.ts';
 import { getBackend, isGradEnabled } from './runtime.ts';
 import { shapeRules } from './shape.ts';
 import { trackInScope } from './scope.ts';
+import { checkBackendDtype, checkOneElement, checkTensorArgs } from './validate.ts';
 
 /** A buffer shared by a tensor and its reshaped views; freed when the last holder lets go. */
 export class StorageRef {
@@ -113,7 +114,7 @@ export class Tensor {
   }
 
   async item(): Promise<number> {
-    if (this.size !== 1) throw new ShapeError('item', `needs a tensor with one element, got ${fmtShape(this.shape)}`);
+    checkOneElement('item', this.shape);
     return (await this.data())[0];
   }
 
@@ -159,12 +160,10 @@ export class Tensor {
  */
 export function apply<P extends Prim>(prim: P, inputs: Tensor[], params: PrimParams[P]): Tensor {
   const backend = inputs.length ? inputs[0].backend : getBackend();
-  for (const t of inputs) {
-    if (!(t instanceof Tensor)) throw new ShapeError(prim, `expected Tensor arguments, got ${typeof t}`);
-    if (t.backend !== backend) throw new BackendMismatchError(prim, backend.name, t.backend.name);
-  }
+  checkTensorArgs(prim, inputs, Tensor);
+  for (const t of inputs) if (t.backend !== backend) throw new BackendMismatchError(prim, backend.name, t.backend.name);
   const av = shapeRules[prim](inputs.map((t) => ({ shape: t.shape, dtype: t.dtype })), params);
-  if (!backend.dtypes.includes(av.dtype)) throw new ShapeError(prim, `dtype ${av.dtype} is not supported on the ${backend.name} backend`);
+  checkBackendDtype(prim, backend, av.dtype);
   let ref: StorageRef;
   if (prim === 'reshape') {
     ref = inputs[0].storageRef;
@@ -185,7 +184,7 @@ export function apply<P extends Prim>(prim: P, inputs: Tensor[], params: PrimPar
 /** Make a tensor from host data on the active backend. */
 export function fromData(data: TypedArray, shape: Shape, dtype: DType): Tensor {
   const backend = getBackend();
-  if (!backend.dtypes.includes(dtype)) throw new ShapeError('tensor', `dtype ${dtype} is not supported on the ${backend.name} backend`);
+  checkBackendDtype('tensor', backend, dtype);
   const handle = backend.upload(data, dtype);
   return new Tensor(new StorageRef(backend, handle, data.length * bytesPer(dtype)), shape, dtype);
 }

@@ -7,6 +7,8 @@ import * as wg from '../../src/index.ts';
 import { AutogradError, ShapeError } from '../../src/index.ts';
 import { testBackends } from '../helpers/backends.ts';
 
+const F = wg.nn.F;
+
 const z = (...shape: number[]) => wg.zeros(shape);
 const i32 = (...v: number[]) => wg.tensor(Int32Array.from(v), [v.length], { dtype: 'int32' });
 
@@ -97,6 +99,30 @@ const TABLE: Row[] = [
   ['indexSelect float index', () => wg.indexSelect(z(3, 2), 0, wg.tensor([0, 1])), ShapeError, 'indexSelect: index must be an int32 Tensor, got float32 [2]'],
   ['indexSelect dim out of range', () => wg.indexSelect(z(3, 2), 2, i32(0)), ShapeError, 'indexSelect: dim 2 is out of range for a tensor of rank 2'],
   ['item of a vector', () => wg.tensor([1, 2]).item(), ShapeError, 'item: needs a tensor with one element, got [2]'],
+  ['assign_ of another shape', () => wg.nn.assign_(z(2, 3), z(3, 2)), ShapeError, 'assign_: cannot write a [3,2] float32 tensor into a [2,3] float32 tensor'],
+  // activations (checked before the fusion decision: one message, fused or not)
+  ['linear unknown activation', () => wg.linear(z(2, 3), z(4, 3), z(4), { activation: 'gelu' as never }), ShapeError,
+    'linear: activation must be one of none, relu, leakyRelu, tanh, sigmoid, got gelu'],
+  ['conv2d unknown activation', () => wg.conv2d(z(1, 1, 3, 3), z(1, 1, 3, 3), null, { activation: 'swish' as never }), ShapeError,
+    'conv2d: activation must be one of none, relu, leakyRelu, tanh, sigmoid, got swish'],
+  ['leakyRelu infinite slope', () => wg.leakyRelu(z(2), Infinity), ShapeError, 'leakyRelu: negativeSlope must be finite, got Infinity'],
+  // nn: functional and layers
+  ['F.layerNorm trailing dims', () => F.layerNorm(z(2, 3), [2]), ShapeError, 'layerNorm: normalizedShape [2] does not match the trailing dims of input [2,3]'],
+  ['F.crossEntropy 1-D logits', () => F.crossEntropy(z(3), i32(0)), ShapeError, 'crossEntropy: logits must be [N,C], got [3]'],
+  ['F.crossEntropy labels size', () => F.crossEntropy(z(2, 3), i32(0, 1, 2)), ShapeError, 'crossEntropy: int32 labels must be [2] for logits [2,3], got [3]'],
+  ['F.crossEntropy probabilities shape', () => F.crossEntropy(z(2, 3), z(2, 2)), ShapeError, 'crossEntropy: target size [2,2] must be the same as logits size [2,3]'],
+  ['F.nllLoss 1-D logProbs', () => F.nllLoss(z(3), i32(0)), ShapeError, 'nllLoss: logProbs must be [N,C], got [3]'],
+  ['F.nllLoss float labels', () => F.nllLoss(z(2, 3), z(2)), ShapeError, 'nllLoss: labels must be int32, got float32'],
+  ['F.nllLoss labels size', () => F.nllLoss(z(2, 3), i32(0)), ShapeError, 'nllLoss: int32 labels must be [2] for logProbs [2,3], got [1]'],
+  ['F.l1Loss target shape', () => F.l1Loss(z(2), z(3)), ShapeError, 'l1Loss: target size [3] must be the same as input size [2]'],
+  ['Conv2d groups', () => new wg.nn.Conv2d(3, 4, 3, { groups: 2 }), ShapeError, 'Conv2d: inChannels 3 and outChannels 4 must be divisible by groups 2'],
+  ['ConvTranspose2d groups', () => new wg.nn.ConvTranspose2d(4, 3, 3, { groups: 2 }), ShapeError, 'ConvTranspose2d: inChannels 4 and outChannels 3 must be divisible by groups 2'],
+  ['BatchNorm2d 3-D input', () => new wg.nn.BatchNorm2d(3).call(z(2, 3, 4)), ShapeError, 'BatchNorm2d: expected 4D input, got [2,3,4]'],
+  ['BatchNorm1d channels', () => new wg.nn.BatchNorm1d(3, { affine: false, trackRunningStats: false }).call(z(2, 4)), ShapeError, 'BatchNorm1d: expected 3 channels (axis 1), got [2,4]'],
+  ['Embedding float indices', () => new wg.nn.Embedding(4, 2).call(z(3)), ShapeError, 'Embedding: indices must be int32, got float32'],
+  ['MinibatchStdDev 2-D input', () => new wg.nn.MinibatchStdDev().call(z(2, 3)), ShapeError, 'MinibatchStdDev: input must be [N,C,H,W], got [2,3]'],
+  ['MinibatchStdDev group size', () => new wg.nn.MinibatchStdDev(4).call(z(6, 1, 2, 2)), ShapeError, 'MinibatchStdDev: batch size 6 must be divisible by the group size 4'],
+  ['init fan of a vector', () => wg.nn.init.calculateFanInAndFanOut(z(3)), ShapeError, 'init: fan in and fan out can not be computed for a tensor with fewer than 2 dimensions, got [3]'],
   // autograd and lifetimes
   ['requiresGrad on int32', () => wg.arange(3).requiresGrad_(), AutogradError, 'only floating-point tensors can require grad, got int32'],
   ['use after dispose', () => { const t = z(2); t.dispose(); return wg.add(t, 1); }, Error, 'Tensor [2] (float32) was used after dispose()'],

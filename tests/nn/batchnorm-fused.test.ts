@@ -316,9 +316,13 @@ describe('fused batch norm (cpu)', () => {
     err(() => batchNormInputGrad(x, x, s, wg.zeros([3]), null, 1e-5), /^batchNormInputGrad: gradStats must be \[2,3\] for input \[4,3,2\], got \[3\]/);
     err(() => batchNormInputGrad(x, x, s, s, wg.zeros([2]), 1e-5), /^batchNormInputGrad: weight must be \[3\] for input \[4,3,2\], got \[2\]/);
     err(() => apply('batchNormInputGrad', [x, x, s], { eps: 1e-5 }), /^batchNormInputGrad: expects 4 to 5 tensors/);
-    // F.batchNorm keeps its own messages
-    err(() => F.batchNorm(wg.zeros([3]), null, null, { training: true }), /^batchNorm: expected an input of at least 2 dims \[N,C,\.\.\.\], got \[3\]/);
+    // F.batchNorm: x, weight and bias checked once, by the rules; the running statistics and the batch size by F itself
+    err(() => F.batchNorm(wg.zeros([3]), null, null, { training: true }), /^batchNorm: input must be \[N,C,\.\.\.\] \(at least 2-D\), got \[3\]/);
     err(() => F.batchNorm(x, null, null, { weight: wg.zeros([2]), training: true }), /^batchNorm: weight must be \[3\] for input \[4,3,2\], got \[2\]/);
+    err(() => F.batchNorm(x, wg.zeros([3]), wg.zeros([3]), { bias: wg.zeros([2]) }), /^batchNorm: bias must be \[3\] for input \[4,3,2\], got \[2\]/);
+    err(() => F.batchNorm(x, wg.zeros([2]), wg.zeros([3])), /^batchNorm: runningMean must be \[3\] for input \[4,3,2\], got \[2\]/);
+    err(() => F.batchNorm(x, wg.zeros([3]), wg.zeros([3, 1]), { training: true }), /^batchNorm: runningVar must be \[3\] for input \[4,3,2\], got \[3,1\]/);
+    err(() => F.batchNorm(x, wg.zeros([3]), wg.zeros([3], f64)), /^batchNorm: dtype mismatch: float32 vs float32 vs float64/);
     err(() => F.batchNorm(wg.zeros([1, 3]), null, null, { training: true }), /^batchNorm: expected more than 1 value per channel when training, got input size \[1,3\]/);
   });
 });
