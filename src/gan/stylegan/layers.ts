@@ -32,13 +32,15 @@ export function biasLrelu(x: Tensor, bias: Tensor | null, gain = LRELU_GAIN): Te
   return wg.mul(wg.leakyRelu(y, 0.2), gain);
 }
 
-/** The 4×4 low-pass filter [1,3,3,1]ᵀ[1,3,3,1] / 64 · gain, as a one-channel weight [1,1,4,4]. */
-export function blurKernel(gain = 1): Tensor {
+/** The 4×4 low-pass filter [1,3,3,1]ᵀ[1,3,3,1] / 64 · gain, as a one-channel weight [1,1,4,4] of `dtype`. */
+export function blurKernel(gain = 1, dtype: 'float32' | 'float64' = 'float32'): Tensor {
   const f = [1, 3, 3, 1];
-  const k = new Float32Array(16);
+  const k = dtype === 'float64' ? new Float64Array(16) : new Float32Array(16);
   for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) k[i * 4 + j] = (f[i] * f[j] * gain) / 64;
-  return wg.tensor(k, [1, 1, 4, 4]);
+  return wg.tensor(k, [1, 1, 4, 4], { dtype });
 }
+
+const floatType = (x: Tensor) => (x.dtype === 'float64' ? 'float64' : 'float32');
 
 function check4d(op: string, x: Tensor): void {
   if (x.ndim !== 4) throw new ShapeError(op, `input must be [N,C,H,W], got ${fmt(x.shape)}`);
@@ -58,21 +60,21 @@ function perChannel(x: Tensor, f: (x1: Tensor) => Tensor): Tensor {
 /** The blur with `pad` zeros on every side and `gain` (upfirdn2d with up = down = 1). */
 export function blur(x: Tensor, pad: number, gain = 1): Tensor {
   check4d('blur', x);
-  return perChannel(x, (x1) => wg.conv2d(x1, blurKernel(gain), null, { padding: pad }));
+  return perChannel(x, (x1) => wg.conv2d(x1, blurKernel(gain, floatType(x)), null, { padding: pad }));
 }
 
 /** 2× up-sampling: zero insertion and the blur with gain 4 (upfirdn2d.upsample2d), [N,C,H,W] → [N,C,2H,2W]. */
 export function upsample2d(x: Tensor): Tensor {
   check4d('upsample2d', x);
   // a stride-2 transposed convolution with the 4×4 filter is exactly zero insertion + pad [2,1] + blur
-  return perChannel(x, (x1) => wg.convTranspose2d(x1, blurKernel(4), null, { stride: 2, padding: 1 }));
+  return perChannel(x, (x1) => wg.convTranspose2d(x1, blurKernel(4, floatType(x)), null, { stride: 2, padding: 1 }));
 }
 
 /** 2× down-sampling: the blur and every second pixel (upfirdn2d.downsample2d), [N,C,H,W] → [N,C,H/2,W/2]. */
 export function downsample2d(x: Tensor): Tensor {
   check4d('downsample2d', x);
   if (x.shape[2] % 2 || x.shape[3] % 2) throw new ShapeError('downsample2d', `height and width must be even, got ${fmt(x.shape)}`);
-  return perChannel(x, (x1) => wg.conv2d(x1, blurKernel(), null, { stride: 2, padding: 1 }));
+  return perChannel(x, (x1) => wg.conv2d(x1, blurKernel(1, floatType(x)), null, { stride: 2, padding: 1 }));
 }
 
 /** Per-sample weights: weight [O,I,k,k] scaled by styles [N,I] → [N,O,I,k,k]. */
