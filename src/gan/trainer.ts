@@ -73,6 +73,11 @@ function lazyRatio(every: number, on: boolean): number {
   return on && every > 1 ? every / (every + 1) : 1;
 }
 
+/** The factors of D's optimizer (lazy R1) and G's (lazy path length). */
+function lazyRatios(cfg: TrainConfig): { d: number; g: number } {
+  return { d: lazyRatio(cfg.r1Every, cfg.r1Gamma > 0), g: lazyRatio(cfg.plEvery ?? 1, (cfg.plWeight ?? 0) > 0) };
+}
+
 function makeOptimizer(cfg: TrainConfig, params: Tensor[], ratio: number): nn.Optimizer {
   return cfg.optimizer === 'rmsprop'
     ? new nn.RMSprop(params, { lr: cfg.lr * ratio })
@@ -144,8 +149,7 @@ export class GanTrainer {
     readonly ema: nn.Module | null,
   ) {
     this.loss = ganLosses[cfg.loss];
-    this.ratioD = lazyRatio(cfg.r1Every, cfg.r1Gamma > 0);
-    this.ratioG = lazyRatio(cfg.plEvery ?? 1, (cfg.plWeight ?? 0) > 0);
+    ({ d: this.ratioD, g: this.ratioG } = lazyRatios(cfg));
     if (models.style && (cfg.plWeight ?? 0) > 0) this.plMean = wg.keep(wg.zeros([]));
   }
 
@@ -154,8 +158,9 @@ export class GanTrainer {
     wg.manualSeed(cfg.seed);
     const models = buildGan(cfg.preset, presetOptions(cfg));
     const source = await makeSource(cfg, models);
-    const optG = makeOptimizer(cfg, models.G.parameters(), lazyRatio(cfg.plEvery ?? 1, (cfg.plWeight ?? 0) > 0));
-    const optD = makeOptimizer(cfg, models.D.parameters(), lazyRatio(cfg.r1Every, cfg.r1Gamma > 0));
+    const ratio = lazyRatios(cfg);
+    const optG = makeOptimizer(cfg, models.G.parameters(), ratio.g);
+    const optD = makeOptimizer(cfg, models.D.parameters(), ratio.d);
     let ema: nn.Module | null = null;
     if (cfg.ema > 0 || (cfg.emaHalfLife ?? 0) > 0) {
       ema = buildGan(cfg.preset, { ...presetOptions(cfg), spectralNorm: false }).G;
