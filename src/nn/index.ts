@@ -6,7 +6,7 @@ export { Module, type StateDict, type ForwardHook, type ForwardPreHook, type Rem
 export { Parameter, assign_, copyOf, copyLike, ensureExclusive } from './parameter.ts';
 export {
   Linear, Conv2d, ConvTranspose2d, BatchNorm1d, BatchNorm2d, LayerNorm, Embedding, Dropout, Flatten, Unflatten,
-  Upsample, ReLU, LeakyReLU, Tanh, Sigmoid, Identity, MinibatchStdDev,
+  Upsample, ReflectionPad2d, ReplicationPad2d, ZeroPad2d, ReLU, LeakyReLU, Tanh, Sigmoid, Identity, MinibatchStdDev,
   type LinearOpts, type Conv2dOpts, type ConvTranspose2dOpts, type BatchNormOpts,
 } from './layers.ts';
 export { Sequential, ModuleList } from './container.ts';

@@ -9,7 +9,9 @@ import { noGrad } from '../tensor/runtime.ts';
 import { pair, type Pair } from '../tensor/shape.ts';
 import { tidy } from '../tensor/scope.ts';
 import { Tensor } from '../tensor/tensor.ts';
-import { checkBatchNormLayerInput, checkConvGroups, checkGroupSize, checkImageBatch, checkInt32 } from '../tensor/validate.ts';
+import {
+  checkBatchNormLayerInput, checkConvGroups, checkGroupSize, checkImageBatch, checkInt32, checkPadding2d,
+} from '../tensor/validate.ts';
 import * as F from './functional.ts';
 import { kaimingUniform_, normal_, uniform_ } from './init.ts';
 import { Module } from './module.ts';
@@ -172,6 +174,30 @@ export class BatchNorm1d extends BatchNormBase {
 export class BatchNorm2d extends BatchNormBase {
   constructor(numFeatures: number, opts: BatchNormOpts = {}) { super(numFeatures, opts, [4]); }
 }
+
+type Padding2d = number | [left: number, right: number, top: number, bottom: number];
+
+/**
+ * The padding layers: [left, right, top, bottom] of the last two dims (F.pad's order; negative
+ * values crop). Reflection and replication take [N,C,H,W] or [C,H,W]; F.pad checks the input.
+ */
+class Pad2d extends Module {
+  readonly padding: [number, number, number, number];
+  constructor(padding: Padding2d, private readonly mode: F.PadMode, readonly value = 0) {
+    super();
+    checkPadding2d(this.constructor.name, padding);
+    this.padding = typeof padding === 'number' ? [padding, padding, padding, padding] : [...padding];
+  }
+  override forward(x: Tensor): Tensor { return F.pad(x, this.padding, this.mode, this.value); }
+  override extraRepr(): string { return `padding=${fmtShape(this.padding)}${this.mode === 'constant' ? `, value=${this.value}` : ''}`; }
+}
+
+/** torch.nn.ReflectionPad2d: mirror about the edges (each pad < the size of its dim). */
+export class ReflectionPad2d extends Pad2d { constructor(padding: Padding2d) { super(padding, 'reflect'); } }
+/** torch.nn.ReplicationPad2d: repeat the edge pixels. */
+export class ReplicationPad2d extends Pad2d { constructor(padding: Padding2d) { super(padding, 'replicate'); } }
+/** torch.nn.ZeroPad2d: pad with zeros. */
+export class ZeroPad2d extends Pad2d { constructor(padding: Padding2d) { super(padding, 'constant'); } }
 
 /** Layer normalisation over the trailing `normalizedShape` dims. */
 export class LayerNorm extends Module {

@@ -170,7 +170,47 @@ export function checkNarrow(shape: Shape, d: number, start: number, s: number, l
 
 /** torch's pad list: (before, after) pairs from the last dim backwards. */
 export function checkPadList(shape: Shape, pads: readonly number[]): void {
-  if (pads.length % 2 !== 0 || pads.length / 2 > shape.length) throw new ShapeError('pad', `pads must hold (before, after) pairs for at most ${shape.length} dims, got ${f(pads)}`);
+  if (!Array.isArray(pads) || pads.length % 2 !== 0 || pads.length / 2 > shape.length) {
+    throw new ShapeError('pad', `pads must hold (before, after) pairs for at most ${shape.length} dims, got ${Array.isArray(pads) ? f(pads) : String(pads)}`);
+  }
+}
+
+export const PAD_MODES = ['constant', 'reflect', 'replicate'] as const;
+export type PadMode = (typeof PAD_MODES)[number];
+
+/**
+ * nn.F.pad's arguments (torch.nn.functional.pad): integer pads, negative ones crop; each padded
+ * dim keeps a size ≥ 0 (≥ 1 in the other modes). 'reflect' and 'replicate' pad the last k = 1, 2
+ * or 3 dims of a tensor of rank k + 1 or k + 2 ([C,W] / [N,C,W], [C,H,W] / [N,C,H,W],
+ * [C,D,H,W] / [N,C,D,H,W]), take no fill value and need non-empty padded dims; 'reflect' needs
+ * each pad < the size of its dim (one reflection, without repeating the edge).
+ */
+export function checkPadArgs(shape: Shape, pads: readonly number[], mode: unknown, value: number): void {
+  if (!(PAD_MODES as readonly unknown[]).includes(mode)) throw new ShapeError('pad', `mode must be one of ${PAD_MODES.join(', ')}, got ${String(mode)}`);
+  checkPadList(shape, pads);
+  if (pads.some((p) => !Number.isInteger(p))) throw new ShapeError('pad', `pads must be integers, got ${f(pads)}`);
+  const k = pads.length / 2;
+  if (mode !== 'constant') {
+    if (value !== 0) throw new ShapeError('pad', `mode '${mode}' takes no fill value, got value ${value}`);
+    if (k < 1 || k > 3 || (shape.length !== k + 1 && shape.length !== k + 2)) {
+      throw new ShapeError('pad', `mode '${mode}' pads the last 1, 2 or 3 dims of a tensor with one or two more dims (2 pads: [C,W] or [N,C,W]; 4: [C,H,W] or [N,C,H,W]; 6: [C,D,H,W] or [N,C,D,H,W]), got ${pads.length} pads ${f(pads)} for input ${f(shape)}`);
+    }
+  }
+  for (let i = 0; i < k; i++) {
+    const d = shape.length - 1 - i, n = shape[d], before = pads[2 * i], after = pads[2 * i + 1];
+    const out = n + before + after;
+    if (mode !== 'constant' && n === 0) throw new ShapeError('pad', `mode '${mode}' cannot pad the empty dim ${d} of input ${f(shape)}`);
+    if (mode === 'reflect' && (before >= n || after >= n)) {
+      throw new ShapeError('pad', `mode 'reflect' needs each pad < the size of its dim, got pads (${before}, ${after}) for dim ${d} of size ${n} (input ${f(shape)})`);
+    }
+    if (out < (mode === 'constant' ? 0 : 1)) throw new ShapeError('pad', `pads (${before}, ${after}) leave dim ${d} of input ${f(shape)} with size ${out}`);
+  }
+}
+
+/** A 2-D padding layer's padding: an integer or [left, right, top, bottom] integers. */
+export function checkPadding2d(layer: string, padding: unknown): void {
+  const ok = Number.isInteger(padding) || (Array.isArray(padding) && padding.length === 4 && padding.every((p) => Number.isInteger(p)));
+  if (!ok) throw new ShapeError(layer, `padding must be an integer or [left, right, top, bottom] integers, got ${Array.isArray(padding) ? f(padding) : String(padding)}`);
 }
 
 export function checkTensorList(op: string, xs: unknown): void {
