@@ -1,5 +1,5 @@
 import {
-  abs, add, cast, concat, div, exp, ge, gt, indexSelect, log, logSoftmax, lt, maximum, mean, mul, narrow, neg,
+  abs, add, cast, concat, div, exp, expand, ge, gt, indexSelect, log, logSoftmax, lt, maximum, mean, mul, narrow, neg,
   oneHot, pad as constantPad, rand, reshape, relu, rsqrt, slice, sqrt, sub, sum, tensor, where, type SliceSpec, type TensorLike,
 } from '../tensor/ops.ts';
 import { batchNormNormalize, batchNormStats } from '../tensor/batchnorm.ts';
@@ -7,7 +7,7 @@ import { noGrad } from '../tensor/runtime.ts';
 import { tidy } from '../tensor/scope.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import {
-  type PadMode, checkBatchNormArgs, checkClassTargets, checkNormalizedShape, checkPadArgs, checkSameShape,
+  type PadMode, checkBatchNormArgs, checkClassTargets, checkInstanceNormArgs, checkNormalizedShape, checkPadArgs, checkSameShape,
 } from '../tensor/validate.ts';
 import { assign_ } from './parameter.ts';
 
@@ -126,6 +126,47 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   const y = batchNormNormalize(x, stats, weight, bias, eps, false);
   if (!y.node) stats.dispose();
   return y;
+}
+
+export interface InstanceNormOpts {
+  /** [C]; updated in place when the input's statistics are used */
+  runningMean?: Tensor | null;
+  runningVar?: Tensor | null;
+  weight?: Tensor | null;
+  bias?: Tensor | null;
+  /** normalise each instance by its own statistics (else by the running ones) */
+  useInputStats?: boolean;
+  /** running = (1 − momentum)·running + momentum·(the batch mean of each instance's statistic) */
+  momentum?: number;
+  eps?: number;
+}
+
+/**
+ * torch.nn.functional.instance_norm over [N,C,*]: each (sample, channel) plane normalised by its
+ * own mean and biased variance, then weight·x̂ + bias per channel. As in torch, this is batch norm
+ * of x viewed as [1, N·C, *] with weight, bias and the running statistics tiled N times (so the
+ * fused batch-norm primitives and their vjps, second order included, serve it); each running
+ * statistic becomes the mean over the batch of its N updated copies. With useInputStats = false
+ * it is batch norm of x with the running statistics.
+ */
+export function instanceNorm(x: Tensor, opts: InstanceNormOpts = {}): Tensor {
+  const { runningMean = null, runningVar = null, weight = null, bias = null, useInputStats = true, momentum = 0.1, eps = 1e-5 } = opts;
+  const C = checkInstanceNormArgs(x, { weight, bias, runningMean, runningVar }, useInputStats);
+  if (!useInputStats) return batchNorm(x, runningMean, runningVar, { weight, bias, training: false, eps });
+  const N = x.shape[0];
+  const tile = (t: Tensor) => reshape(expand(reshape(t, [1, C]), [N, C]), [N * C]);
+  const track = runningMean && runningVar ? noGrad(() => tidy(() => [tile(runningMean), tile(runningVar)])) : null;
+  const y = batchNorm(reshape(x, [1, N * C, ...x.shape.slice(2)]), track?.[0] ?? null, track?.[1] ?? null, {
+    weight: weight && tile(weight), bias: bias && tile(bias), training: true, momentum, eps,
+  });
+  if (track) {
+    noGrad(() => {
+      assign_(runningMean!, tidy(() => mean(reshape(track[0], [N, C]), 0)));
+      assign_(runningVar!, tidy(() => mean(reshape(track[1], [N, C]), 0)));
+    });
+    track.forEach((t) => t.dispose());
+  }
+  return reshape(y, x.shape);
 }
 
 /** torch.nn.functional.layer_norm over the trailing dims `normalizedShape` (biased variance). */

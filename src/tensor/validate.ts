@@ -266,10 +266,33 @@ export function checkBatchNormArgs(x: AbstractValue, runningMean: AbstractValue 
   return C;
 }
 
-/** A BatchNorm layer's input: one of its ranks, numFeatures channels on axis 1. */
-export function checkBatchNormLayerInput(layer: string, shape: Shape, ranks: readonly number[], numFeatures: number): void {
+/**
+ * A BatchNorm / InstanceNorm layer's input: one of its ranks, numFeatures channels on axis 1
+ * (axis 0 for an unbatched input, of rank `unbatchedRank`).
+ */
+export function checkBatchNormLayerInput(layer: string, shape: Shape, ranks: readonly number[], numFeatures: number, unbatchedRank = -1): void {
   if (!ranks.includes(shape.length)) throw new ShapeError(layer, `expected ${ranks.map((r) => `${r}D`).join(' or ')} input, got ${f(shape)}`);
-  if (shape[1] !== numFeatures) throw new ShapeError(layer, `expected ${numFeatures} channels (axis 1), got ${f(shape)}`);
+  const axis = shape.length === unbatchedRank ? 0 : 1;
+  if (shape[axis] !== numFeatures) throw new ShapeError(layer, `expected ${numFeatures} channels (axis ${axis}), got ${f(shape)}`);
+}
+
+/**
+ * F.instanceNorm's arguments: x [N,C,*] with at least one spatial dim (more than one value per
+ * instance when it normalises with its own statistics); weight, bias and the running statistics
+ * [C]; the running statistics when it does not.
+ */
+export function checkInstanceNormArgs(x: AbstractValue, named: Record<string, AbstractValue | null>, useInputStats: boolean): number {
+  if (x.shape.length < 3) throw new ShapeError('instanceNorm', `input must be [N,C,*] with at least one spatial dim, got ${f(x.shape)}`);
+  const C = batchNormChannels('instanceNorm', x);
+  const given = Object.entries(named).filter(([, t]) => t);
+  batchNormOperands('instanceNorm', x, given.map(([, t]) => t!), given.map(([n]) => n), given.map(() => [C]));
+  if (useInputStats && sizeOf(x.shape.slice(2)) <= 1) {
+    throw new ShapeError('instanceNorm', `expected more than 1 spatial element when using the input's statistics, got input size ${f(x.shape)}`);
+  }
+  if (!useInputStats && (!named.runningMean || !named.runningVar)) {
+    throw new ShapeError('instanceNorm', `useInputStats = false needs runningMean and runningVar (input ${f(x.shape)})`);
+  }
+  return C;
 }
 
 export function checkNormalizedShape(shape: Shape, normalizedShape: Shape): void {
