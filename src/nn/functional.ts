@@ -1,21 +1,24 @@
 import {
-  abs, add, cast, concat, div, exp, ge, gt, log, logSoftmax, lt, maximum, mean, mul, narrow, neg, oneHot, rand,
-  reshape, relu, rsqrt, sqrt, sub, sum, where, type TensorLike,
+  abs, add, cast, concat, div, exp, expand, ge, gt, indexSelect, log, logSoftmax, lt, maximum, mean, mul, narrow, neg,
+  oneHot, pad as constantPad, rand, reshape, relu, rsqrt, slice, sqrt, sub, sum, tensor, where, type SliceSpec, type TensorLike,
 } from '../tensor/ops.ts';
 import { batchNormNormalize, batchNormStats } from '../tensor/batchnorm.ts';
 import { noGrad } from '../tensor/runtime.ts';
 import { tidy } from '../tensor/scope.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { checkBatchNormArgs, checkClassTargets, checkNormalizedShape, checkSameShape } from '../tensor/validate.ts';
+import {
+  type PadMode, checkBatchNormArgs, checkClassTargets, checkInstanceNormArgs, checkNormalizedShape, checkPadArgs, checkSameShape,
+} from '../tensor/validate.ts';
 import { assign_ } from './parameter.ts';
 
-/** torch.nn.functional: normalisation, dropout and losses, all composed of public tensor ops. */
+/** torch.nn.functional: padding, normalisation, dropout and losses, all composed of public tensor ops. */
 
 // the activations, linear maps, convolutions and pooling are tensor ops; re-exported for F.* parity
 export {
   relu, leakyRelu, sigmoid, tanh, softplus, softmax, logSoftmax, linear, conv2d, convTranspose2d,
-  avgPool2d, maxPool2d, upsampleNearest, pad,
+  avgPool2d, maxPool2d, upsampleNearest,
 } from '../tensor/ops.ts';
+export type { PadMode };
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -26,6 +29,54 @@ function reduce(op: string, loss: Tensor, reduction: Reduction = 'mean'): Tensor
     case 'none': return loss;
     default: throw new RangeError(`${op}: reduction must be 'mean', 'sum' or 'none', got ${String(reduction)}`);
   }
+}
+
+// ---------------------------------------------------------------- padding
+
+/**
+ * torch.nn.functional.pad: pads = [lastBefore, lastAfter, prevBefore, prevAfter, …] (the last dim
+ * first); a negative pad crops. 'constant' fills with `value` (the pad primitive); 'reflect'
+ * mirrors about the edge without repeating it (pads < the dim's size); 'replicate' repeats the
+ * edge. Those two pad the last 1–3 dims (an [N,C,H,W] input: pads of length 4 or 6) and are one
+ * gather per padded dim: output j of a dim of size n reads input r(j − before), with
+ *   reflect:   r(i) = −i for i < 0,  2(n − 1) − i for i ≥ n,  else i
+ *   replicate: r(i) = clamp(i, 0, n − 1)
+ * so the gradient is gather's (a scatter-add: each input sums the outputs that read it).
+ */
+export function pad(x: Tensor, pads: readonly number[], mode: PadMode = 'constant', value = 0): Tensor {
+  checkPadArgs(x.shape, pads, mode, value);
+  const k = pads.length / 2;
+  const dimOf = (i: number) => x.ndim - 1 - i;
+  if (mode === 'constant') {
+    if (pads.every((p) => p >= 0)) return constantPad(x, [...pads], value);
+    // crop the negative sides, then pad the positive ones
+    const specs: SliceSpec[] = x.shape.map(() => null);
+    for (let i = 0; i < k; i++) specs[dimOf(i)] = [Math.max(0, -pads[2 * i]), x.shape[dimOf(i)] - Math.max(0, -pads[2 * i + 1])];
+    const cropped = slice(x, specs);
+    const y = constantPad(cropped, pads.map((p) => Math.max(0, p)), value);
+    if (!y.node) cropped.dispose();
+    return y;
+  }
+  let y = x;
+  for (let i = 0; i < k; i++) {
+    const before = pads[2 * i], after = pads[2 * i + 1];
+    if (before === 0 && after === 0) continue;
+    const n = x.shape[dimOf(i)];
+    const src = (j: number) => {
+      const t = j - before;
+      if (mode === 'replicate') return Math.min(n - 1, Math.max(0, t));
+      return t < 0 ? -t : t >= n ? 2 * (n - 1) - t : t;
+    };
+    const index = tensor(Int32Array.from({ length: n + before + after }, (_, j) => src(j)), [n + before + after], { dtype: 'int32' });
+    const out = indexSelect(y, dimOf(i), index);
+    // the gather's vjp reads its index; an unrecorded intermediate is ours to free
+    if (!out.node) {
+      index.dispose();
+      if (y !== x) y.dispose();
+    }
+    y = out;
+  }
+  return y === x ? mul(x, 1) : y;
 }
 
 // ---------------------------------------------------------------- normalisation
@@ -75,6 +126,47 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   const y = batchNormNormalize(x, stats, weight, bias, eps, false);
   if (!y.node) stats.dispose();
   return y;
+}
+
+export interface InstanceNormOpts {
+  /** [C]; updated in place when the input's statistics are used */
+  runningMean?: Tensor | null;
+  runningVar?: Tensor | null;
+  weight?: Tensor | null;
+  bias?: Tensor | null;
+  /** normalise each instance by its own statistics (else by the running ones) */
+  useInputStats?: boolean;
+  /** running = (1 − momentum)·running + momentum·(the batch mean of each instance's statistic) */
+  momentum?: number;
+  eps?: number;
+}
+
+/**
+ * torch.nn.functional.instance_norm over [N,C,*]: each (sample, channel) plane normalised by its
+ * own mean and biased variance, then weight·x̂ + bias per channel. As in torch, this is batch norm
+ * of x viewed as [1, N·C, *] with weight, bias and the running statistics tiled N times (so the
+ * fused batch-norm primitives and their vjps, second order included, serve it); each running
+ * statistic becomes the mean over the batch of its N updated copies. With useInputStats = false
+ * it is batch norm of x with the running statistics.
+ */
+export function instanceNorm(x: Tensor, opts: InstanceNormOpts = {}): Tensor {
+  const { runningMean = null, runningVar = null, weight = null, bias = null, useInputStats = true, momentum = 0.1, eps = 1e-5 } = opts;
+  const C = checkInstanceNormArgs(x, { weight, bias, runningMean, runningVar }, useInputStats);
+  if (!useInputStats) return batchNorm(x, runningMean, runningVar, { weight, bias, training: false, eps });
+  const N = x.shape[0];
+  const tile = (t: Tensor) => reshape(expand(reshape(t, [1, C]), [N, C]), [N * C]);
+  const track = runningMean && runningVar ? noGrad(() => tidy(() => [tile(runningMean), tile(runningVar)])) : null;
+  const y = batchNorm(reshape(x, [1, N * C, ...x.shape.slice(2)]), track?.[0] ?? null, track?.[1] ?? null, {
+    weight: weight && tile(weight), bias: bias && tile(bias), training: true, momentum, eps,
+  });
+  if (track) {
+    noGrad(() => {
+      assign_(runningMean!, tidy(() => mean(reshape(track[0], [N, C]), 0)));
+      assign_(runningVar!, tidy(() => mean(reshape(track[1], [N, C]), 0)));
+    });
+    track.forEach((t) => t.dispose());
+  }
+  return reshape(y, x.shape);
 }
 
 /** torch.nn.functional.layer_norm over the trailing dims `normalizedShape` (biased variance). */

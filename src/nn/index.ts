@@ -5,9 +5,9 @@
 export { Module, type StateDict, type ForwardHook, type ForwardPreHook, type RemovableHandle, type LoadResult } from './module.ts';
 export { Parameter, assign_, copyOf, copyLike, ensureExclusive } from './parameter.ts';
 export {
-  Linear, Conv2d, ConvTranspose2d, BatchNorm1d, BatchNorm2d, LayerNorm, Embedding, Dropout, Flatten, Unflatten,
-  Upsample, ReLU, LeakyReLU, Tanh, Sigmoid, Identity, MinibatchStdDev,
-  type LinearOpts, type Conv2dOpts, type ConvTranspose2dOpts, type BatchNormOpts,
+  Linear, Conv2d, ConvTranspose2d, BatchNorm1d, BatchNorm2d, InstanceNorm2d, LayerNorm, Embedding, Dropout, Flatten, Unflatten,
+  Upsample, ReflectionPad2d, ReplicationPad2d, ZeroPad2d, ReLU, LeakyReLU, Tanh, Sigmoid, Identity, MinibatchStdDev,
+  type LinearOpts, type Conv2dOpts, type ConvTranspose2dOpts, type BatchNormOpts, type InstanceNormOpts,
 } from './layers.ts';
 export { Sequential, ModuleList } from './container.ts';
 export { spectralNorm, removeSpectralNorm, type SpectralNormOpts } from './spectral_norm.ts';

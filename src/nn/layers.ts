@@ -9,7 +9,9 @@ import { noGrad } from '../tensor/runtime.ts';
 import { pair, type Pair } from '../tensor/shape.ts';
 import { tidy } from '../tensor/scope.ts';
 import { Tensor } from '../tensor/tensor.ts';
-import { checkBatchNormLayerInput, checkConvGroups, checkGroupSize, checkImageBatch, checkInt32 } from '../tensor/validate.ts';
+import {
+  checkBatchNormLayerInput, checkConvGroups, checkGroupSize, checkImageBatch, checkInt32, checkPadding2d,
+} from '../tensor/validate.ts';
 import * as F from './functional.ts';
 import { kaimingUniform_, normal_, uniform_ } from './init.ts';
 import { Module } from './module.ts';
@@ -114,10 +116,11 @@ export interface BatchNormOpts {
 }
 
 /**
- * Batch normalisation over channel axis 1. Buffers as in torch: running_mean, running_var and
- * num_batches_tracked (int64 in torch; an int32 scalar here, saved and loaded as int32).
+ * The parameters and buffers of the normalisation layers (torch's _NormBase): weight and bias
+ * [numFeatures] when affine; running_mean, running_var and num_batches_tracked (int64 in torch;
+ * an int32 scalar here, saved and loaded as int32) when tracking running statistics.
  */
-class BatchNormBase extends Module {
+class NormBase extends Module {
   weight: Parameter | null;
   bias: Parameter | null;
   declare running_mean: Tensor | null;
@@ -125,15 +128,14 @@ class BatchNormBase extends Module {
   declare num_batches_tracked: Tensor | null;
   readonly eps: number;
   readonly momentum: number | null;
-  constructor(readonly numFeatures: number, opts: BatchNormOpts, private readonly ranks: number[]) {
+  constructor(readonly numFeatures: number, opts: BatchNormOpts & { affine: boolean; trackRunningStats: boolean }) {
     super();
     const dtype = opts.dtype ?? 'float32';
     this.eps = opts.eps ?? 1e-5;
     this.momentum = opts.momentum === undefined ? 0.1 : opts.momentum;
-    const affine = opts.affine ?? true;
-    this.weight = affine ? new Parameter(ones([numFeatures], { dtype })) : null;
-    this.bias = affine ? new Parameter(zeros([numFeatures], { dtype })) : null;
-    if (opts.trackRunningStats ?? true) {
+    this.weight = opts.affine ? new Parameter(ones([numFeatures], { dtype })) : null;
+    this.bias = opts.affine ? new Parameter(zeros([numFeatures], { dtype })) : null;
+    if (opts.trackRunningStats) {
       this.registerBuffer('running_mean', zeros([numFeatures], { dtype }));
       this.registerBuffer('running_var', ones([numFeatures], { dtype }));
       this.registerBuffer('num_batches_tracked', zeros([], { dtype: 'int32' }));
@@ -142,6 +144,16 @@ class BatchNormBase extends Module {
       this.registerBuffer('running_var', null);
       this.registerBuffer('num_batches_tracked', null);
     }
+  }
+  override extraRepr(): string {
+    return `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum}, affine=${this.weight !== null}, trackRunningStats=${this.running_mean !== null}`;
+  }
+}
+
+/** Batch normalisation over channel axis 1 (affine and tracking running statistics by default). */
+class BatchNormBase extends NormBase {
+  constructor(numFeatures: number, opts: BatchNormOpts, private readonly ranks: number[]) {
+    super(numFeatures, { ...opts, affine: opts.affine ?? true, trackRunningStats: opts.trackRunningStats ?? true });
   }
   override forward(x: Tensor): Tensor {
     checkBatchNormLayerInput(this.constructor.name, x.shape, this.ranks, this.numFeatures);
@@ -160,7 +172,6 @@ class BatchNormBase extends Module {
     cumulative?.dispose();
     return y;
   }
-  override extraRepr(): string { return `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum}, affine=${this.weight !== null}`; }
 }
 
 /** BatchNorm over [N,C] or [N,C,L] */
@@ -172,6 +183,61 @@ export class BatchNorm1d extends BatchNormBase {
 export class BatchNorm2d extends BatchNormBase {
   constructor(numFeatures: number, opts: BatchNormOpts = {}) { super(numFeatures, opts, [4]); }
 }
+
+export interface InstanceNormOpts {
+  eps?: number;
+  momentum?: number;
+  /** learnable weight and bias [numFeatures] (default false, as in torch) */
+  affine?: boolean;
+  /** running statistics, used in eval mode (default false, as in torch) */
+  trackRunningStats?: boolean;
+  dtype?: DType;
+}
+
+/**
+ * Instance normalisation of [N,C,H,W] (or an unbatched [C,H,W]): each sample's channel by its own
+ * mean and biased variance (F.instanceNorm). PyTorch's defaults (affine and trackRunningStats
+ * false) and state-dict keys; with trackRunningStats, training updates running_mean/running_var
+ * (num_batches_tracked is kept but not counted, as in torch) and eval mode normalises with them.
+ */
+export class InstanceNorm2d extends NormBase {
+  constructor(numFeatures: number, opts: InstanceNormOpts = {}) {
+    super(numFeatures, { ...opts, affine: opts.affine ?? false, trackRunningStats: opts.trackRunningStats ?? false });
+  }
+  override forward(x: Tensor): Tensor {
+    checkBatchNormLayerInput('InstanceNorm2d', x.shape, [3, 4], this.numFeatures, 3);
+    const xb = x.ndim === 3 ? reshape(x, [1, ...x.shape]) : x;
+    const y = F.instanceNorm(xb, {
+      runningMean: this.running_mean, runningVar: this.running_var, weight: this.weight, bias: this.bias,
+      useInputStats: this.training || !this.running_mean, momentum: this.momentum ?? 0.1, eps: this.eps,
+    });
+    return x.ndim === 3 ? reshape(y, x.shape) : y;
+  }
+}
+
+type Padding2d = number | [left: number, right: number, top: number, bottom: number];
+
+/**
+ * The padding layers: [left, right, top, bottom] of the last two dims (F.pad's order; negative
+ * values crop). Reflection and replication take [N,C,H,W] or [C,H,W]; F.pad checks the input.
+ */
+class Pad2d extends Module {
+  readonly padding: [number, number, number, number];
+  constructor(padding: Padding2d, private readonly mode: F.PadMode, readonly value = 0) {
+    super();
+    checkPadding2d(this.constructor.name, padding);
+    this.padding = typeof padding === 'number' ? [padding, padding, padding, padding] : [...padding];
+  }
+  override forward(x: Tensor): Tensor { return F.pad(x, this.padding, this.mode, this.value); }
+  override extraRepr(): string { return `padding=${fmtShape(this.padding)}${this.mode === 'constant' ? `, value=${this.value}` : ''}`; }
+}
+
+/** torch.nn.ReflectionPad2d: mirror about the edges (each pad < the size of its dim). */
+export class ReflectionPad2d extends Pad2d { constructor(padding: Padding2d) { super(padding, 'reflect'); } }
+/** torch.nn.ReplicationPad2d: repeat the edge pixels. */
+export class ReplicationPad2d extends Pad2d { constructor(padding: Padding2d) { super(padding, 'replicate'); } }
+/** torch.nn.ZeroPad2d: pad with zeros. */
+export class ZeroPad2d extends Pad2d { constructor(padding: Padding2d) { super(padding, 'constant'); } }
 
 /** Layer normalisation over the trailing `normalizedShape` dims. */
 export class LayerNorm extends Module {

@@ -170,7 +170,47 @@ export function checkNarrow(shape: Shape, d: number, start: number, s: number, l
 
 /** torch's pad list: (before, after) pairs from the last dim backwards. */
 export function checkPadList(shape: Shape, pads: readonly number[]): void {
-  if (pads.length % 2 !== 0 || pads.length / 2 > shape.length) throw new ShapeError('pad', `pads must hold (before, after) pairs for at most ${shape.length} dims, got ${f(pads)}`);
+  if (!Array.isArray(pads) || pads.length % 2 !== 0 || pads.length / 2 > shape.length) {
+    throw new ShapeError('pad', `pads must hold (before, after) pairs for at most ${shape.length} dims, got ${Array.isArray(pads) ? f(pads) : String(pads)}`);
+  }
+}
+
+export const PAD_MODES = ['constant', 'reflect', 'replicate'] as const;
+export type PadMode = (typeof PAD_MODES)[number];
+
+/**
+ * nn.F.pad's arguments (torch.nn.functional.pad): integer pads, negative ones crop; each padded
+ * dim keeps a size ≥ 0 (≥ 1 in the other modes). 'reflect' and 'replicate' pad the last k = 1, 2
+ * or 3 dims of a tensor of rank k + 1 or k + 2 ([C,W] / [N,C,W], [C,H,W] / [N,C,H,W],
+ * [C,D,H,W] / [N,C,D,H,W]), take no fill value and need non-empty padded dims; 'reflect' needs
+ * each pad < the size of its dim (one reflection, without repeating the edge).
+ */
+export function checkPadArgs(shape: Shape, pads: readonly number[], mode: unknown, value: number): void {
+  if (!(PAD_MODES as readonly unknown[]).includes(mode)) throw new ShapeError('pad', `mode must be one of ${PAD_MODES.join(', ')}, got ${String(mode)}`);
+  checkPadList(shape, pads);
+  if (pads.some((p) => !Number.isInteger(p))) throw new ShapeError('pad', `pads must be integers, got ${f(pads)}`);
+  const k = pads.length / 2;
+  if (mode !== 'constant') {
+    if (value !== 0) throw new ShapeError('pad', `mode '${mode}' takes no fill value, got value ${value}`);
+    if (k < 1 || k > 3 || (shape.length !== k + 1 && shape.length !== k + 2)) {
+      throw new ShapeError('pad', `mode '${mode}' pads the last 1, 2 or 3 dims of a tensor with one or two more dims (2 pads: [C,W] or [N,C,W]; 4: [C,H,W] or [N,C,H,W]; 6: [C,D,H,W] or [N,C,D,H,W]), got ${pads.length} pads ${f(pads)} for input ${f(shape)}`);
+    }
+  }
+  for (let i = 0; i < k; i++) {
+    const d = shape.length - 1 - i, n = shape[d], before = pads[2 * i], after = pads[2 * i + 1];
+    const out = n + before + after;
+    if (mode !== 'constant' && n === 0) throw new ShapeError('pad', `mode '${mode}' cannot pad the empty dim ${d} of input ${f(shape)}`);
+    if (mode === 'reflect' && (before >= n || after >= n)) {
+      throw new ShapeError('pad', `mode 'reflect' needs each pad < the size of its dim, got pads (${before}, ${after}) for dim ${d} of size ${n} (input ${f(shape)})`);
+    }
+    if (out < (mode === 'constant' ? 0 : 1)) throw new ShapeError('pad', `pads (${before}, ${after}) leave dim ${d} of input ${f(shape)} with size ${out}`);
+  }
+}
+
+/** A 2-D padding layer's padding: an integer or [left, right, top, bottom] integers. */
+export function checkPadding2d(layer: string, padding: unknown): void {
+  const ok = Number.isInteger(padding) || (Array.isArray(padding) && padding.length === 4 && padding.every((p) => Number.isInteger(p)));
+  if (!ok) throw new ShapeError(layer, `padding must be an integer or [left, right, top, bottom] integers, got ${Array.isArray(padding) ? f(padding) : String(padding)}`);
 }
 
 export function checkTensorList(op: string, xs: unknown): void {
@@ -226,10 +266,33 @@ export function checkBatchNormArgs(x: AbstractValue, runningMean: AbstractValue 
   return C;
 }
 
-/** A BatchNorm layer's input: one of its ranks, numFeatures channels on axis 1. */
-export function checkBatchNormLayerInput(layer: string, shape: Shape, ranks: readonly number[], numFeatures: number): void {
+/**
+ * A BatchNorm / InstanceNorm layer's input: one of its ranks, numFeatures channels on axis 1
+ * (axis 0 for an unbatched input, of rank `unbatchedRank`).
+ */
+export function checkBatchNormLayerInput(layer: string, shape: Shape, ranks: readonly number[], numFeatures: number, unbatchedRank = -1): void {
   if (!ranks.includes(shape.length)) throw new ShapeError(layer, `expected ${ranks.map((r) => `${r}D`).join(' or ')} input, got ${f(shape)}`);
-  if (shape[1] !== numFeatures) throw new ShapeError(layer, `expected ${numFeatures} channels (axis 1), got ${f(shape)}`);
+  const axis = shape.length === unbatchedRank ? 0 : 1;
+  if (shape[axis] !== numFeatures) throw new ShapeError(layer, `expected ${numFeatures} channels (axis ${axis}), got ${f(shape)}`);
+}
+
+/**
+ * F.instanceNorm's arguments: x [N,C,*] with at least one spatial dim (more than one value per
+ * instance when it normalises with its own statistics); weight, bias and the running statistics
+ * [C]; the running statistics when it does not.
+ */
+export function checkInstanceNormArgs(x: AbstractValue, named: Record<string, AbstractValue | null>, useInputStats: boolean): number {
+  if (x.shape.length < 3) throw new ShapeError('instanceNorm', `input must be [N,C,*] with at least one spatial dim, got ${f(x.shape)}`);
+  const C = batchNormChannels('instanceNorm', x);
+  const given = Object.entries(named).filter(([, t]) => t);
+  batchNormOperands('instanceNorm', x, given.map(([, t]) => t!), given.map(([n]) => n), given.map(() => [C]));
+  if (useInputStats && sizeOf(x.shape.slice(2)) <= 1) {
+    throw new ShapeError('instanceNorm', `expected more than 1 spatial element when using the input's statistics, got input size ${f(x.shape)}`);
+  }
+  if (!useInputStats && (!named.runningMean || !named.runningVar)) {
+    throw new ShapeError('instanceNorm', `useInputStats = false needs runningMean and runningVar (input ${f(x.shape)})`);
+  }
+  return C;
 }
 
 export function checkNormalizedShape(shape: Shape, normalizedShape: Shape): void {
