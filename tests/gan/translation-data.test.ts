@@ -165,6 +165,7 @@ describe('translation data: --data specs', () => {
     await expect(makeTranslationSource('edges2fashion', { ...base, crop: 24 })).rejects.toThrow(/crop, load\) is for folders/);
     await expect(makeTranslationSource('edges2fashion', { ...base, seed: -1 })).rejects.toThrow(/seed must be a non-negative safe integer/);
     await expect(makeTranslationSource('edges2fashion', { ...base, batch: 0 })).rejects.toThrow(/batch must be a positive integer/);
+    await expect(makeTranslationSource('edges2fashion', { ...base, batch: 9 })).rejects.toThrow(/^--data 'edges2fashion': batch 9 is larger than domain 'edges' \(8 training images\)$/);
   });
 });
 

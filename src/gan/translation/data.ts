@@ -153,8 +153,9 @@ export async function makeTranslationSource(spec: string, opts: TranslationOptio
   if (!Number.isSafeInteger(opts.seed) || opts.seed < 0) fail(spec, `seed must be a non-negative safe integer, got ${opts.seed}`);
   for (const k of ['batch', 'limit', 'testLimit', 'size', 'crop', 'load'] as const) positive(spec, k, opts[k]);
   if (opts.batch === undefined) fail(spec, 'batch is required');
-  if (parsed.kind === 'folders') return folderSource(spec, parsed, opts);
-  return fashionSource(spec, parsed, opts);
+  const src = parsed.kind === 'folders' ? await folderSource(spec, parsed, opts) : await fashionSource(spec, parsed, opts);
+  for (const d of [src.domains.a, src.domains.b]) if (opts.batch > d.shape[0]) fail(spec, `batch ${opts.batch} is larger than domain '${d.name}' (${d.shape[0]} training images)`);
+  return src;
 }
 
 // ---------------------------------------------------------------- Fashion-MNIST
