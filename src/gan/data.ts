@@ -19,10 +19,10 @@ export interface RealSource {
   dataset?: ImageDataset;
 }
 
-/** Fashion-MNIST's 28×28 images centred in 32×32 with background (−1) borders: the stylegan preset's 32×32 input. */
-export function padTo32(ds: ImageDataset): ImageDataset {
+/** Fashion-MNIST's 28×28 images centred in 32×32 with background (−1, or `value`) borders: the stylegan preset's 32×32 input. */
+export function padTo32(ds: ImageDataset, value = -1): ImageDataset {
   const [n, c] = ds.shape;
-  const out = new Float32Array(n * c * 1024).fill(-1);
+  const out = new Float32Array(n * c * 1024).fill(value);
   for (let i = 0; i < n * c; i++) for (let r = 0; r < 28; r++) out.set(ds.images.subarray(i * 784 + r * 28, i * 784 + r * 28 + 28), i * 1024 + (r + 2) * 32 + 2);
   return { ...ds, images: out, shape: [n, c, 32, 32] };
 }
