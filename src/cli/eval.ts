@@ -5,18 +5,33 @@ import { ConfigError, isTwoD } from '../gan/config.ts';
 import { resolveCheckpoint } from '../gan/run.ts';
 import { loadClassifier } from '../gan/classifier.ts';
 import { readNpy } from '../io/npy.ts';
+import { loadCheckpoint } from '../io/checkpoint.ts';
 import { writeText } from '../io/fs.ts';
 import { cropTo28 } from '../gan/data.ts';
 import { startBackend } from './backend.ts';
 import { checkPsi } from './stylegan.ts';
+
+async function checkpointKind(file: string): Promise<string | undefined> {
+  const ck = await loadCheckpoint<{ kind?: string }>(await resolveCheckpoint(file, 'eval'));
+  return ck.meta?.kind;
+}
 
 function table(rows: [string, string][]): string {
   const w = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n');
 }
 
-export async function evalCommand(file: string, o: { n?: number; data?: string; classifier?: string; json?: string; seed: number; truncation?: number; backend: 'webgpu' | 'cpu' | 'auto' }): Promise<void> {
+/** A translation spec (edges2fashion, fashion-mnist:A/B, DIR_A,DIR_B) rather than a reference dataset. */
+const isTranslationData = (d?: string) => !!d && (d === 'edges2fashion' || d.startsWith('fashion-mnist:') || d.includes(','));
+
+export async function evalCommand(file: string, o: { n?: number; data?: string; direction?: 'a2b' | 'b2a'; classifier?: string; json?: string; seed: number; truncation?: number; backend: 'webgpu' | 'cpu' | 'auto' }): Promise<void> {
   await startBackend(o.backend);
+  if (file.endsWith('.npy') ? isTranslationData(o.data) : (await checkpointKind(file)) === 'webgan-translation') {
+    wg.manualSeed(o.seed);
+    const { evalTranslation } = await import('./eval-translation.ts');
+    return evalTranslation(file, o, file.endsWith('.npy') ? null : await resolveCheckpoint(file, 'eval'));
+  }
+  if (o.direction) throw new ConfigError('--direction applies to translations (a cyclegan / pix2pix checkpoint, or a .npy with --data edges2fashion | fashion-mnist:A/B | DIR_A,DIR_B)');
   let points: Float32Array, shape: number[], data: string, source: string;
   if (file.endsWith('.npy')) {
     const npy = await readNpy(file);

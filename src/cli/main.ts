@@ -4,7 +4,7 @@ import { LOSS_NAMES } from '../gan/losses.ts';
 import { PRESETS } from '../gan/models.ts';
 import { DivergenceError } from '../gan/trainer.ts';
 
-/** The `webgan` command line: train, sample, mix, interpolate, eval, info, train-classifier, bench. */
+/** The `webgan` command line: train, sample, mix, interpolate, translate, eval, info, train-classifier, bench. */
 const num = (name: string) => (v: string) => {
   const n = Number(v);
   if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number, got '${v}'`);
@@ -32,11 +32,11 @@ export function buildCli(): Command {
     .description('train a GAN; writes samples, curves, log.jsonl and .safetensors checkpoints under --out')
     .addOption(new Option('--preset <name>', `model preset (default: ${BASE_DEFAULTS.preset})`).choices(PRESETS))
     .addOption(new Option('--loss <name>', `objective (default: ${BASE_DEFAULTS.loss})`).choices(LOSS_NAMES))
-    .option('--data <name|dir>', 'ring | grid | spiral | moons | fashion-mnist | a directory of IDX files or PNGs (default: fashion-mnist, grid for mlp2d)')
+    .option('--data <name|dir>', 'ring | grid | spiral | moons | fashion-mnist | a directory of IDX files or PNGs; cyclegan / pix2pix: edges2fashion | fashion-mnist:A/B (two classes) | DIR_A,DIR_B (default: fashion-mnist, grid for mlp2d, edges2fashion for cyclegan and pix2pix)')
     .option('--steps <n>', 'generator steps (default: per preset and loss)', int('--steps'))
     .option('--batch <n>', 'batch size (default: per preset and loss)', int('--batch'))
     .option('--lr <x>', 'learning rate at step 0 (default: per preset and loss)', num('--lr'))
-    .addOption(new Option('--lr-decay <schedule>', 'learning-rate schedule over --steps: none | cosine (to 0) | linear (to 0) (default: cosine for mlp2d but with wgan, else none)').choices(LR_DECAYS))
+    .addOption(new Option('--lr-decay <schedule>', 'learning-rate schedule over --steps: none | cosine (to 0) | linear (to 0) | half-linear (held, then linear to 0 over the second half) (default: cosine for mlp2d but with wgan, half-linear for cyclegan and pix2pix, else none)').choices(LR_DECAYS))
     .addOption(new Option('--optimizer <name>', 'adam | rmsprop (default: per loss)').choices(['adam', 'rmsprop']))
     .option('--betas <b1,b2>', "Adam's β1,β2 (default: per loss)", betas)
     .option('--n-critic <n>', 'critic steps per generator step (default: per loss)', int('--n-critic'))
@@ -50,8 +50,8 @@ export function buildCli(): Command {
     .option('--ema <decay>', 'keep an EMA copy of G with this decay (e.g. 0.999)', num('--ema'))
     .option('--seed <n>', 'random seed (default: 0)', int('--seed'))
     .option('--limit <n>', 'use only the first n training images', int('--limit'))
-    .option('--resolution <px>', 'stylegan: image side, a power of two ≥ 8 (default 32; fashion-mnist is padded 28 → 32)', int('--resolution'))
-    .option('--channels <c>', 'stylegan: image channels, 1 or 3 (default: 1 for fashion-mnist, 3 for a folder of PNGs)', int('--channels'))
+    .option('--resolution <px>', 'stylegan: image side, a power of two ≥ 8; cyclegan / pix2pix: the crop side (default 32, Fashion-MNIST padded 28 → 32; 64 for folders)', int('--resolution'))
+    .option('--channels <c>', 'stylegan, cyclegan, pix2pix: channels of a folder\'s images, 1 or 3 (default: 1 for Fashion-MNIST, 3 for PNGs)', int('--channels'))
     .option('--z-dim <n>', 'stylegan: dimension of z and w (default 128)', int('--z-dim'))
     .option('--mapping-layers <n>', 'stylegan: layers of the mapping network (default 4; the paper: 8)', int('--mapping-layers'))
     .option('--channel-base <n>', 'stylegan: channels at resolution r are min(base / r, max) (default 1024)', int('--channel-base'))
@@ -61,6 +61,17 @@ export function buildCli(): Command {
     .option('--pl-every <k>', 'stylegan: path-length regularisation every k steps (default 4)', int('--pl-every'))
     .option('--ema-half-life <images>', 'stylegan: half-life of the EMA of G, in images (default 10000)', num('--ema-half-life'))
     .option('--ema-rampup <x>', 'stylegan: the EMA half-life is at most x · images seen (default 0.05; 0: none)', num('--ema-rampup'))
+    .option('--ngf <n>', 'cyclegan, pix2pix: filters of the generator\'s first layer (default 32; the papers: 64)', int('--ngf'))
+    .option('--ndf <n>', 'cyclegan, pix2pix: filters of the discriminator\'s first layer (default 32; the papers: 64)', int('--ndf'))
+    .option('--blocks <n>', 'cyclegan: residual blocks of the generator (default 6; the paper: 6 at 128 px, 9 at 256 px)', int('--blocks'))
+    .option('--d-layers <n>', 'cyclegan, pix2pix: PatchGAN stride-2 layers (default 2 at ≤ 32 px, 3 above: the 70×70 PatchGAN)', int('--d-layers'))
+    .addOption(new Option('--norm <kind>', 'cyclegan, pix2pix: normalisation layers (default: instance for cyclegan, batch for pix2pix)').choices(['instance', 'batch']))
+    .option('--dropout', 'cyclegan, pix2pix: dropout 0.5 in the generator (default: on for pix2pix, off for cyclegan)')
+    .option('--no-dropout', 'cyclegan, pix2pix: no dropout in the generator')
+    .option('--lambda-cycle <x>', 'cyclegan: weight of the cycle-consistency L1 (default 10)', num('--lambda-cycle'))
+    .option('--lambda-identity <x>', 'cyclegan: identity loss weight, times --lambda-cycle (default 0.5; 0 turns it off)', num('--lambda-identity'))
+    .option('--pool-size <n>', 'cyclegan: generated images kept in each discriminator\'s history pool (default 50; 0: none)', int('--pool-size'))
+    .option('--lambda-l1 <x>', 'pix2pix: weight of the L1 to the target (default 100)', num('--lambda-l1'))
     .option('--log-every <n>', 'steps between log lines', int('--log-every'))
     .option('--sample-every <n>', 'steps between sample grids', int('--sample-every'))
     .option('--ckpt-every <n>', 'steps between checkpoints', int('--ckpt-every'))
@@ -110,11 +121,22 @@ export function buildCli(): Command {
     .addOption(backendOpt())
     .action(async (o) => (await import('./stylegan.ts')).interpolateCommand(o));
 
+  program.command('translate')
+    .description('cyclegan / pix2pix: translate images with a checkpoint — a .npy ([N,C,H,W] in [-1,1]) to a .npy, or a folder of PNGs to a folder')
+    .requiredOption('--ckpt <file>', 'translation checkpoint (.safetensors) or run directory')
+    .requiredOption('--input <path>', 'images: X.npy or a folder of PNGs')
+    .addOption(new Option('--direction <d>', 'a2b (G_A; pix2pix: G) or b2a (G_B)').choices(['a2b', 'b2a']).default('a2b'))
+    .option('--out <path>', 'Y.npy or a folder', 'translated.npy')
+    .option('--batch <n>', 'images per forward pass', int('--batch'), 64)
+    .addOption(backendOpt())
+    .action(async (o) => (await import('./translate.ts')).translateCommand(o));
+
   program.command('eval')
-    .description('metrics of a checkpoint or a .npy file: mode metrics for 2-D data; FID, IS and class coverage for Fashion-MNIST')
-    .argument('<file>', 'checkpoint (.safetensors) or samples (.npy)')
-    .option('--n <n>', 'samples to draw from a checkpoint', int('--n'))
-    .option('--data <name>', 'reference dataset for .npy input (ring, grid, fashion-mnist)')
+    .description('metrics of a checkpoint or a .npy file: mode metrics for 2-D data; FID, IS and class coverage for Fashion-MNIST; for cyclegan / pix2pix: L1, PSNR, SSIM, FID, class preservation or target-class share, cycle error on the test split')
+    .argument('<file>', 'checkpoint (.safetensors) or run directory, or samples / translations (.npy)')
+    .option('--n <n>', 'samples to draw from a checkpoint (translation: test images to translate, default all)', int('--n'))
+    .option('--data <name>', 'reference dataset for .npy input (ring, grid, fashion-mnist), or for translations the data they came from (edges2fashion, fashion-mnist:A/B, DIR_A,DIR_B)')
+    .addOption(new Option('--direction <d>', 'translations in a .npy: of the test split\'s A inputs (a2b) or B inputs (b2a)').choices(['a2b', 'b2a']))
     .option('--classifier <file>', 'Fashion-MNIST classifier weights (default: the bundled one)')
     .option('--json <file>', 'also write the metrics as JSON')
     .option('--seed <n>', 'random seed', int('--seed'), 0)

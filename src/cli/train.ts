@@ -10,6 +10,8 @@ export interface TrainFlags {
   limit?: number; logEvery?: number; sampleEvery?: number; ckptEvery?: number; backend: 'webgpu' | 'cpu' | 'auto';
   r1Every?: number; resolution?: number; channels?: number; zDim?: number; mappingLayers?: number; channelBase?: number; channelMax?: number;
   styleMixing?: number; plWeight?: number; plEvery?: number; emaHalfLife?: number; emaRampup?: number;
+  ngf?: number; ndf?: number; blocks?: number; dLayers?: number; norm?: string; dropout?: boolean; lambdaCycle?: number; lambdaIdentity?: number;
+  poolSize?: number; lambdaL1?: number;
   out?: string; resume?: string; quiet?: boolean;
 }
 
@@ -23,10 +25,12 @@ export async function trainCommand(f: TrainFlags): Promise<void> {
     ema: f.ema, seed: f.seed, limit: f.limit, logEvery: f.logEvery, sampleEvery: f.sampleEvery, ckptEvery: f.ckptEvery,
     r1Every: f.r1Every, resolution: f.resolution, channels: f.channels, zDim: f.zDim, mappingLayers: f.mappingLayers, channelBase: f.channelBase,
     channelMax: f.channelMax, styleMixing: f.styleMixing, plWeight: f.plWeight, plEvery: f.plEvery, emaHalfLife: f.emaHalfLife, emaRampup: f.emaRampup,
+    ngf: f.ngf, ndf: f.ndf, blocks: f.blocks, dLayers: f.dLayers, norm: f.norm as TrainConfig['norm'], dropout: f.dropout, lambdaCycle: f.lambdaCycle,
+    lambdaIdentity: f.lambdaIdentity, poolSize: f.poolSize, lambdaL1: f.lambdaL1,
   };
   const tty = !f.quiet && (globalThis as { process?: { stderr?: { isTTY?: boolean } } }).process?.stderr?.isTTY;
   const bar = tty ? new cliProgress.SingleBar({
-    format: 'step {value}/{total} |{bar}| {rate} steps/s | ETA {eta_formatted} | D {lossD} G {lossG}', hideCursor: true,
+    format: 'step {value}/{total} |{bar}| {rate} steps/s | ETA {eta_formatted} | {brief}', hideCursor: true,
   }, cliProgress.Presets.shades_classic) : null;
   let started = false;
   const t0 = Date.now();
@@ -39,13 +43,13 @@ export async function trainCommand(f: TrainFlags): Promise<void> {
     },
     onStep: (step, t) => {
       if (!bar) return;
-      if (!started) { bar.start(t.cfg.steps, step, { rate: '-', lossD: '-', lossG: '-' }); started = true; }
+      if (!started) { bar.start(t.cfg.steps, step, { rate: '-', brief: '' }); started = true; }
       bar.update(step);
     },
     onLog: (r, t) => {
-      const msg = { rate: r.stepsPerSec.toFixed(2), lossD: r.stats.lossD.toFixed(3), lossG: r.stats.lossG.toFixed(3) };
-      if (bar) bar.update(r.step, msg);
-      else if (!f.quiet) console.error(`step ${r.step}/${t.cfg.steps}  ${msg.rate} steps/s  D ${msg.lossD}  G ${msg.lossG}  D(x) ${r.stats.dReal.toFixed(3)}  D(G(z)) ${r.stats.dFake.toFixed(3)}`);
+      const rate = r.stepsPerSec.toFixed(2);
+      if (bar) bar.update(r.step, { rate, brief: t.brief(r) });
+      else if (!f.quiet) console.error(`step ${r.step}/${t.cfg.steps}  ${rate} steps/s  ${t.brief(r)}`);
     },
   });
   bar?.stop();

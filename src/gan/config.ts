@@ -62,19 +62,47 @@ export interface TrainConfig {
   /** EMA of G: half-life in images, and its ramp-up (the half-life is at most this fraction of the images seen; 0 = none) */
   emaHalfLife?: number;
   emaRampup?: number;
+  // ---- the translation presets' options (cyclegan, pix2pix; see translationRecipe). They share
+  // `resolution` (the image side) and `channels` (of a folder's images) with stylegan.
+  /** filters of the generator's and the discriminator's first layers */
+  ngf?: number;
+  ndf?: number;
+  /** cyclegan: residual blocks of the ResNet generator */
+  blocks?: number;
+  /** PatchGAN stride-2 layers (3: the 70×70 PatchGAN) */
+  dLayers?: number;
+  norm?: 'instance' | 'batch';
+  /** dropout 0.5 in the generator (pix2pix's U-Net decoder; CycleGAN's residual blocks) */
+  dropout?: boolean;
+  /** cyclegan: λ of the cycle-consistency L1, the identity weight (× λ), generated images kept per discriminator */
+  lambdaCycle?: number;
+  lambdaIdentity?: number;
+  poolSize?: number;
+  /** pix2pix: λ of the L1 to the target */
+  lambdaL1?: number;
 }
 
-/** The stylegan-only fields of TrainConfig. */
-export const STYLEGAN_FIELDS = ['resolution', 'channels', 'zDim', 'mappingLayers', 'channelBase', 'channelMax', 'styleMixing', 'plWeight', 'plEvery', 'emaHalfLife', 'emaRampup'] as const;
+/** The fields of TrainConfig only some presets take: stylegan's, the translation presets', and the two they share. */
+export const SHARED_IMAGE_FIELDS = ['resolution', 'channels'] as const;
+export const STYLEGAN_FIELDS = ['zDim', 'mappingLayers', 'channelBase', 'channelMax', 'styleMixing', 'plWeight', 'plEvery', 'emaHalfLife', 'emaRampup'] as const;
+export const TRANSLATION_FIELDS = ['ngf', 'ndf', 'blocks', 'dLayers', 'norm', 'dropout', 'lambdaCycle', 'lambdaIdentity', 'poolSize', 'lambdaL1'] as const;
+/** fields of one translation preset only */
+const CYCLEGAN_ONLY = ['blocks', 'lambdaCycle', 'lambdaIdentity', 'poolSize'] as const;
+const PIX2PIX_ONLY = ['lambdaL1'] as const;
 
-export type LrDecay = 'none' | 'cosine' | 'linear';
-export const LR_DECAYS: LrDecay[] = ['none', 'cosine', 'linear'];
+export type LrDecay = 'none' | 'cosine' | 'linear' | 'half-linear';
+export const LR_DECAYS: LrDecay[] = ['none', 'cosine', 'linear', 'half-linear'];
 
-/** lr multiplier before generator step `step` (0-based) of `steps`: 1 → 0 for cosine and linear. */
+/**
+ * lr multiplier before generator step `step` (0-based) of `steps`: 1 → 0 for cosine and linear;
+ * half-linear holds 1 for the first half and falls linearly to 0 over the second (CycleGAN's and
+ * pix2pix's 100 + 100 epochs).
+ */
 export function lrFactor(decay: LrDecay, step: number, steps: number): number {
   const t = Math.min(step / steps, 1);
   if (decay === 'cosine') return (1 + Math.cos(Math.PI * t)) / 2;
   if (decay === 'linear') return 1 - t;
+  if (decay === 'half-linear') return Math.min(1, 2 * (1 - t));
   return 1;
 }
 
@@ -121,6 +149,25 @@ export function styleganRecipe(): Partial<TrainConfig> {
   };
 }
 
+/**
+ * The translation presets (Zhu et al. 2017, Isola et al. 2017), as the authors' code trains them
+ * but sized for a CPU: Adam 2e-4 β (0.5, 0.999), the learning rate held for half the run then
+ * decayed linearly to 0. CycleGAN: LSGAN, ResNet generator with instance norm, λ_cycle 10,
+ * identity 0.5, a pool of 50 generated images. pix2pix: the standard GAN loss, U-Net with batch
+ * norm and decoder dropout, λ_L1 100. Images 32×32 (Fashion-MNIST padded 28 → 32) or 64×64 for
+ * folders; PatchGAN with 2 stride-2 layers at ≤ 32 px (34×34 patches), 3 above (70×70).
+ */
+export function translationRecipe(preset: 'cyclegan' | 'pix2pix', fashion: boolean, resolution?: number): Partial<TrainConfig> {
+  const side = resolution ?? (fashion ? 32 : 64);
+  const common: Partial<TrainConfig> = {
+    lr: 2e-4, betas: [0.5, 0.999], lrDecay: 'half-linear', resolution: side, dLayers: side <= 32 ? 2 : 3, ngf: 32, ndf: 32,
+    steps: 4000, batch: 8, logEvery: 50, sampleEvery: 500, ckptEvery: 1000,
+  };
+  return preset === 'cyclegan'
+    ? { ...common, loss: 'lsgan', norm: 'instance', dropout: false, blocks: 6, lambdaCycle: 10, lambdaIdentity: 0.5, poolSize: 50 }
+    : { ...common, loss: 'nsgan', norm: 'batch', dropout: true, lambdaL1: 100 };
+}
+
 export const BASE_DEFAULTS: TrainConfig = {
   preset: 'dcgan', loss: 'nsgan', data: 'fashion-mnist', steps: 1000, batch: 64, lr: 2e-4, lrDecay: 'none', betas: [0.5, 0.999],
   optimizer: 'adam', nCritic: 1, gpLambda: 0, clip: 0, r1Gamma: 0, r1Until: 0, r1Every: 1, spectralNorm: false, pack: 1, ema: 0, seed: 0,
@@ -150,17 +197,25 @@ export class ConfigError extends Error {
 export function resolveConfig(user: Partial<TrainConfig>): TrainConfig {
   const preset = (user.preset ?? BASE_DEFAULTS.preset) as PresetName;
   if (!PRESETS.includes(preset)) fail(`unknown preset '${preset}' (choose one of ${PRESETS.join(', ')})`);
-  const loss = (user.loss ?? BASE_DEFAULTS.loss) as LossName;
-  if (!LOSS_NAMES.includes(loss)) fail(`unknown loss '${loss}' (choose one of ${LOSS_NAMES.join(', ')})`);
-  const data = user.data ?? (preset === 'mlp2d' ? 'grid' : 'fashion-mnist');
-  const defined = Object.fromEntries(Object.entries(user).filter(([, v]) => v !== undefined));
   const stylegan = preset === 'stylegan';
-  if (!stylegan) {
-    const given = STYLEGAN_FIELDS.filter((k) => defined[k] !== undefined);
-    if (given.length) fail(`${given.map((k) => flagName(k)).join(', ')} ${given.length > 1 ? 'apply' : 'applies'} to --preset stylegan only`);
-  }
+  const translation = preset === 'cyclegan' || preset === 'pix2pix';
+  const data = user.data ?? (preset === 'mlp2d' ? 'grid' : translation ? 'edges2fashion' : 'fashion-mnist');
+  const recipe = translation ? translationRecipe(preset, data === 'edges2fashion' || data.startsWith('fashion-mnist'), user.resolution) : {};
+  const loss = (user.loss ?? recipe.loss ?? BASE_DEFAULTS.loss) as LossName;
+  if (!LOSS_NAMES.includes(loss)) fail(`unknown loss '${loss}' (choose one of ${LOSS_NAMES.join(', ')})`);
+  if (translation && loss !== 'lsgan' && loss !== 'nsgan') fail(`--loss ${loss}: ${preset} trains with lsgan (CycleGAN's) or nsgan (pix2pix's)`);
+  const defined = Object.fromEntries(Object.entries(user).filter(([, v]) => v !== undefined));
+  const only = (fields: readonly (keyof TrainConfig)[], who: string) => {
+    const given = fields.filter((k) => defined[k] !== undefined);
+    if (given.length) fail(`${given.map((k) => flagName(k)).join(', ')} ${given.length > 1 ? 'apply' : 'applies'} to ${who} only`);
+  };
+  if (!stylegan && !translation) only(SHARED_IMAGE_FIELDS, '--preset stylegan, cyclegan and pix2pix');
+  if (!stylegan) only(STYLEGAN_FIELDS, '--preset stylegan');
+  if (!translation) only(TRANSLATION_FIELDS, '--preset cyclegan and pix2pix');
+  if (preset === 'pix2pix') only(CYCLEGAN_ONLY, '--preset cyclegan');
+  if (preset === 'cyclegan') only(PIX2PIX_ONLY, '--preset pix2pix');
   const cfg: TrainConfig = {
-    ...BASE_DEFAULTS, ...lossDefaults(loss), ...(preset === 'mlp2d' ? twoDRecipe(loss) : {}), ...(stylegan ? styleganRecipe() : {}), ...defined, preset, loss, data,
+    ...BASE_DEFAULTS, ...lossDefaults(loss), ...(preset === 'mlp2d' ? twoDRecipe(loss) : {}), ...(stylegan ? styleganRecipe() : {}), ...recipe, ...defined, preset, loss, data,
   };
   if (stylegan) {
     cfg.channels ??= data === 'fashion-mnist' ? 1 : 3;
@@ -181,6 +236,17 @@ export function resolveConfig(user: Partial<TrainConfig>): TrainConfig {
     if (data === 'fashion-mnist' && (r !== 32 || cfg.channels !== 1)) fail(`fashion-mnist trains stylegan at --resolution 32 (28×28 padded) with 1 channel, got ${r} and ${cfg.channels}`);
     if (!(cfg.styleMixing! >= 0 && cfg.styleMixing! <= 1)) fail(`--style-mixing must be a probability in [0, 1], got ${cfg.styleMixing}`);
     for (const k of ['plWeight', 'emaHalfLife', 'emaRampup'] as const) if (!(cfg[k]! >= 0 && Number.isFinite(cfg[k]))) fail(`${flagName(k)} must be a non-negative number, got ${cfg[k]}`);
+  }
+  if (translation) {
+    for (const k of ['ngf', 'ndf', 'dLayers'] as const) posInt(k);
+    for (const k of ['blocks', 'poolSize'] as const) if (cfg[k] !== undefined) posInt(k, 0);
+    const r = cfg.resolution!;
+    if (!Number.isSafeInteger(r) || r < 16 || r % 4) fail(`--resolution must be an integer ≥ 16 and a multiple of 4, got ${r}`);
+    if (preset === 'pix2pix' && (r & (r - 1)) !== 0) fail(`pix2pix's U-Net needs a power-of-two --resolution, got ${r}`);
+    if (cfg.channels !== undefined && cfg.channels !== 1 && cfg.channels !== 3) fail(`--channels must be 1 or 3, got ${cfg.channels}`);
+    if (cfg.norm !== 'instance' && cfg.norm !== 'batch') fail(`--norm must be instance or batch, got ${cfg.norm}`);
+    for (const k of ['lambdaCycle', 'lambdaIdentity', 'lambdaL1'] as const) if (cfg[k] !== undefined && !(cfg[k]! >= 0 && Number.isFinite(cfg[k]))) fail(`${flagName(k)} must be a non-negative number, got ${cfg[k]}`);
+    if (preset === 'pix2pix' && data !== 'edges2fashion') fail(`pix2pix trains on paired data: --data edges2fashion (for unpaired domains use --preset cyclegan), got '${data}'`);
   }
   for (const k of ['seed', 'limit', 'r1Until'] as const) posInt(k, 0);
   if (!(cfg.lr > 0 && Number.isFinite(cfg.lr))) fail(`--lr must be a positive number, got ${cfg.lr}`);

@@ -7,8 +7,8 @@ import { StyleDiscriminator, StyleGenerator, STYLEGAN_DEFAULTS, type StyleGanOpt
  * GAN presets with exact, documented architectures (see docs/gan.md).
  * Every discriminator returns raw scores/logits of shape [N]; losses apply σ where needed.
  */
-export type PresetName = 'mlp2d' | 'mlp' | 'dcgan' | 'dcgan64' | 'cgan' | 'cdcgan' | 'stylegan';
-export const PRESETS: PresetName[] = ['mlp2d', 'mlp', 'dcgan', 'dcgan64', 'cgan', 'cdcgan', 'stylegan'];
+export type PresetName = 'mlp2d' | 'mlp' | 'dcgan' | 'dcgan64' | 'cgan' | 'cdcgan' | 'stylegan' | 'cyclegan' | 'pix2pix';
+export const PRESETS: PresetName[] = ['mlp2d', 'mlp', 'dcgan', 'dcgan64', 'cgan', 'cdcgan', 'stylegan', 'cyclegan', 'pix2pix'];
 
 export interface PresetOptions {
   /** image channels (dcgan64; default 3) */
@@ -203,11 +203,12 @@ class ProjectionD extends nn.Module {
 /** Build a preset's G and D (initialised: PyTorch defaults for MLPs, N(0, 0.02) for conv presets). */
 export function buildGan(preset: PresetName, opts: PresetOptions = {}): GanModels {
   if (!PRESETS.includes(preset)) throw new Error(`unknown preset '${preset}' (choose one of ${PRESETS.join(', ')})`);
+  if (preset === 'cyclegan' || preset === 'pix2pix') throw new Error(`${preset} translates images (no noise → image generator): build it with buildTranslation (src/gan/translation/models.ts)`);
   const o: Required<PresetOptions> = { channels: 3, numClasses: 10, pack: 1, spectralNorm: false, ngf: 64, ndf: 64, ...opts, stylegan: opts.stylegan ?? {} };
   if (!Number.isInteger(o.pack) || o.pack < 1) throw new Error(`pack must be a positive integer, got ${o.pack}`);
   if ((preset === 'cgan' || preset === 'cdcgan' || preset === 'stylegan') && o.pack !== 1) throw new Error(`PacGAN packing is not supported by the preset ${preset}`);
   if (preset === 'stylegan' && o.spectralNorm) throw new Error('spectral normalisation is not supported by the stylegan preset (its layers use equalized learning rate)');
-  let built: { G: nn.Module; D: nn.Module; zDim: number; sampleShape: number[] };
+  let built!: { G: nn.Module; D: nn.Module; zDim: number; sampleShape: number[] };
   const conditional = preset === 'cgan' || preset === 'cdcgan';
   switch (preset) {
     case 'mlp2d': built = mlp2d(o); break;

@@ -1,20 +1,21 @@
-import * as wg from '../index.ts';
-import type { Tensor } from '../index.ts';
-import { mixtureModes, MIXTURE_EXTENT, type MixtureName } from '../data/mixtures.ts';
 import { exists, mkdirp, readBytes, writeText } from '../io/fs.ts';
-import { saveImageGrid } from '../io/png.ts';
-import { lineChartSvg, scatterSvg, PALETTE } from '../io/svg.ts';
-import { ConfigError, isTwoD, resumeConfig, type TrainConfig } from './config.ts';
-import { DivergenceError, GanTrainer, type LogRecord } from './trainer.ts';
+import { lineChartSvg } from '../io/svg.ts';
+import { ConfigError, resumeConfig, type TrainConfig } from './config.ts';
+import { DivergenceError, GanTrainer, type LogRecord, type RunTrainer } from './trainer.ts';
+import type { PresetName } from './models.ts';
+import { isTranslation, type TranslationPreset } from './translation/models.ts';
+import type { TranslationTrainer } from './translation/trainer.ts';
+
+export { plot2d } from './samples.ts';
 
 export interface RunOptions {
   out: string;
   /** a checkpoint file (or the run directory: its latest checkpoint) to continue from */
   resume?: string;
   /** called after each log record (progress bars, user hooks) */
-  onLog?: (r: LogRecord, t: GanTrainer) => void | Promise<void>;
+  onLog?: (r: LogRecord, t: RunTrainer) => void | Promise<void>;
   /** called after every step (cheap: no device sync) */
-  onStep?: (step: number, t: GanTrainer) => void;
+  onStep?: (step: number, t: RunTrainer) => void;
   /** called once on resume with the fields the user changed (key → [old, new]), if any */
   onResumeChanges?: (changed: Record<string, [unknown, unknown]>, from: string) => void;
 }
@@ -22,8 +23,9 @@ export interface RunOptions {
 /** One `--resume` of a run, as config.json records it. */
 export interface ResumeRecord { step: number; from: string; changed: Record<string, [unknown, unknown]> }
 
-export interface RunResult {
-  trainer: GanTrainer;
+export interface RunResult<T extends RunTrainer = GanTrainer | TranslationTrainer> {
+  /** a GanTrainer, or a TranslationTrainer for --preset cyclegan | pix2pix */
+  trainer: T;
   records: LogRecord[];
   lastCheckpoint: string | null;
 }
@@ -62,56 +64,12 @@ export function runDirOf(resume: string): string | null {
   return base(dir) === 'checkpoints' ? parent(dir) : null;
 }
 
-/** Fixed noise (and labels) for sample grids, from its own seed so it never perturbs training. */
-function fixedNoise(t: GanTrainer, n: number): { z: Tensor; y?: Tensor } {
-  const saved = wg.getRngState();
-  wg.manualSeed(t.cfg.seed + 7919);
-  const z = t.models.noise(n);
-  wg.setRngState(saved);
-  const y = t.models.conditional ? wg.tensor(Int32Array.from({ length: n }, (_, i) => i % t.models.numClasses), [n], { dtype: 'int32' }) : undefined;
-  return { z: wg.keep(z), y: y && wg.keep(y) };
-}
-
-/** Real vs generated points over D's decision surface (σ(D) for probabilistic losses). */
-export async function plot2d(t: GanTrainer, path: string, n = 1000): Promise<void> {
-  const name = t.cfg.data as MixtureName;
-  const [x0, x1, y0, y1] = MIXTURE_EXTENT[name];
-  const res = 60;
-  const grid = new Float32Array(res * res * 2);
-  for (let r = 0; r < res; r++) for (let c = 0; c < res; c++) {
-    grid[(r * res + c) * 2] = x0 + ((c + 0.5) * (x1 - x0)) / res;
-    grid[(r * res + c) * 2 + 1] = y1 - ((r + 0.5) * (y1 - y0)) / res;
-  }
-  const saved = wg.getRngState();
-  wg.manualSeed(t.cfg.seed + 104729);
-  const [fake, surf] = wg.tidy(() => {
-    const f = t.sample(t.models.noise(n));
-    const D = t.models.D;
-    const was = D.training;
-    D.eval();
-    // with PacGAN packing D scores packs, not points: there is no per-point surface to draw
-    const s = t.models.pack === 1 ? wg.noGrad(() => t.models.discriminate(wg.tensor(grid, [res * res, 2]))) : null;
-    if (was) D.train();
-    return [f, s && (t.loss.probabilistic ? wg.sigmoid(s) : s)];
-  });
-  wg.setRngState(saved);
-  const modes = mixtureModes(name);
-  const pts = await fake.data();
-  const heat = surf ? await surf.data() : null;
-  fake.dispose(); surf?.dispose();
-  const sets = [
-    ...(modes ? [{ points: modes.centres, color: PALETTE[2], name: 'modes', radius: 4 }] : []),
-    { points: pts, color: PALETTE[3], name: `G(z), step ${t.step}`, radius: 1.5, opacity: 0.6 },
-  ];
-  const background = heat ? { values: heat, rows: res, cols: res } : undefined;
-  await writeText(path, scatterSvg(sets, { title: `${t.cfg.preset} ${t.cfg.loss} on ${name} — step ${t.step}${background ? ` (background: ${t.loss.probabilistic ? 'σ(D)' : 'D'})` : ''}`, extent: MIXTURE_EXTENT[name], background }));
-}
-
-async function writeCurves(out: string, records: LogRecord[]): Promise<void> {
+async function writeCurves(out: string, t: RunTrainer, records: LogRecord[]): Promise<void> {
   const x = records.map((r) => r.step);
-  const s = (k: keyof LogRecord['stats'], name: string) => ({ name, x, values: records.map((r) => r.stats[k]) });
-  await writeText(`${out}/losses.svg`, lineChartSvg([s('lossD', 'D loss'), s('lossG', 'G loss')], { title: 'Losses', xlabel: 'step', ylabel: 'loss' }));
-  await writeText(`${out}/d_outputs.svg`, lineChartSvg([s('dReal', 'D(x)'), s('dFake', 'D(G(z))'), s('wasserstein', 'E D(x) − E D(G(z))')], { title: 'Discriminator outputs', xlabel: 'step' }));
+  for (const c of t.curves()) {
+    const series = c.series.map(([k, name]) => ({ name, x, values: records.map((r) => r.stats[k]) }));
+    await writeText(`${out}/${c.file}`, lineChartSvg(series, { title: c.title, xlabel: 'step', ...(c.ylabel ? { ylabel: c.ylabel } : {}) }));
+  }
 }
 
 async function readRecords(path: string, upTo: number): Promise<LogRecord[]> {
@@ -125,6 +83,9 @@ async function readRecords(path: string, upTo: number): Promise<LogRecord[]> {
  * under `out`. A NaN/inf loss stops the run with a DivergenceError naming the step and the last
  * good checkpoint.
  */
+export function runTraining(cfg: Partial<TrainConfig> & { preset: TranslationPreset }, opts: RunOptions): Promise<RunResult<TranslationTrainer>>;
+export function runTraining(cfg: Partial<TrainConfig> & { preset?: Exclude<PresetName, TranslationPreset> }, opts: RunOptions): Promise<RunResult<GanTrainer>>;
+export function runTraining(cfg: Partial<TrainConfig>, opts: RunOptions): Promise<RunResult>;
 export async function runTraining(cfgIn: Partial<TrainConfig>, opts: RunOptions): Promise<RunResult> {
   const out = opts.out;
   const resumeFrom = opts.resume ? await resolveCheckpoint(opts.resume, '--resume') : null;
@@ -134,7 +95,7 @@ export async function runTraining(cfgIn: Partial<TrainConfig>, opts: RunOptions)
   if (resumeFrom) {
     const { loadCheckpoint } = await import('../io/checkpoint.ts');
     const ck = await loadCheckpoint<{ config: TrainConfig; step: number }>(resumeFrom);
-    if (!ck.meta?.config) throw new ConfigError(`--resume ${resumeFrom}: not a webgan GAN checkpoint`);
+    if (!ck.meta?.config) throw new ConfigError(`--resume ${resumeFrom}: not a webgan training checkpoint`);
     ({ cfg, changed } = resumeConfig(ck.meta.config, cfgIn, resumeFrom));
     if (await exists(`${out}/config.json`)) {
       const prev = JSON.parse(new TextDecoder().decode(await readBytes(`${out}/config.json`))) as { resumes?: ResumeRecord[] };
@@ -143,7 +104,9 @@ export async function runTraining(cfgIn: Partial<TrainConfig>, opts: RunOptions)
     resumes.push({ step: ck.meta.step, from: resumeFrom, changed });
     if (Object.keys(changed).length) opts.onResumeChanges?.(changed, resumeFrom);
   }
-  const t = await GanTrainer.create(cfg);
+  const t: GanTrainer | TranslationTrainer = isTranslation(cfg.preset ?? '')
+    ? await (await import('./translation/trainer.ts')).TranslationTrainer.create(cfg)
+    : await GanTrainer.create(cfg);
   if (resumeFrom) await t.loadCheckpoint(resumeFrom);
   await mkdirp(`${out}/samples`);
   await mkdirp(`${out}/checkpoints`);
@@ -152,55 +115,41 @@ export async function runTraining(cfgIn: Partial<TrainConfig>, opts: RunOptions)
   const records = await readRecords(`${out}/log.jsonl`, t.step);
   await writeText(`${out}/log.jsonl`, records.map((r) => JSON.stringify(r) + '\n').join(''));
   const { appendFile } = await import('node:fs/promises');
-  const twoD = isTwoD(t.cfg.data);
-  const fixed = twoD ? null : fixedNoise(t, 64);
   let lastCheckpoint: string | null = resumeFrom;
   const ckpts: string[] = [];
 
-  const saveSamples = async () => {
-    if (twoD) await plot2d(t, `${out}/samples/step-${pad6(t.step)}.svg`);
-    else {
-      const imgs = t.sample(fixed!.z, fixed!.y);
-      await saveImageGrid(`${out}/samples/step-${pad6(t.step)}.png`, imgs, { nrow: 8 });
-      imgs.dispose();
-    }
-  };
+  const saveSamples = () => t.saveSamples(`${out}/samples/step-${pad6(t.step)}`);
 
-  try {
-    if (t.step === 0) await saveSamples();
-    while (t.step < t.cfg.steps) {
-      t.trainStep();
-      opts.onStep?.(t.step, t);
-      const s = t.step;
-      const isLast = s === t.cfg.steps;
-      const doLog = s % t.cfg.logEvery === 0 || isLast;
-      const doCkpt = s % t.cfg.ckptEvery === 0 || isLast;
-      if (doLog || doCkpt) {
-        const r = await t.collect(true);
-        const bad = Object.entries(r.stats).filter(([k, v]) => k !== 'gp' && !Number.isFinite(v));
-        if (bad.length) throw new DivergenceError(s, lastCheckpoint, `non-finite ${bad.map(([k, v]) => `${k} = ${v}`).join(', ')}`);
-        records.push(r);
-        await appendFile(`${out}/log.jsonl`, JSON.stringify(r) + '\n');
-        await opts.onLog?.(r, t);
-      }
-      if (s % t.cfg.sampleEvery === 0 || isLast) {
-        await saveSamples();
-        await writeCurves(out, records);
-      }
-      if (doCkpt) {
-        const path = `${out}/checkpoints/${ckptName(s)}`;
-        await t.saveCheckpoint(path);
-        lastCheckpoint = path;
-        ckpts.push(path);
-        while (ckpts.length > t.cfg.keepCheckpoints) {
-          const old = ckpts.shift()!;
-          await (await import('node:fs/promises')).rm(old, { force: true });
-        }
+  if (t.step === 0) await saveSamples();
+  while (t.step < t.cfg.steps) {
+    t.trainStep();
+    opts.onStep?.(t.step, t);
+    const s = t.step;
+    const isLast = s === t.cfg.steps;
+    const doLog = s % t.cfg.logEvery === 0 || isLast;
+    const doCkpt = s % t.cfg.ckptEvery === 0 || isLast;
+    if (doLog || doCkpt) {
+      const r = await t.collect(true);
+      const bad = Object.entries(r.stats).filter(([k, v]) => k !== 'gp' && !Number.isFinite(v));
+      if (bad.length) throw new DivergenceError(s, lastCheckpoint, `non-finite ${bad.map(([k, v]) => `${k} = ${v}`).join(', ')}`);
+      records.push(r);
+      await appendFile(`${out}/log.jsonl`, JSON.stringify(r) + '\n');
+      await opts.onLog?.(r, t);
+    }
+    if (s % t.cfg.sampleEvery === 0 || isLast) {
+      await saveSamples();
+      await writeCurves(out, t, records);
+    }
+    if (doCkpt) {
+      const path = `${out}/checkpoints/${ckptName(s)}`;
+      await t.saveCheckpoint(path);
+      lastCheckpoint = path;
+      ckpts.push(path);
+      while (ckpts.length > t.cfg.keepCheckpoints) {
+        const old = ckpts.shift()!;
+        await (await import('node:fs/promises')).rm(old, { force: true });
       }
     }
-  } finally {
-    fixed?.z.dispose();
-    fixed?.y?.dispose();
   }
   return { trainer: t, records, lastCheckpoint };
 }

@@ -4,11 +4,13 @@ import * as nn from '../nn/index.ts';
 import { hostToTensor } from '../io/safetensors.ts';
 import { loadCheckpoint, saveCheckpoint } from '../io/checkpoint.ts';
 import type { LoaderState } from '../data/loader.ts';
-import { ConfigError, lrFactor, resolveConfig, type TrainConfig } from './config.ts';
+import { ConfigError, isTwoD, lrFactor, resolveConfig, type TrainConfig } from './config.ts';
 import { makeSource, type RealSource } from './data.ts';
 import { ganLosses, gradientPenalty, r1Penalty, type GanLoss } from './losses.ts';
 import { buildGan, type GanModels, type PresetOptions } from './models.ts';
 import { styleTelemetry } from './stylegan/telemetry.ts';
+import { saveImageGrid } from '../io/png.ts';
+import { fixedNoise, plot2d } from './samples.ts';
 
 /** Scalars accumulated on the device every step, read back only at log steps. */
 export const STAT_NAMES = ['lossD', 'lossG', 'dReal', 'dFake', 'gp', 'wasserstein'] as const;
@@ -16,8 +18,8 @@ export type StatName = (typeof STAT_NAMES)[number];
 
 export interface LogRecord {
   step: number;
-  /** window means over the steps since the previous record */
-  stats: Record<StatName, number>;
+  /** window means over the steps since the previous record (GAN presets: STAT_NAMES; translation: TRANSLATION_STATS) */
+  stats: Record<string, number>;
   /** ‖∇‖₂ and ‖w‖₂ per parameter of G and D at this step */
   gradNorms: Record<string, number>;
   weightNorms: Record<string, number>;
@@ -43,13 +45,48 @@ export interface CheckpointMeta {
   optD: OptMeta;
   statSteps: number;
 }
-interface OptMeta { paramGroups: nn.OptimizerStateDict['paramGroups']; scalars: Record<string, Record<string, number>> }
+export interface OptMeta { paramGroups: nn.OptimizerStateDict['paramGroups']; scalars: Record<string, Record<string, number>> }
 
 export class DivergenceError extends Error {
   constructor(readonly step: number, readonly lastCheckpoint: string | null, what: string) {
     super(`training diverged at step ${step}: ${what}. ${lastCheckpoint ? `Last good checkpoint: ${lastCheckpoint}` : 'No checkpoint was written before this step.'}`);
     this.name = 'DivergenceError';
   }
+}
+
+/** A chart of log.jsonl stats the run directory keeps up to date: [stat key, legend] per series. */
+export interface Curve { file: string; title: string; ylabel?: string; series: [string, string][] }
+
+/** What `runTraining` needs of a trainer (GanTrainer; TranslationTrainer in translation/). */
+export interface RunTrainer {
+  readonly cfg: TrainConfig;
+  step: number;
+  trainStep(): void;
+  /** read and reset the window statistics (the only device sync of a training loop) */
+  collect(withNorms?: boolean): Promise<LogRecord>;
+  /** write this step's sample picture at `base` + its extension; returns the path */
+  saveSamples(base: string): Promise<string>;
+  curves(): Curve[];
+  /** one progress line of a record's main stats */
+  brief(r: LogRecord): string;
+  saveCheckpoint(path: string): Promise<void>;
+  loadCheckpoint(path: string): Promise<void>;
+  dispose(): void;
+}
+
+/** ‖∇‖₂ and ‖w‖₂ of every parameter of the named networks (`G.main.0.weight`, …), in one read-back. */
+export async function gradAndWeightNorms(nets: [string, nn.Module][]): Promise<{ gradNorms: Record<string, number>; weightNorms: Record<string, number> }> {
+  const named = nets.flatMap(([n, m]) => [...m.namedParameters()].map(([k, p]): [string, Tensor] => [`${n}.${k}`, p]));
+  const gradNorms: Record<string, number> = {}, weightNorms: Record<string, number> = {};
+  if (!named.length) return { gradNorms, weightNorms };
+  const norms = wg.tidy(() => wg.stack(named.flatMap(([, p]) => [
+    wg.sqrt(wg.sum(wg.square(p))),
+    p.grad ? wg.sqrt(wg.sum(wg.square(p.grad))) : wg.full([], NaN),
+  ])));
+  const v = await norms.data();
+  norms.dispose();
+  named.forEach(([k], i) => { weightNorms[k] = v[2 * i]; gradNorms[k] = v[2 * i + 1]; });
+  return { gradNorms, weightNorms };
 }
 
 /** The network options of a config's preset (the stylegan fields → its network options). */
@@ -89,7 +126,7 @@ function setRequiresGrad(m: nn.Module, flag: boolean): void {
 }
 
 /** Optimizer state → tensors under `prefix.i.key` plus JSON scalars. */
-function flattenOpt(prefix: string, sd: nn.OptimizerStateDict, tensors: Record<string, Tensor>): OptMeta {
+export function flattenOpt(prefix: string, sd: nn.OptimizerStateDict, tensors: Record<string, Tensor>): OptMeta {
   const scalars: Record<string, Record<string, number>> = {};
   for (const [i, st] of Object.entries(sd.state)) {
     for (const [k, v] of Object.entries(st)) {
@@ -100,7 +137,7 @@ function flattenOpt(prefix: string, sd: nn.OptimizerStateDict, tensors: Record<s
   return { paramGroups: sd.paramGroups, scalars };
 }
 
-function unflattenOpt(prefix: string, meta: OptMeta, tensors: Record<string, Tensor>): nn.OptimizerStateDict {
+export function unflattenOpt(prefix: string, meta: OptMeta, tensors: Record<string, Tensor>): nn.OptimizerStateDict {
   const state: Record<number, nn.ParamState> = {};
   for (const [i, sc] of Object.entries(meta.scalars)) state[Number(i)] = { ...sc };
   for (const [k, t] of Object.entries(tensors)) {
@@ -124,7 +161,7 @@ function pick(prefix: string, all: Record<string, Tensor>): Record<string, Tenso
  * Fully seeded: the same config and backend give the same run, and a resumed run continues
  * exactly as if it had never stopped (the checkpoint holds models, optimizers, RNG and data order).
  */
-export class GanTrainer {
+export class GanTrainer implements RunTrainer {
   readonly loss: GanLoss;
   step = 0;
   private statAcc: Tensor | null = null;
@@ -341,20 +378,7 @@ export class GanTrainer {
     this.statAcc?.dispose();
     this.statAcc = null;
     this.statSteps = 0;
-    const gradNorms: Record<string, number> = {}, weightNorms: Record<string, number> = {};
-    if (withNorms) {
-      const named: [string, Tensor][] = [
-        ...[...this.models.G.namedParameters()].map(([k, p]): [string, Tensor] => [`G.${k}`, p]),
-        ...[...this.models.D.namedParameters()].map(([k, p]): [string, Tensor] => [`D.${k}`, p]),
-      ];
-      const norms = wg.tidy(() => wg.stack(named.flatMap(([, p]) => [
-        wg.sqrt(wg.sum(wg.square(p))),
-        p.grad ? wg.sqrt(wg.sum(wg.square(p.grad))) : wg.full([], NaN),
-      ])));
-      const v = await norms.data();
-      norms.dispose();
-      named.forEach(([k], i) => { weightNorms[k] = v[2 * i]; gradNorms[k] = v[2 * i + 1]; });
-    }
+    const { gradNorms, weightNorms } = withNorms ? await gradAndWeightNorms([['G', this.models.G], ['D', this.models.D]]) : { gradNorms: {}, weightNorms: {} };
     let style: Record<string, number> | undefined;
     if (this.models.style) {
       const st = await styleTelemetry(this.models.style, this.cfg.seed);
@@ -371,6 +395,34 @@ export class GanTrainer {
     this.lastLogTime = now;
     this.lastLogStep = this.step;
     return { step: this.step, stats, gradNorms, weightNorms, stepsPerSec, lr: this.lrAt(this.step - 1), ...(style ? { style } : {}), time: new Date(now).toISOString() };
+  }
+
+  /** The fixed noise (and labels) of the run's sample grids */
+  private fixed: { z: Tensor; y?: Tensor } | null = null;
+
+  /** A grid of 64 samples of the fixed noise (PNG), or for 2-D data the points over D's surface (SVG). */
+  async saveSamples(base: string): Promise<string> {
+    if (isTwoD(this.cfg.data)) {
+      await plot2d(this, `${base}.svg`);
+      return `${base}.svg`;
+    }
+    this.fixed ??= fixedNoise(this, 64);
+    const imgs = this.sample(this.fixed.z, this.fixed.y);
+    await saveImageGrid(`${base}.png`, imgs, { nrow: 8 });
+    imgs.dispose();
+    return `${base}.png`;
+  }
+
+  curves(): Curve[] {
+    return [
+      { file: 'losses.svg', title: 'Losses', ylabel: 'loss', series: [['lossD', 'D loss'], ['lossG', 'G loss']] },
+      { file: 'd_outputs.svg', title: 'Discriminator outputs', series: [['dReal', 'D(x)'], ['dFake', 'D(G(z))'], ['wasserstein', 'E D(x) − E D(G(z))']] },
+    ];
+  }
+
+  brief(r: LogRecord): string {
+    const f = (k: StatName) => r.stats[k].toFixed(3);
+    return `D ${f('lossD')}  G ${f('lossG')}  D(x) ${f('dReal')}  D(G(z)) ${f('dFake')}`;
   }
 
   /** Samples from the sampler G in eval mode (BN uses running statistics; stylegan: the constant noise, so grids compare across steps). */
@@ -432,13 +484,14 @@ export class GanTrainer {
     this.optG.dispose();
     this.optD.dispose();
     this.statAcc?.dispose();
-    for (const t of [this.plMean, this.lastR1, this.lastPl]) t?.dispose();
+    for (const t of [this.plMean, this.lastR1, this.lastPl, this.fixed?.z, this.fixed?.y]) t?.dispose();
   }
 }
 
 /** Read a checkpoint's config and rebuild its sampler G (EMA copy if present) for sampling/eval. */
 export async function loadGenerator(path: string): Promise<{ cfg: TrainConfig; models: GanModels; G: nn.Module; step: number }> {
   const ck = await loadCheckpoint<CheckpointMeta>(path);
+  if ((ck.meta as { kind?: string } | null)?.kind === 'webgan-translation') throw new ConfigError(`${path}: a ${ck.meta.config.preset} checkpoint translates images: use webgan translate (and webgan eval)`);
   if (ck.meta?.kind !== 'webgan-gan') throw new ConfigError(`${path}: not a webgan GAN checkpoint`);
   const cfg = ck.meta.config;
   const models = buildGan(cfg.preset, presetOptions(cfg));

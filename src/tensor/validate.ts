@@ -237,6 +237,13 @@ export function checkImageBatch(op: string, shape: Shape): void {
   if (shape.length !== 4) throw new ShapeError(op, `input must be [N,C,H,W], got ${f(shape)}`);
 }
 
+/** A network's images [N, channels, H, W], H and W multiples of `multiple` (its down-samplings, said in `why`). */
+export function checkImageInput(op: string, shape: Shape, channels: number, multiple = 1, why = ''): void {
+  if (shape.length !== 4 || shape[1] !== channels || shape[2] % multiple || shape[3] % multiple) {
+    throw new ShapeError(op, `input must be [N, ${channels}, H, W]${multiple > 1 ? ` with H and W multiples of ${multiple}${why ? ` (${why})` : ''}` : ''}, got ${f(shape)}`);
+  }
+}
+
 /** maxPool2d's output [Ho, Wo]: padding at most half the kernel, and at least one window. */
 export function maxPoolOutSize(shape: Shape, k: [number, number], s: [number, number], p: [number, number], d: [number, number]): [number, number] {
   if (p[0] > k[0] / 2 || p[1] > k[1] / 2) throw new ShapeError('maxPool2d', `padding ${p} must be at most half the kernel ${k}`);

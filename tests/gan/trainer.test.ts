@@ -192,7 +192,7 @@ describe('GAN trainer', () => {
   });
 
   it('rejects bad configurations clearly', () => {
-    expect(() => resolveConfig({ lrDecay: 'exp' as never })).toThrow(/--lr-decay must be one of none, cosine, linear, got exp/);
+    expect(() => resolveConfig({ lrDecay: 'exp' as never })).toThrow(/--lr-decay must be one of none, cosine, linear, half-linear, got exp/);
     expect(() => resolveConfig({ preset: 'nope' as never })).toThrow(/unknown preset 'nope'/);
     expect(() => resolveConfig({ loss: 'bogus' as never })).toThrow(/unknown loss 'bogus'/);
     expect(() => resolveConfig({ preset: 'dcgan', data: 'ring' })).toThrow(/trains on images/);
