@@ -63,7 +63,7 @@ export function buildCli(): Command {
     .option('--ema-rampup <x>', 'stylegan: the EMA half-life is at most x · images seen (default 0.05; 0: none)', num('--ema-rampup'))
     .option('--ngf <n>', 'cyclegan, pix2pix: filters of the generator\'s first layer (default 32; the papers: 64)', int('--ngf'))
     .option('--ndf <n>', 'cyclegan, pix2pix: filters of the discriminator\'s first layer (default 32; the papers: 64)', int('--ndf'))
-    .option('--blocks <n>', 'cyclegan: residual blocks of the generator (default 6; the paper: 6 at 128 px, 9 at 256 px)', int('--blocks'))
+    .option('--blocks <n>', 'cyclegan: residual blocks of the generator (default 3; the paper: 6 at 128 px, 9 at 256 px)', int('--blocks'))
     .option('--d-layers <n>', 'cyclegan, pix2pix: PatchGAN stride-2 layers (default 2 at ≤ 32 px, 3 above: the 70×70 PatchGAN)', int('--d-layers'))
     .addOption(new Option('--norm <kind>', 'cyclegan, pix2pix: normalisation layers (default: instance for cyclegan, batch for pix2pix)').choices(['instance', 'batch']))
     .option('--dropout', 'cyclegan, pix2pix: dropout 0.5 in the generator (default: on for pix2pix, off for cyclegan)')
@@ -176,7 +176,7 @@ export function buildCli(): Command {
     .option('--matmul4096', 'kernels: add matmul 4096 to the full set')
     .option('--preset <names>', 'train/profile: comma-separated presets (default dcgan,mlp2d)')
     .option('--batch <n>', 'train/profile: batch size', int('--batch'))
-    .addOption(new Option('--loss <name>', 'profile: the objective of the profiled step').choices(LOSS_NAMES).default('nsgan'))
+    .addOption(new Option('--loss <name>', 'profile: the objective of the profiled step (default: nsgan; cyclegan and pix2pix: their own)').choices(LOSS_NAMES))
     .addOption(backendOpt())
     .action(async (o) => { await (await import('./bench/command.ts')).benchCommand(o); });
 

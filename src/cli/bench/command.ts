@@ -71,7 +71,7 @@ export async function benchCommand(o: BenchOptions, loadPeer?: (backend: 'webgpu
     result = { ...env, suite: 'train', results: rows };
   } else {
     const presets = (o.preset ?? 'dcgan,mlp2d').split(',').map((s) => s.trim()) as PresetName[];
-    const loss = (o.loss ?? 'nsgan') as LossName; // an unknown name is refused by the trainer's config check
+    const loss = o.loss as LossName | undefined; // nsgan for the GAN presets, the preset's own for cyclegan / pix2pix; an unknown name is refused by the config check
     const profiles: StepProfile[] = [];
     for (const p of presets) profiles.push(await profileTrainStep(p, { batch: o.batch, loss, steps: quick ? 1 : 5, reps: quick ? 1 : 5 }));
     result = { ...env, suite: 'profile', results: profiles.map(({ table: _t, ...p }) => p) };

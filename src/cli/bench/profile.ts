@@ -19,7 +19,8 @@ import type { DType, TypedArray } from '../../base/dtype.ts';
 import type { AbstractValue, Prim, PrimParams } from '../../base/prims.ts';
 import type { PresetName } from '../../gan/models.ts';
 import type { LossName } from '../../gan/losses.ts';
-import { GanTrainer } from '../../gan/trainer.ts';
+import { GanTrainer, type RunTrainer } from '../../gan/trainer.ts';
+import { isTranslation } from '../../gan/translation/models.ts';
 import type { GpuContext, KernelTiming } from '../../kernels/webgpu/engine.ts';
 import { markdownTable, median, type Cell } from './measure.ts';
 
@@ -212,11 +213,15 @@ export interface StepProfile {
  */
 export async function profileTrainStep(preset: PresetName, o: { batch?: number; loss?: LossName; steps?: number; reps?: number; print?: boolean; data?: string; timestamps?: boolean } = {}): Promise<StepProfile> {
   const prof = installProfiler();
-  const batch = o.batch ?? (preset === 'stylegan' ? 32 : 64);
-  const loss = o.loss ?? 'nsgan';
-  const data = o.data ?? (preset === 'mlp2d' ? 'ring' : 'fashion-mnist');
-  // one step = the loss's critic steps (its default for the preset: see lossDefaults) + one generator step
-  const trainer = await GanTrainer.create({ preset, loss, batch, data, limit: Math.max(batch * 4, 256), seed: 0 });
+  const translation = isTranslation(preset);
+  const batch = o.batch ?? (preset === 'stylegan' ? 32 : translation ? 8 : 64);
+  const data = o.data ?? (preset === 'mlp2d' ? 'ring' : translation ? 'edges2fashion' : 'fashion-mnist');
+  // one step = the loss's critic steps (its default for the preset: see lossDefaults) + one generator step;
+  // cyclegan / pix2pix: their G and D updates, with the preset's own loss unless one is given
+  const trainer: RunTrainer = translation
+    ? await (await import('../../gan/translation/trainer.ts')).TranslationTrainer.create({ preset, loss: o.loss, batch, data, limit: Math.max(batch * 4, 256), seed: 0 })
+    : await GanTrainer.create({ preset, loss: o.loss ?? 'nsgan', batch, data, limit: Math.max(batch * 4, 256), seed: 0 });
+  const loss = trainer.cfg.loss;
   try {
     const stepTimes: number[] = [];
     trainer.trainStep(); await prof.sync?.(); // warm: pipelines, pool
