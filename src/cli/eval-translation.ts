@@ -9,7 +9,12 @@ import { readNpy } from '../io/npy.ts';
 
 export interface TranslationEvalFlags { n?: number; data?: string; direction?: Direction; classifier?: string; json?: string }
 
-const fmt = (v: number | undefined, digits = 3) => (v === undefined ? '—' : Number.isFinite(v) ? v.toFixed(digits) : String(v));
+/** A number to `digits` places; '∞' for identical images' PSNR, and no '-0.00' from round-off. */
+const fmt = (v: number | undefined, digits = 3) => {
+  if (v === undefined) return '—';
+  if (v === Infinity) return '∞';
+  return (Math.abs(v) < 0.5 * 10 ** -digits ? 0 : v).toFixed(digits);
+};
 
 function print(source: string, reports: DirectionReport[]): void {
   const rows: [string, (r: DirectionReport) => string][] = [

@@ -281,6 +281,21 @@ describe('translation: the command line', () => {
     expect(e3.code, e3.err).toBe(0);
     expect(JSON.parse(readFileSync(join(dir, 'e3.json'), 'utf8')).directions[0].n).toBe(3);
     expect(readdirSync(join(dir, 'cg', 'checkpoints'))).toContain('step-000002.safetensors');
+    // two folders of RGB PNGs in CycleGAN's layout (trainA / testA beside trainB / testB): train at 16 px, score the cycle
+    for (const sub of ['trainA', 'trainB', 'testA', 'testB']) {
+      mkdirSync(join(dir, 'h2z', sub), { recursive: true });
+      for (let i = 0; i < 4; i++) writePng(join(dir, 'h2z', sub, `${i}.png`), 20 + 4 * (i % 2), 20, i + sub.length);
+    }
+    const folders = `${join(dir, 'h2z', 'trainA')},${join(dir, 'h2z', 'trainB')}`;
+    const rf = await cli('train', '--preset', 'cyclegan', '--data', folders, '--resolution', '16', '--blocks', '1', ...small, '--steps', '2', '--out', join(dir, 'h2z-run'));
+    expect(rf.code, rf.err).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'h2z-run', 'config.json'), 'utf8'))).toMatchObject({ resolution: 16, dLayers: 2 });
+    const grid = PNG.sync.read(readFileSync(join(dir, 'h2z-run', 'samples', 'step-000002.png')));
+    expect([grid.width, grid.height]).toEqual([4 * 18 + 2, 6 * 18 + 2]); // 4 test images a row, RGB
+    const e4 = await cli('eval', join(dir, 'h2z-run'), '--json', join(dir, 'e4.json'), '--backend', 'cpu');
+    expect(e4.code, e4.err).toBe(0);
+    const j4 = JSON.parse(readFileSync(join(dir, 'e4.json'), 'utf8')).directions;
+    expect(j4.map((d: { n: number; cycleL1: number; fid?: number }) => [d.n, Number.isFinite(d.cycleL1), d.fid])).toEqual([[4, true, undefined], [4, true, undefined]]);
   });
 
   it('bad input: one clear line and exit code 2', { timeout: 300_000 }, async () => {
