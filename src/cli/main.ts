@@ -4,7 +4,7 @@ import { LOSS_NAMES } from '../gan/losses.ts';
 import { PRESETS } from '../gan/models.ts';
 import { DivergenceError } from '../gan/trainer.ts';
 
-/** The `webgan` command line: train, sample, mix, interpolate, translate, eval, info, train-classifier, bench. */
+/** The `webgan` command line: train, sample, mix, interpolate, translate, eval, lab, info, train-classifier, bench. */
 const num = (name: string) => (v: string) => {
   const n = Number(v);
   if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number, got '${v}'`);
@@ -147,6 +147,16 @@ export function buildCli(): Command {
     .option('--truncation <psi>', 'stylegan: sample with truncation ψ', num('--truncation'))
     .addOption(backendOpt())
     .action(async (file, o) => (await import('./eval.ts')).evalCommand(file, o));
+
+  program.command('lab')
+    .description('the lab: train mlp2d live in the browser (WebGPU or CPU) — serve it on http://localhost:PORT, or write it as a static folder with --out')
+    .option('--port <n>', 'port (default: a free one)', (v: string) => {
+      const n = int('--port')(v);
+      if (n < 0 || n > 65535) throw new InvalidArgumentError(`--port must be 0 to 65535, got '${v}'`);
+      return n;
+    })
+    .option('--out <dir>', 'write the page (index.html, main.js, worker.js) to this folder and exit')
+    .action(async (o) => (await import('./lab.ts')).labCommand(o));
 
   program.command('info')
     .description('backend, adapter and limits')
