@@ -115,6 +115,23 @@ describe('lab session', () => {
     other.dispose();
   });
 
+  it('frees what it draws: live memory stays flat over training, frames and single updates', async () => {
+    const s = await LabSession.create(cfg());
+    const round = async () => {
+      await s.train(2);
+      await s.frame();
+      await s.stepD();
+      await s.stepG();
+      await s.frame();
+    };
+    await round();
+    const before = wg.memory();
+    for (let i = 0; i < 3; i++) await round();
+    const after = wg.memory();
+    expect([after.liveBuffers, after.liveBytes]).toEqual([before.liveBuffers, before.liveBytes]);
+    s.dispose();
+  });
+
   it('learns the grid: more modes captured after a few hundred steps', async () => {
     const s = await LabSession.create(cfg('&lr=0.002'));
     const before = (await s.frame()).metrics!;
