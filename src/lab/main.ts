@@ -19,7 +19,7 @@ export interface LabState {
   adapter: string | null;
   /** the latest window means of the losses and D's outputs (σ(D) for probabilistic losses), or null */
   losses: { lossD: number; lossG: number; dReal: number; dFake: number } | null;
-  /** every record so far (window means of training steps; single D / G updates) */
+  /** the records so far (window means of training steps; single D / G updates), thinned to at most 4,000 on long runs (older ones: every other) */
   history: LabRecord[];
   /** the mode metrics of the last frame's 1,000 generated samples (ring and grid; null for spiral and moons) */
   modes: number | null;
@@ -60,6 +60,7 @@ let lastFrame: LabFrame | null = null;
 let worker: Worker | null = null;
 let nextId = 1;
 const pending = new Map<number, () => void>();
+const HISTORY_MAX = 4000;
 
 function fail(message: string): void {
   state.status = 'error';
@@ -148,6 +149,12 @@ function onFrame(frame: LabFrame, records: LabRecord[], playing: boolean, ack: n
   state.playing = playing;
   state.frames++;
   state.history.push(...records);
+  // a long run keeps at most HISTORY_MAX records: every other one of all but the newest quarter
+  if (state.history.length > HISTORY_MAX) {
+    const keep = HISTORY_MAX / 4;
+    const old = state.history.slice(0, -keep).filter((_, i) => i % 2 === 0);
+    state.history = [...old, ...state.history.slice(-keep)];
+  }
   for (const r of records) {
     if (r.kind === 'step') {
       state.losses = { lossD: r.lossD, lossG: r.lossG, dReal: r.dReal, dFake: r.dFake };

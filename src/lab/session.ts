@@ -130,9 +130,9 @@ export class LabSession {
     const D = m.D;
     const was = D.training;
     D.eval(); // spectral norm: no power iteration while drawing
-    let out: Tensor[];
+    let parts: Tensor[];
     try {
-      out = wg.tidy(() => {
+      parts = wg.tidy(() => {
         const fake = t.sample(this.zFixed);
         const manifold = t.sample(this.zGrid);
         const arrows = Math.floor(N_ARROWS / m.pack) * m.pack;
@@ -150,8 +150,14 @@ export class LabSession {
     } finally {
       if (was) D.train();
     }
-    const [fake, grads, manifold, surface] = await Promise.all(out.map(async (x) => Float32Array.from(await x.data())));
-    for (const x of out) x.dispose();
+    // one read-back for all of it
+    const sizes = parts.map((x) => x.size);
+    const all = wg.tidy(() => wg.concat(parts.map((x) => wg.reshape(x, [-1])), 0));
+    for (const x of parts) x.dispose();
+    const host = Float32Array.from(await all.data());
+    all.dispose();
+    let at = 0;
+    const [fake, grads, manifold, surface] = sizes.map((n) => host.slice(at, (at += n)));
     const metrics = this.setup.modes ? evaluate2d(fake, t.cfg.data) : null;
     return { step: this.step, fake, grads, manifold, surface: surface ?? null, metrics };
   }
