@@ -139,6 +139,20 @@ try {
     await page.close();
   }
 
+  // ---- other data, losses and options on the CPU: a critic's raw surface, no surface with packing, no modes for spiral
+  for (const q of ['data=spiral&loss=wgan-gp&pack=2&gdepth=1&gwidth=16&ddepth=1&dwidth=16', 'data=ring&loss=hinge&sn=1&gdepth=2&gwidth=16&ddepth=2&dwidth=16']) {
+    const { page, errors } = await open(`${q}&batch=64&backend=cpu&speed=5&autoplay=1`);
+    const s = await until(page, 'steps', (s) => s.step >= 20, 60_000);
+    const view = await canvasInk(page, 'view');
+    const legend = await page.locator('#surface-legend').innerText();
+    const spiral = q.startsWith('data=spiral');
+    check(`${q.split('&').slice(0, 4).join('&')}: trains and draws`,
+      s.status === 'ready' && s.step >= 20 && s.losses !== null && Number.isFinite(s.losses.lossD) && view.ink > 0.05 && errors.length === 0 &&
+        (spiral ? s.modes === null && /packing/.test(legend) : s.totalModes === 8 && /D\(x\), purple/.test(legend)),
+      `step ${s.step}, modes ${s.modes}/${s.totalModes}, legend '${legend}', ${errors.join(' | ')}`);
+    await page.close();
+  }
+
   // ---- the same settings replay the same run: step, D step, G step; a reload and a reset
   {
     const run = async (page: Page) => {
