@@ -3,7 +3,7 @@
  * it as a static folder instead (`npm run build:lab` writes dist/lab).
  *
  * Where the page comes from: run from the sources (Deno: `deno run -A src/cli/main.ts lab`, or
- * vite-node) it is bundled now with esbuild, a dev dependency a checkout has; run from the build
+ * vite-node) it is bundled now with esbuild, which a checkout has (vitest → vite → esbuild, dev only); run from the build
  * (`npx webgan lab`, the published package) it is dist/lab, bundled by `npm run build`. So the
  * package needs no bundler at run time, and a checkout always serves its current sources.
  */
@@ -19,14 +19,14 @@ const NAMES = ['index.html', 'main.js', 'worker.js'] as const;
 
 const fromSources = import.meta.url.endsWith('.ts');
 
-/** Bundle src/lab with esbuild (a checkout only: esbuild is a dev dependency). */
+/** Bundle src/lab with esbuild (a checkout only: esbuild comes with the dev dependencies). */
 export async function bundleLab(): Promise<LabFiles> {
   const srcLab = fileURLToPath(new URL('../lab/', import.meta.url));
   let esbuild: typeof import('esbuild');
   try {
     esbuild = await import('esbuild');
   } catch (e) {
-    throw new Error(`bundling the lab needs esbuild (a dev dependency of a webgan checkout): ${(e as Error).message}`);
+    throw new Error(`bundling the lab needs esbuild (installed with the dev dependencies of a webgan checkout): ${(e as Error).message}`);
   }
   const r = await esbuild.build({
     entryPoints: { main: join(srcLab, 'main.ts'), worker: join(srcLab, 'worker.ts') },
