@@ -9,7 +9,8 @@
  * (autoplay=1, small networks) trains on WebGPU (SwiftShader here) and captures more modes
  * (window.webganLab.state()); the canvases are drawn; the CPU fallback (backend=cpu) trains; the
  * same settings replay the same run (steps, D / G updates, reset); no console errors anywhere.
- * Saves a screenshot of the 2-D view in docs/results/lab-2d.png (WEBGAN_LAB_SCREENSHOT: another path).
+ * Saves a screenshot of the 2-D view in out/lab-2d.png (git-ignored, so a test run leaves the checkout
+ * clean); WEBGAN_LAB_SCREENSHOT=docs/results/lab-2d.png refreshes the one the docs show.
  *
  * Environment: CHROMIUM_PATH, WEBGAN_BROWSER_ARGS (extra flags), WEBGAN_LAB_STEPS (steps the grid
  * run may take to improve, default 400), WEBGAN_LAB_NO_WEBGPU=1 (a machine whose Chromium has no
@@ -26,7 +27,7 @@ const ARGS = ['--enable-unsafe-webgpu', '--headless=new', '--no-sandbox', '--dis
 const exe = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => p && existsSync(p));
 const maxSteps = Number(process.env.WEBGAN_LAB_STEPS ?? 400);
 const expectGpu = process.env.WEBGAN_LAB_NO_WEBGPU !== '1';
-const screenshot = process.env.WEBGAN_LAB_SCREENSHOT ?? resolve(root, 'docs/results/lab-2d.png');
+const screenshot = process.env.WEBGAN_LAB_SCREENSHOT ?? resolve(root, 'out/lab-2d.png');
 const small = 'data=grid&seed=1&batch=128&gdepth=2&gwidth=32&ddepth=2&dwidth=32&lr=0.002';
 const t0 = Date.now();
 const secs = () => ((Date.now() - t0) / 1000).toFixed(1);
