@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The whole test suite in the three runtimes (what `npm test` runs):
+# The whole test suite in the three runtimes, and the lab page (what `npm test` runs):
 #   1. node     vitest in Node; WebGPU from the `webgpu` npm package (Dawn) on SwiftShader
 #   2. deno     the same vitest suite under Deno 2; WebGPU built in (Mesa lavapipe on a machine with no GPU)
 #   3. browser  the WebGPU conformance suite (tests/browser/) in headless Chromium (SwiftShader)
+#   4. lab      the lab page (src/lab) in headless Chromium: trains from its URL on WebGPU and on the CPU
 # Every step runs even when an earlier one failed; the last line is a plain summary and the exit
 # status is non-zero when any step failed.
 #
@@ -21,7 +22,7 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 BIN="$PWD/node_modules/.bin"
-STEPS="${WEBGAN_TEST_STEPS:-node deno browser}"
+STEPS="${WEBGAN_TEST_STEPS:-node deno browser lab}"
 STEP_TIMEOUT="${WEBGAN_STEP_TIMEOUT:-1500}"
 SWIFTSHADER_ICD=/usr/lib/chromium/vk_swiftshader_icd.json
 
@@ -56,8 +57,8 @@ step() {
   echo "=== test-all: $name: $*"
   timeout --kill-after=30 "$STEP_TIMEOUT" "$@" 2>&1 | tee "$log" || rc=$?
   local dt=$((SECONDS - t0)) detail
-  if [[ "$name" == browser ]]; then
-    detail="$(grep -E '^browser \(chromium' "$log" | tail -1 | sed -E 's/^browser \([^)]*\): //; s/^\s+//' || true)"
+  if [[ "$name" == browser || "$name" == lab ]]; then
+    detail="$(grep -E "^$name \(chromium" "$log" | tail -1 | sed -E 's/^[a-z]+ \([^)]*\): //; s/^\s+//' || true)"
   else
     detail="$(vitest_counts "$log")"
   fi
@@ -75,7 +76,8 @@ for s in $STEPS; do
     node) step node env VK_ICD_FILENAMES="$NODE_ICD" "$BIN/vitest" run "$@" ;;
     deno) step deno env -u VK_ICD_FILENAMES "$BIN/deno" run -A npm:vitest run "$@" ;;
     browser) step browser node scripts/browser-test.mjs ;;
-    *) echo "test-all: unknown step '$s' (node, deno, browser)" >&2; exit 2 ;;
+    lab) step lab "$BIN/vite-node" scripts/lab-test.ts ;;
+    *) echo "test-all: unknown step '$s' (node, deno, browser, lab)" >&2; exit 2 ;;
   esac
 done
 
@@ -91,7 +93,7 @@ tp=0; tf=0
 for f in "$LOGDIR"/*.log; do
   clean="$(sed 's/\x1b\[[0-9;]*m//g' "$f")"
   t="$(grep -E '^\s+Tests\s' <<<"$clean" | tail -1 || true)"
-  [[ -z "$t" ]] && t="$(grep -E '^browser \(' <<<"$clean" | tail -1 || true)"
+  [[ -z "$t" ]] && t="$(grep -E '^(browser|lab) \(' <<<"$clean" | tail -1 || true)"
   p="$(grep -oE '[0-9]+ passed' <<<"$t" | head -1 | cut -d' ' -f1 || true)"
   x="$(grep -oE '[0-9]+ failed' <<<"$t" | head -1 | cut -d' ' -f1 || true)"
   tp=$((tp + ${p:-0})); tf=$((tf + ${x:-0}))

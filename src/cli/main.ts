@@ -4,7 +4,7 @@ import { LOSS_NAMES } from '../gan/losses.ts';
 import { PRESETS } from '../gan/models.ts';
 import { DivergenceError } from '../gan/trainer.ts';
 
-/** The `webgan` command line: train, sample, mix, interpolate, translate, eval, info, train-classifier, bench. */
+/** The `webgan` command line: train, sample, mix, interpolate, translate, eval, lab, info, train-classifier, bench. */
 const num = (name: string) => (v: string) => {
   const n = Number(v);
   if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number, got '${v}'`);
@@ -47,6 +47,10 @@ export function buildCli(): Command {
     .option('--r1-every <k>', 'lazy R1: its own D update every k steps, weighted by k (default: 16 for stylegan, else 1)', int('--r1-every'))
     .option('--spectral-norm', 'spectral normalisation in D')
     .option('--pack <n>', 'PacGAN packing degree', int('--pack'))
+    .option('--g-depth <n>', 'mlp2d: hidden layers of G (default 3)', int('--g-depth'))
+    .option('--g-width <n>', 'mlp2d: units per hidden layer of G (default 256)', int('--g-width'))
+    .option('--d-depth <n>', 'mlp2d: hidden layers of D (default 3)', int('--d-depth'))
+    .option('--d-width <n>', 'mlp2d: units per hidden layer of D (default 256)', int('--d-width'))
     .option('--ema <decay>', 'keep an EMA copy of G with this decay (e.g. 0.999)', num('--ema'))
     .option('--seed <n>', 'random seed (default: 0)', int('--seed'))
     .option('--limit <n>', 'use only the first n training images', int('--limit'))
@@ -143,6 +147,16 @@ export function buildCli(): Command {
     .option('--truncation <psi>', 'stylegan: sample with truncation ψ', num('--truncation'))
     .addOption(backendOpt())
     .action(async (file, o) => (await import('./eval.ts')).evalCommand(file, o));
+
+  program.command('lab')
+    .description('the lab: train mlp2d live in the browser (WebGPU or CPU) — serve it on http://localhost:PORT, or write it as a static folder with --out')
+    .option('--port <n>', 'port (default: a free one)', (v: string) => {
+      const n = int('--port')(v);
+      if (n < 0 || n > 65535) throw new InvalidArgumentError(`--port must be 0 to 65535, got '${v}'`);
+      return n;
+    })
+    .option('--out <dir>', 'write the page (index.html, main.js, worker.js) to this folder and exit')
+    .action(async (o) => (await import('./lab.ts')).labCommand(o));
 
   program.command('info')
     .description('backend, adapter and limits')

@@ -11,7 +11,7 @@ export interface TrainFlags {
   r1Every?: number; resolution?: number; channels?: number; zDim?: number; mappingLayers?: number; channelBase?: number; channelMax?: number;
   styleMixing?: number; plWeight?: number; plEvery?: number; emaHalfLife?: number; emaRampup?: number;
   ngf?: number; ndf?: number; blocks?: number; dLayers?: number; norm?: string; dropout?: boolean; lambdaCycle?: number; lambdaIdentity?: number;
-  poolSize?: number; lambdaL1?: number;
+  poolSize?: number; lambdaL1?: number; gDepth?: number; gWidth?: number; dDepth?: number; dWidth?: number;
   out?: string; resume?: string; quiet?: boolean;
 }
 
@@ -26,7 +26,7 @@ export async function trainCommand(f: TrainFlags): Promise<void> {
     r1Every: f.r1Every, resolution: f.resolution, channels: f.channels, zDim: f.zDim, mappingLayers: f.mappingLayers, channelBase: f.channelBase,
     channelMax: f.channelMax, styleMixing: f.styleMixing, plWeight: f.plWeight, plEvery: f.plEvery, emaHalfLife: f.emaHalfLife, emaRampup: f.emaRampup,
     ngf: f.ngf, ndf: f.ndf, blocks: f.blocks, dLayers: f.dLayers, norm: f.norm as TrainConfig['norm'], dropout: f.dropout, lambdaCycle: f.lambdaCycle,
-    lambdaIdentity: f.lambdaIdentity, poolSize: f.poolSize, lambdaL1: f.lambdaL1,
+    lambdaIdentity: f.lambdaIdentity, poolSize: f.poolSize, lambdaL1: f.lambdaL1, gDepth: f.gDepth, gWidth: f.gWidth, dDepth: f.dDepth, dWidth: f.dWidth,
   };
   const tty = !f.quiet && (globalThis as { process?: { stderr?: { isTTY?: boolean } } }).process?.stderr?.isTTY;
   const bar = tty ? new cliProgress.SingleBar({

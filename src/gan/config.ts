@@ -42,6 +42,13 @@ export interface TrainConfig {
   keepCheckpoints: number;
   /** images in the training set to use (0 = all) */
   limit: number;
+  // ---- the mlp2d preset's network size (absent: 3 hidden layers of 256 units in G and in D)
+  /** hidden layers of G and their width */
+  gDepth?: number;
+  gWidth?: number;
+  /** hidden layers of D and their width */
+  dDepth?: number;
+  dWidth?: number;
   // ---- the stylegan preset's options (absent for the other presets; see styleganRecipe)
   /** image side, a power of two ≥ 8 (fashion-mnist: 32, padded from 28) */
   resolution?: number;
@@ -84,6 +91,7 @@ export interface TrainConfig {
 
 /** The fields of TrainConfig only some presets take: stylegan's, the translation presets', and the two they share. */
 export const SHARED_IMAGE_FIELDS = ['resolution', 'channels'] as const;
+export const MLP2D_FIELDS = ['gDepth', 'gWidth', 'dDepth', 'dWidth'] as const;
 export const STYLEGAN_FIELDS = ['zDim', 'mappingLayers', 'channelBase', 'channelMax', 'styleMixing', 'plWeight', 'plEvery', 'emaHalfLife', 'emaRampup'] as const;
 export const TRANSLATION_FIELDS = ['ngf', 'ndf', 'blocks', 'dLayers', 'norm', 'dropout', 'lambdaCycle', 'lambdaIdentity', 'poolSize', 'lambdaL1'] as const;
 /** fields of one translation preset only */
@@ -213,6 +221,7 @@ export function resolveConfig(user: Partial<TrainConfig>): TrainConfig {
     if (given.length) fail(`${given.map((k) => flagName(k)).join(', ')} ${given.length > 1 ? 'apply' : 'applies'} to ${who} only`);
   };
   if (!stylegan && !translation) only(SHARED_IMAGE_FIELDS, '--preset stylegan, cyclegan and pix2pix');
+  if (preset !== 'mlp2d') only(MLP2D_FIELDS, '--preset mlp2d');
   if (!stylegan) only(STYLEGAN_FIELDS, '--preset stylegan');
   if (!translation) only(TRANSLATION_FIELDS, '--preset cyclegan and pix2pix');
   if (preset === 'pix2pix') only(CYCLEGAN_ONLY, '--preset cyclegan');
@@ -231,6 +240,7 @@ export function resolveConfig(user: Partial<TrainConfig>): TrainConfig {
     if (!Number.isSafeInteger(v) || v < min) fail(`${flagName(k)} must be an integer ≥ ${min}, got ${v}`);
   };
   for (const k of ['steps', 'batch', 'nCritic', 'logEvery', 'sampleEvery', 'ckptEvery', 'pack', 'keepCheckpoints', 'r1Every'] as const) posInt(k);
+  for (const k of MLP2D_FIELDS) if (cfg[k] !== undefined) posInt(k);
   if (stylegan) {
     for (const k of ['zDim', 'mappingLayers', 'channelBase', 'channelMax', 'plEvery'] as const) posInt(k);
     const r = cfg.resolution!;

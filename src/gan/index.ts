@@ -3,7 +3,7 @@
  * directory, metrics; `stylegan` and `translation` (CycleGAN, pix2pix) as namespaces.
  * `import { GanTrainer, runTraining } from 'webgan/gan'`.
  */
-export { buildGan, dcganInit, PRESETS, type PresetName, type PresetOptions, type GanModels } from './models.ts';
+export { buildGan, dcganInit, PRESETS, MLP2D_DEFAULTS, type PresetName, type PresetOptions, type Mlp2dOptions, type GanModels } from './models.ts';
 export { ganLosses, gradientPenalty, r1Penalty, LOSS_NAMES, type GanLoss, type LossName } from './losses.ts';
 export {
   resolveConfig, resumeConfig, lossDefaults, twoDRecipe, lrFactor, flagName, isTwoD, BASE_DEFAULTS, LR_DECAYS, RESUMABLE_CHANGES, ConfigError,
@@ -17,5 +17,5 @@ export { modeMetrics, frechetDistance, inceptionScore, classCoverage, type ModeM
 export { FashionClassifier, loadClassifier, classify, DEFAULT_CLASSIFIER } from './classifier.ts';
 export * as stylegan from './stylegan/index.ts';
 export * as translation from './translation/index.ts';
-export { styleganRecipe, translationRecipe, STYLEGAN_FIELDS, TRANSLATION_FIELDS, SHARED_IMAGE_FIELDS } from './config.ts';
+export { styleganRecipe, translationRecipe, MLP2D_FIELDS, STYLEGAN_FIELDS, TRANSLATION_FIELDS, SHARED_IMAGE_FIELDS } from './config.ts';
 export { presetOptions } from './trainer.ts';

@@ -24,7 +24,12 @@ export interface PresetOptions {
   ndf?: number;
   /** the stylegan preset's network options (src/gan/stylegan/networks.ts; image channels from `channels`) */
   stylegan?: Partial<StyleGanOptions>;
+  /** mlp2d: hidden layers and their width, of G and of D (default 3 × 256 each) */
+  mlp2d?: Partial<Mlp2dOptions>;
 }
+
+export interface Mlp2dOptions { gDepth: number; gWidth: number; dDepth: number; dWidth: number }
+export const MLP2D_DEFAULTS: Mlp2dOptions = { gDepth: 3, gWidth: 256, dDepth: 3, dWidth: 256 };
 
 export interface GanModels {
   preset: PresetName;
@@ -85,14 +90,23 @@ function applySpectralNorm(D: nn.Module): void {
   for (const m of targets) nn.spectralNorm(m);
 }
 
-/** mlp2d: G z∈R² → 3×(Linear 256, ReLU) → 2;  D 2·pack → 3×(Linear 256, LeakyReLU 0.2) → 1. */
+/**
+ * mlp2d: G z∈R² → gDepth×(Linear gWidth, ReLU) → 2;  D 2·pack → dDepth×(Linear dWidth, LeakyReLU 0.2) → 1
+ * (default 3 × 256 each). Layers are made in order, so the defaults draw the same initial weights as ever.
+ */
 function mlp2d(o: Required<PresetOptions>) {
-  const G = seq(new nn.Linear(2, 256), new nn.ReLU(), new nn.Linear(256, 256), new nn.ReLU(), new nn.Linear(256, 256), new nn.ReLU(), new nn.Linear(256, 2));
-  const D = seq(
-    new nn.Linear(2 * o.pack, 256), new nn.LeakyReLU(0.2), new nn.Linear(256, 256), new nn.LeakyReLU(0.2),
-    new nn.Linear(256, 256), new nn.LeakyReLU(0.2), new nn.Linear(256, 1),
-  );
-  return { G, D, zDim: 2, sampleShape: [2] };
+  const { gDepth, gWidth, dDepth, dWidth } = { ...MLP2D_DEFAULTS, ...o.mlp2d };
+  for (const [k, v] of Object.entries({ gDepth, gWidth, dDepth, dWidth })) {
+    if (!Number.isSafeInteger(v) || v < 1) throw new Error(`mlp2d: ${k} must be a positive integer, got ${v}`);
+  }
+  // G's layers, then D's: each Linear draws its initial weights from the global generator in this order
+  const g: nn.Module[] = [];
+  for (let i = 0; i < gDepth; i++) g.push(new nn.Linear(i === 0 ? 2 : gWidth, gWidth), new nn.ReLU());
+  g.push(new nn.Linear(gWidth, 2));
+  const d: nn.Module[] = [];
+  for (let i = 0; i < dDepth; i++) d.push(new nn.Linear(i === 0 ? 2 * o.pack : dWidth, dWidth), new nn.LeakyReLU(0.2));
+  d.push(new nn.Linear(dWidth, 1));
+  return { G: seq(...g), D: seq(...d), zDim: 2, sampleShape: [2] };
 }
 
 /**
@@ -204,9 +218,10 @@ class ProjectionD extends nn.Module {
 export function buildGan(preset: PresetName, opts: PresetOptions = {}): GanModels {
   if (!PRESETS.includes(preset)) throw new Error(`unknown preset '${preset}' (choose one of ${PRESETS.join(', ')})`);
   if (preset === 'cyclegan' || preset === 'pix2pix') throw new Error(`${preset} translates images (no noise → image generator): build it with buildTranslation (src/gan/translation/models.ts)`);
-  const o: Required<PresetOptions> = { channels: 3, numClasses: 10, pack: 1, spectralNorm: false, ngf: 64, ndf: 64, ...opts, stylegan: opts.stylegan ?? {} };
+  const o: Required<PresetOptions> = { channels: 3, numClasses: 10, pack: 1, spectralNorm: false, ngf: 64, ndf: 64, ...opts, stylegan: opts.stylegan ?? {}, mlp2d: opts.mlp2d ?? {} };
   if (!Number.isInteger(o.pack) || o.pack < 1) throw new Error(`pack must be a positive integer, got ${o.pack}`);
   if ((preset === 'cgan' || preset === 'cdcgan' || preset === 'stylegan') && o.pack !== 1) throw new Error(`PacGAN packing is not supported by the preset ${preset}`);
+  if (preset !== 'mlp2d' && opts.mlp2d) throw new Error(`depth and width options apply to the mlp2d preset only, not ${preset}`);
   if (preset === 'stylegan' && o.spectralNorm) throw new Error('spectral normalisation is not supported by the stylegan preset (its layers use equalized learning rate)');
   let built!: { G: nn.Module; D: nn.Module; zDim: number; sampleShape: number[] };
   const conditional = preset === 'cgan' || preset === 'cdcgan';

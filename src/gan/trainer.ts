@@ -4,7 +4,7 @@ import * as nn from '../nn/index.ts';
 import { hostToTensor } from '../io/safetensors.ts';
 import { loadCheckpoint, saveCheckpoint } from '../io/checkpoint.ts';
 import type { LoaderState } from '../data/loader.ts';
-import { ConfigError, isTwoD, lrFactor, resolveConfig, type TrainConfig } from './config.ts';
+import { ConfigError, isTwoD, lrFactor, MLP2D_FIELDS, resolveConfig, type TrainConfig } from './config.ts';
 import { makeSource, type RealSource } from './data.ts';
 import { ganLosses, gradientPenalty, r1Penalty, type GanLoss } from './losses.ts';
 import { buildGan, type GanModels, type PresetOptions } from './models.ts';
@@ -92,6 +92,8 @@ export async function gradAndWeightNorms(nets: [string, nn.Module][]): Promise<{
 /** The network options of a config's preset (the stylegan fields → its network options). */
 export function presetOptions(cfg: TrainConfig): PresetOptions {
   const o: PresetOptions = { pack: cfg.pack, spectralNorm: cfg.spectralNorm };
+  const size = Object.fromEntries(MLP2D_FIELDS.filter((k) => cfg[k] !== undefined).map((k) => [k, cfg[k]]));
+  if (cfg.preset === 'mlp2d' && Object.keys(size).length) o.mlp2d = size;
   if (cfg.preset === 'stylegan') {
     o.channels = cfg.channels;
     o.stylegan = {
@@ -350,11 +352,34 @@ export class GanTrainer implements RunTrainer {
     return this.cfg.lr * lrFactor(this.cfg.lrDecay, step, this.cfg.steps);
   }
 
-  /** One training step (nCritic critic updates + one generator update), recorded on the device. */
-  trainStep(): void {
+  /** Both optimizers at this step's learning rate. */
+  private setLr(): void {
     const lr = this.lr;
     for (const g of this.optG.paramGroups) g.lr = lr * this.ratioG;
     for (const g of this.optD.paramGroups) g.lr = lr * this.ratioD;
+  }
+
+  /**
+   * One critic update alone (the lab's "D step"): returns [lossD, dReal, dFake, gp, wasserstein]
+   * (a device vector the caller disposes). Not a training step: `step` and the window statistics
+   * are unchanged. `nCritic` × criticUpdate() then generatorUpdate() makes the same updates as trainStep().
+   */
+  criticUpdate(): Tensor {
+    this.setLr();
+    return wg.tidy(() => wg.stack(this.criticStep().map((t) => wg.reshape(t, []))));
+  }
+
+  /** One generator update alone (the lab's "G step"): returns lossG (a device scalar the caller disposes); counts as a step. */
+  generatorUpdate(): Tensor {
+    this.setLr();
+    const lossG = wg.tidy(() => this.generatorStep());
+    this.step++;
+    return lossG;
+  }
+
+  /** One training step (nCritic critic updates + one generator update), recorded on the device. */
+  trainStep(): void {
+    this.setLr();
     wg.tidy(() => {
       const critic: Tensor[][] = [];
       for (let i = 0; i < this.cfg.nCritic; i++) critic.push(this.criticStep());

@@ -1,6 +1,6 @@
 /**
  * The layers of src/ import only downward (docs/architecture.md):
- *   base < kernels < tensor < autograd < nn, data, io < the API (src/index.ts, src/init.ts) < gan < cli
+ *   base < kernels < tensor < autograd < nn, data, io < the API (src/index.ts, src/init.ts) < gan < cli, lab (the browser page)
  * A test that reads every import (static and dynamic) and fails on an edge that points up, and on
  * any import of TensorFlow.js (the benchmark peer, a dev dependency: bench/peers/ only).
  */
@@ -9,7 +9,7 @@ import { dirname, join, normalize, relative, resolve } from 'node:path';
 import { expect, test } from 'vitest';
 
 const src = resolve(import.meta.dirname, '../../src');
-export const LAYERS: Record<string, number> = { base: 0, kernels: 1, tensor: 2, autograd: 3, nn: 4, data: 4, io: 4, api: 5, gan: 6, cli: 7 };
+export const LAYERS: Record<string, number> = { base: 0, kernels: 1, tensor: 2, autograd: 3, nn: 4, data: 4, io: 4, api: 5, gan: 6, cli: 7, lab: 7 };
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {

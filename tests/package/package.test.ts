@@ -64,6 +64,15 @@ describe('the npm package', () => {
     expect(existsSync(join(pkg, 'tests'))).toBe(false);
   });
 
+  it('carries the lab prebuilt: `webgan lab` works with no bundler installed', async () => {
+    const pkg = join(app, 'node_modules', 'webgan');
+    for (const f of ['index.html', 'main.js', 'worker.js']) expect(existsSync(join(pkg, 'dist', 'lab', f)), f).toBe(true);
+    expect(existsSync(join(app, 'node_modules', 'esbuild'))).toBe(false); // it comes with webgan's dev dependencies only
+    const out = join(app, 'lab-site');
+    await run(process.execPath, [join(pkg, 'bin', 'webgan.mjs'), 'lab', '--out', out], app);
+    expect(readFileSync(join(out, 'worker.js'))).toEqual(readFileSync(join(pkg, 'dist', 'lab', 'worker.js')));
+  });
+
   it('type-checks a consumer of every entry point', async () => {
     writeFileSync(join(app, 'check.ts'), [
       "import * as wg from 'webgan';",

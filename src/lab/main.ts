@@ -1,0 +1,241 @@
+/**
+ * The lab page: reads its settings from the URL, starts the training worker, draws each frame the
+ * worker sends and publishes `window.webganLab` (state and controls, for people and tests; docs/lab.md).
+ */
+import type { ModeMetrics } from '../gan/metrics.ts';
+import { drawCurves, drawHistogram, drawView, COLORS, type Layers } from './draw.ts';
+import type { BackendReport, FromWorker, ToWorker } from './protocol.ts';
+import type { LabFrame, LabRecord, LabSetup } from './session.ts';
+import { PARAMS, parseSettings, settingsQuery, type LabSettings } from './settings.ts';
+
+export interface LabState {
+  /** ready: the worker trains; error: bad settings or a failure (see `error`) */
+  status: 'starting' | 'ready' | 'error';
+  error: string | null;
+  step: number;
+  playing: boolean;
+  /** 'webgpu' or 'cpu' (null until the worker has started one) and the adapter's name, or why the CPU runs */
+  backend: 'webgpu' | 'cpu' | null;
+  adapter: string | null;
+  /** the latest window means of the losses and D's outputs (σ(D) for probabilistic losses), or null */
+  losses: { lossD: number; lossG: number; dReal: number; dFake: number } | null;
+  /** the records so far (window means of training steps; single D / G updates), thinned to at most 4,000 on long runs (older ones: every other) */
+  history: LabRecord[];
+  /** the mode metrics of the last frame's 1,000 generated samples (ring and grid; null for spiral and moons) */
+  modes: number | null;
+  totalModes: number | null;
+  highQualityPct: number | null;
+  reverseKl: number | null;
+  histogram: number[] | null;
+  /** frames drawn */
+  frames: number;
+  stepsPerSec: number | null;
+  settings: LabSettings;
+}
+
+export interface WebganLab {
+  state(): LabState;
+  /** each control resolves when the worker has carried it out and the next frame is drawn */
+  play(): Promise<void>;
+  pause(): Promise<void>;
+  step(): Promise<void>;
+  stepD(): Promise<void>;
+  stepG(): Promise<void>;
+  reset(): Promise<void>;
+  setSpeed(stepsPerFrame: number): Promise<void>;
+}
+
+declare global {
+  interface Window { webganLab: WebganLab }
+}
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const parsed = parseSettings(location.search);
+const state: LabState = {
+  status: 'starting', error: null, step: 0, playing: false, backend: null, adapter: null, losses: null, history: [], modes: null, totalModes: null,
+  highQualityPct: null, reverseKl: null, histogram: null, frames: 0, stepsPerSec: null, settings: parsed.settings,
+};
+let setup: LabSetup | null = null;
+let lastFrame: LabFrame | null = null;
+let worker: Worker | null = null;
+let nextId = 1;
+const pending = new Map<number, () => void>();
+const HISTORY_MAX = 4000;
+
+function fail(message: string): void {
+  state.status = 'error';
+  state.error = message;
+  state.playing = false;
+  const box = $('errors');
+  box.hidden = false;
+  box.textContent = message;
+  for (const p of pending.values()) p();
+  pending.clear();
+}
+
+function send(type: Exclude<ToWorker['type'], 'init' | 'speed'> | 'speed', extra: { speed?: number } = {}): Promise<void> {
+  if (!worker || state.status === 'error') return Promise.resolve();
+  const id = nextId++;
+  const done = new Promise<void>((resolve) => pending.set(id, resolve));
+  worker.postMessage({ type, id, ...extra } as ToWorker);
+  return done;
+}
+
+// ---------------------------------------------------------------- settings form
+function buildForm(s: LabSettings): void {
+  const form = $('settings');
+  for (const [k, p] of Object.entries(PARAMS) as [keyof LabSettings, (typeof PARAMS)[keyof LabSettings]][]) {
+    const label = document.createElement('label');
+    label.title = p.help;
+    const input = document.createElement('input');
+    input.name = k;
+    input.value = s[k] === undefined ? '' : typeof s[k] === 'boolean' ? (s[k] ? '1' : '0') : String(s[k]);
+    input.placeholder = 'default';
+    input.size = 7;
+    label.append(`${k} `, input);
+    form.append(label);
+  }
+  const apply = document.createElement('button');
+  apply.textContent = 'Apply (reloads with these settings)';
+  apply.type = 'submit';
+  form.append(apply);
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const q = new URLSearchParams();
+    form.querySelectorAll('input').forEach((input) => { if (input.value.trim() !== '') q.set(input.name, input.value.trim()); });
+    const next = parseSettings('?' + q.toString());
+    location.search = next.errors.length ? q.toString() : settingsQuery(next.settings);
+  });
+}
+
+// ---------------------------------------------------------------- drawing
+const layers: Layers = { surface: true, manifold: true, real: true, fake: true, gradients: true };
+let dirty = false;
+
+function draw(): void {
+  dirty = false;
+  if (setup && lastFrame) {
+    const range = drawView($<HTMLCanvasElement>('view').getContext('2d')!, setup, lastFrame, layers);
+    $('surface-legend').textContent = lastFrame.surface
+      ? `background: ${setup.probabilistic ? 'σ(D(x)), purple 0 (generated) → green 1 (real)' : `D(x), purple ${range?.[0].toFixed(2)} → green ${range?.[1].toFixed(2)}`}`
+      : 'background: none (with packing D scores packs of samples, not points)';
+  }
+  const h = state.history;
+  drawCurves($<HTMLCanvasElement>('losses').getContext('2d')!, h, [['lossD', COLORS.lossD, 'D loss'], ['lossG', COLORS.lossG, 'G loss']], 'losses');
+  drawCurves($<HTMLCanvasElement>('doutputs').getContext('2d')!, h, [['dReal', COLORS.dReal, 'D(x)'], ['dFake', COLORS.dFake, 'D(G(z))']], setup?.probabilistic ? 'mean σ(D)' : 'mean D');
+  const hist = $<HTMLCanvasElement>('histogram');
+  const m = lastFrame?.metrics;
+  if (m) drawHistogram(hist.getContext('2d')!, m.histogram, m.highQualityHistogram);
+  hist.hidden = !m;
+  $('step').textContent = String(state.step);
+  $('rate').textContent = state.stepsPerSec === null ? '–' : state.stepsPerSec.toFixed(1);
+  $('play').textContent = state.playing ? 'Pause' : 'Play';
+  $('metrics').textContent = m
+    ? `modes ${m.modes} / ${m.totalModes} · high quality ${m.highQuality.toFixed(1)} % · reverse KL ${m.reverseKL.toFixed(3)} nats`
+    : `no mode metrics for ${state.settings.data} (ring and grid have modes)`;
+  const l = state.losses;
+  $('latest').textContent = l ? `D loss ${l.lossD.toFixed(3)} · G loss ${l.lossG.toFixed(3)} · D(x) ${l.dReal.toFixed(3)} · D(G(z)) ${l.dFake.toFixed(3)}` : '';
+}
+const redraw = () => {
+  if (!dirty) {
+    dirty = true;
+    requestAnimationFrame(draw);
+  }
+};
+
+function onFrame(frame: LabFrame, records: LabRecord[], playing: boolean, ack: number[]): void {
+  lastFrame = frame;
+  state.step = frame.step;
+  state.playing = playing;
+  state.frames++;
+  state.history.push(...records);
+  // a long run keeps at most HISTORY_MAX records: every other one of all but the newest quarter
+  if (state.history.length > HISTORY_MAX) {
+    const keep = HISTORY_MAX / 4;
+    const old = state.history.slice(0, -keep).filter((_, i) => i % 2 === 0);
+    state.history = [...old, ...state.history.slice(-keep)];
+  }
+  for (const r of records) {
+    if (r.kind === 'step') {
+      state.losses = { lossD: r.lossD, lossG: r.lossG, dReal: r.dReal, dFake: r.dFake };
+      state.stepsPerSec = r.stepsPerSec;
+    }
+  }
+  const m: ModeMetrics | null = frame.metrics;
+  state.modes = m?.modes ?? null;
+  state.totalModes = m?.totalModes ?? null;
+  state.highQualityPct = m?.highQuality ?? null;
+  state.reverseKl = m?.reverseKL ?? null;
+  state.histogram = m?.histogram ?? null;
+  redraw();
+  for (const id of ack) {
+    pending.get(id)?.();
+    pending.delete(id);
+  }
+}
+
+function onReady(backend: BackendReport, s: LabSetup): void {
+  setup = s;
+  state.status = 'ready';
+  state.backend = backend.name;
+  state.adapter = backend.adapter;
+  state.history = [];
+  state.losses = null;
+  state.stepsPerSec = null;
+  const badge = $('backend');
+  badge.textContent = backend.name === 'webgpu' ? `WebGPU — ${backend.adapter}` : `CPU — ${backend.adapter}`;
+  badge.className = backend.name;
+  const c = s.config;
+  $('summary').textContent = `mlp2d on ${c.data}, ${c.loss}; G ${c.gDepth}×${c.gWidth}, D ${c.dDepth}×${c.dWidth}; batch ${c.batch}, ${c.optimizer} lr ${c.lr} (${c.lrDecay} over ${c.steps} steps), ${c.nCritic} critic step${c.nCritic > 1 ? 's' : ''}${c.r1Gamma ? `, R1 γ ${c.r1Gamma}${c.r1Until ? ` to step ${c.r1Until}` : ''}` : ''}${c.loss === 'wgan-gp' ? `, GP λ ${c.gpLambda}` : ''}${c.pack > 1 ? `, pack ${c.pack}` : ''}${c.spectralNorm ? ', spectral norm' : ''}; seed ${c.seed}`;
+}
+
+// ---------------------------------------------------------------- start
+window.webganLab = {
+  state: () => structuredClone(state),
+  play: () => send('play'),
+  pause: () => send('pause'),
+  step: () => send('step'),
+  stepD: () => send('stepD'),
+  stepG: () => send('stepG'),
+  reset: () => send('reset'),
+  setSpeed: (n: number) => {
+    const v = Math.round(n);
+    if (!(v >= 1 && v <= 1000)) return Promise.reject(new RangeError(`speed must be 1 to 1000 steps per frame, got ${n}`));
+    state.settings.speed = v;
+    ($<HTMLInputElement>('speed')).value = String(v);
+    $('speed-value').textContent = String(v);
+    return send('speed', { speed: v });
+  },
+};
+
+buildForm(parsed.settings);
+for (const k of Object.keys(layers) as (keyof Layers)[]) {
+  const box = $<HTMLInputElement>(`layer-${k}`);
+  box.checked = layers[k];
+  box.addEventListener('change', () => { layers[k] = box.checked; redraw(); });
+}
+$('play').addEventListener('click', () => void (state.playing ? window.webganLab.pause() : window.webganLab.play()));
+$('stepbtn').addEventListener('click', () => void window.webganLab.step());
+$('stepD').addEventListener('click', () => void window.webganLab.stepD());
+$('stepG').addEventListener('click', () => void window.webganLab.stepG());
+$('reset').addEventListener('click', () => void window.webganLab.reset());
+const speedInput = $<HTMLInputElement>('speed');
+speedInput.value = String(parsed.settings.speed);
+$('speed-value').textContent = String(parsed.settings.speed);
+speedInput.addEventListener('input', () => void window.webganLab.setSpeed(Number(speedInput.value)));
+
+if (parsed.errors.length) {
+  fail(`The settings in the URL are not valid:\n${parsed.errors.map((e) => `• ${e}`).join('\n')}\nFix them in the form below (or the URL) and apply.`);
+} else {
+  worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  worker.onmessage = (ev: MessageEvent<FromWorker>) => {
+    const m = ev.data;
+    if (m.type === 'ready') onReady(m.backend, m.setup);
+    else if (m.type === 'frame') onFrame(m.frame, m.records, m.playing, m.ack);
+    else fail(`The training worker stopped: ${m.message}`);
+  };
+  worker.onerror = (e) => fail(`The training worker failed to load: ${e.message || 'see the console'}`);
+  worker.postMessage({ type: 'init', config: parsed.config!, backend: parsed.settings.backend, speed: parsed.settings.speed } satisfies ToWorker);
+  if (parsed.settings.autoplay) void window.webganLab.play();
+}
+draw();

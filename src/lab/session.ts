@@ -1,0 +1,169 @@
+/**
+ * One lab run: a GanTrainer on the mlp2d preset plus what the 2-D view draws, computed on the
+ * backend and read back as host arrays. Runs in the page's Web Worker (worker.ts) and, for the
+ * tests, in Node. Drawing draws no random numbers from the training stream, so the same config
+ * and seed give the same run however it is stepped and watched.
+ */
+import * as wg from '../index.ts';
+import type { Tensor } from '../index.ts';
+import type { TrainConfig } from '../gan/config.ts';
+import { evaluate2d } from '../gan/evaluate.ts';
+import type { ModeMetrics } from '../gan/metrics.ts';
+import { GanTrainer } from '../gan/trainer.ts';
+import { mixtureModes, MIXTURE_EXTENT, sampleMixture, type MixtureName } from '../data/mixtures.ts';
+
+/** generated points drawn and scored each frame (fixed noise); real points drawn */
+export const N_FAKE = 1000;
+export const N_REAL = 1000;
+/** generated points that get a gradient arrow (rounded down to a multiple of the packing degree) */
+export const N_ARROWS = 240;
+/** D's surface: RES × RES cells over the data's extent */
+export const RES = 48;
+/** the manifold: a MESH × MESH grid of z over [−Z_MAX, Z_MAX]² mapped through G */
+export const MESH = 21;
+export const Z_MAX = 2.5;
+
+/** One point of the curves: window means of a trainStep run, or one D / G update alone (the other fields NaN). */
+export interface LabRecord {
+  step: number;
+  kind: 'step' | 'd' | 'g';
+  lossD: number;
+  lossG: number;
+  dReal: number;
+  dFake: number;
+  /** training steps per second over this record's window (NaN for single updates) */
+  stepsPerSec: number;
+}
+
+export interface LabFrame {
+  step: number;
+  /** G(z) of the fixed noise, [N_FAKE, 2] */
+  fake: Float32Array;
+  /** −∂L_G/∂x at the first arrows points of `fake` ([arrows, 2]), scaled by D's batch so each is one sample's own term */
+  grads: Float32Array;
+  /** σ(D) (probabilistic losses) or D on the RES × RES grid, row 0 at the top (y max); null with packing (D scores packs) */
+  surface: Float32Array | null;
+  /** G of the z-grid, [MESH · MESH, 2], row-major over (z₂ from −Z_MAX, z₁ from −Z_MAX) */
+  manifold: Float32Array;
+  /** the PacGAN mode metrics of `fake` (ring and grid; null for spiral and moons) */
+  metrics: ModeMetrics | null;
+}
+
+/** What the page needs once per run. */
+export interface LabSetup {
+  config: TrainConfig;
+  real: Float32Array;
+  extent: [number, number, number, number];
+  modes: [number, number][] | null;
+  probabilistic: boolean;
+  res: number;
+  mesh: number;
+}
+
+/** a float32 tensor made now and kept */
+const kept = (t: Tensor) => wg.keep(t);
+
+export class LabSession {
+  private constructor(
+    readonly trainer: GanTrainer,
+    readonly setup: LabSetup,
+    private readonly zFixed: Tensor,
+    private readonly zGrid: Tensor,
+    private readonly xGrid: Tensor,
+  ) {}
+
+  static async create(config: TrainConfig): Promise<LabSession> {
+    const trainer = await GanTrainer.create(config);
+    const data = config.data as MixtureName;
+    const extent = MIXTURE_EXTENT[data];
+    // the view's own tensors, from their own seed; the training stream is put back as it was
+    const saved = wg.getRngState();
+    wg.manualSeed(config.seed + 7919);
+    const zFixed = kept(trainer.models.noise(N_FAKE));
+    const realT = sampleMixture(data, N_REAL);
+    wg.setRngState(saved);
+    const real = Float32Array.from(await realT.data());
+    realT.dispose();
+    const z: number[] = [];
+    for (let r = 0; r < MESH; r++) for (let c = 0; c < MESH; c++) z.push(-Z_MAX + (2 * Z_MAX * c) / (MESH - 1), -Z_MAX + (2 * Z_MAX * r) / (MESH - 1));
+    const zGrid = kept(wg.tensor(z, [MESH * MESH, 2]));
+    const [x0, x1, y0, y1] = extent;
+    const g: number[] = [];
+    for (let r = 0; r < RES; r++) for (let c = 0; c < RES; c++) g.push(x0 + ((c + 0.5) * (x1 - x0)) / RES, y1 - ((r + 0.5) * (y1 - y0)) / RES);
+    const xGrid = kept(wg.tensor(g, [RES * RES, 2]));
+    const modes = mixtureModes(data)?.centres ?? null;
+    return new LabSession(trainer, { config: trainer.cfg, real, extent, modes, probabilistic: trainer.loss.probabilistic, res: RES, mesh: MESH }, zFixed, zGrid, xGrid);
+  }
+
+  get step(): number {
+    return this.trainer.step;
+  }
+
+  /** k full training steps; one record of their window means. */
+  async train(k: number): Promise<LabRecord> {
+    for (let i = 0; i < k; i++) this.trainer.trainStep();
+    const r = await this.trainer.collect(false);
+    const s = r.stats;
+    return { step: r.step, kind: 'step', lossD: s.lossD, lossG: s.lossG, dReal: s.dReal, dFake: s.dFake, stepsPerSec: r.stepsPerSec };
+  }
+
+  /** One critic update alone (no step). */
+  async stepD(): Promise<LabRecord> {
+    const v = this.trainer.criticUpdate();
+    const [lossD, dReal, dFake] = await v.data();
+    v.dispose();
+    return { step: this.step, kind: 'd', lossD, lossG: NaN, dReal, dFake, stepsPerSec: NaN };
+  }
+
+  /** One generator update alone (a step). */
+  async stepG(): Promise<LabRecord> {
+    const v = this.trainer.generatorUpdate();
+    const [lossG] = await v.data();
+    v.dispose();
+    return { step: this.step, kind: 'g', lossD: NaN, lossG, dReal: NaN, dFake: NaN, stepsPerSec: NaN };
+  }
+
+  /** Everything the 2-D view draws, at the current parameters. */
+  async frame(): Promise<LabFrame> {
+    const { trainer: t } = this;
+    const m = t.models;
+    const D = m.D;
+    const was = D.training;
+    D.eval(); // spectral norm: no power iteration while drawing
+    let parts: Tensor[];
+    try {
+      parts = wg.tidy(() => {
+        const fake = t.sample(this.zFixed);
+        const manifold = t.sample(this.zGrid);
+        const arrows = Math.floor(N_ARROWS / m.pack) * m.pack;
+        // −∂L_G/∂x at x = G(z): the direction G's update moves each generated sample (times D's batch: one sample's term)
+        const x = wg.slice(fake, [[0, arrows]]).detach().requiresGrad_(true);
+        const [gx] = wg.grad(t.loss.g(m.discriminate(x)), [x]);
+        const grads = wg.mul(gx, -arrows / m.pack);
+        const res: Tensor[] = [fake, grads, manifold];
+        if (m.pack === 1) {
+          const s = wg.noGrad(() => m.discriminate(this.xGrid));
+          res.push(t.loss.probabilistic ? wg.sigmoid(s) : s);
+        }
+        return res;
+      });
+    } finally {
+      if (was) D.train();
+    }
+    // one read-back for all of it
+    const sizes = parts.map((x) => x.size);
+    const all = wg.tidy(() => wg.concat(parts.map((x) => wg.reshape(x, [-1])), 0));
+    for (const x of parts) x.dispose();
+    const host = Float32Array.from(await all.data());
+    all.dispose();
+    let at = 0;
+    const [fake, grads, manifold, surface] = sizes.map((n) => host.slice(at, (at += n)));
+    const metrics = this.setup.modes ? evaluate2d(fake, t.cfg.data) : null;
+    return { step: this.step, fake, grads, manifold, surface: surface ?? null, metrics };
+  }
+
+  dispose(): void {
+    this.trainer.dispose();
+    for (const x of [this.zFixed, this.zGrid, this.xGrid]) x.dispose();
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * `webgan lab` (src/cli/lab.ts): the static folder (--out), the server on localhost, and its user
+ * errors. The page itself runs in Chromium in scripts/lab-test.ts.
+ */
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.ts';
+import { bundleLab, serveLab } from '../../src/cli/lab.ts';
+
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [], err: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...a) => { out.push(a.join(' ')); });
+  const error = vi.spyOn(console, 'error').mockImplementation((...a) => { err.push(a.join(' ')); });
+  const write = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => (err.push(String(s)), true));
+  try {
+    return { code: await main(args), out: out.join('\n'), err: err.join('\n') };
+  } finally {
+    log.mockRestore(); error.mockRestore(); write.mockRestore();
+  }
+}
+
+describe('webgan lab', () => {
+  it('--out writes a static folder: the page, its bundle and the worker\'s, self-contained', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wg-lab-'));
+    const r = await cli('lab', '--out', dir);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`wrote the lab to ${dir}`);
+    const html = readFileSync(join(dir, 'index.html'), 'utf8');
+    expect(html).toContain('<script type="module" src="./main.js">');
+    const mainJs = readFileSync(join(dir, 'main.js'), 'utf8');
+    const workerJs = readFileSync(join(dir, 'worker.js'), 'utf8');
+    expect(mainJs).toContain('worker.js');
+    expect(workerJs).toContain('navigator'); // the WebGPU device code is in the worker's bundle
+    // no relative imports left: the three files are all a server needs
+    for (const js of [mainJs, workerJs]) expect(js).not.toMatch(/from\s*["']\.\.?\//);
+    expect(existsSync(join(dir, 'session.js'))).toBe(false);
+  });
+
+  it('serves the page on http://localhost, 404 for anything else', async () => {
+    const files = await bundleLab();
+    const { server, url } = await serveLab(files);
+    try {
+      expect(url).toMatch(/^http:\/\/localhost:\d+\/$/);
+      const get = (p: string) => new Promise<{ status: number; type: string; body: string }>((resolve, reject) => {
+        http.get(new URL(p, url), (res) => {
+          let body = '';
+          res.on('data', (c) => (body += c));
+          res.on('end', () => resolve({ status: res.statusCode!, type: String(res.headers['content-type']), body }));
+        }).on('error', reject);
+      });
+      const index = await get('/?data=ring&autoplay=1');
+      expect(index.status).toBe(200);
+      expect(index.type).toMatch(/^text\/html/);
+      expect(index.body).toContain('webgan lab');
+      const w = await get('/worker.js');
+      expect([w.status, w.type.split(';')[0], w.body.length]).toEqual([200, 'text/javascript', files['worker.js'].length]);
+      expect((await get('/../package.json')).status).toBe(404);
+      expect((await get('/src/lab/main.ts')).status).toBe(404);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('refuses a bad or busy port with a one-line message', async () => {
+    const bad = await cli('lab', '--port', '70000');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("--port must be 0 to 65535, got '70000'");
+    const { server, url } = await serveLab(await bundleLab());
+    try {
+      const port = new URL(url).port;
+      const busy = await cli('lab', '--port', port);
+      expect(busy.code).toBe(2);
+      expect(busy.err).toContain(`--port ${port}: the port is in use`);
+    } finally {
+      server.close();
+    }
+  });
+});
