@@ -275,8 +275,8 @@ try {
   // ---- the model view: image checkpoints dropped on the page; a translation checkpoint refused
   const files: Record<string, Buffer> = {};
   {
-    for (const preset of ['dcgan', 'cdcgan'] as const) {
-      const t = await GanTrainer.create({ preset, batch: 4, limit: 16, seed: 2 });
+    for (const preset of ['dcgan', 'cdcgan', 'stylegan'] as const) {
+      const t = await GanTrainer.create({ preset, batch: 4, limit: 16, seed: 2, ...(preset === 'stylegan' ? { zDim: 8, mappingLayers: 2, channelBase: 64, channelMax: 8 } : {}) });
       t.trainStep();
       await t.saveCheckpoint(join(dir, `${preset}.safetensors`));
       t.dispose();
@@ -286,7 +286,7 @@ try {
     await tt.saveCheckpoint(join(dir, 'pix2pix.safetensors'));
     tt.dispose();
   }
-  for (const [backend, presets] of [[expectGpu ? 'webgpu' : 'cpu', ['dcgan', 'cdcgan']], ['cpu', ['cdcgan']]] as const) {
+  for (const [backend, presets] of [[expectGpu ? 'webgpu' : 'cpu', ['dcgan', 'cdcgan']], ['cpu', ['stylegan', 'cdcgan']]] as const) {
     const tol = TOL[backend];
     const { page, errors } = await open(`${small}&backend=${backend}`);
     await until(page, 'ready', (s) => s.status === 'ready' && s.frames >= 1, 120_000);
@@ -306,13 +306,20 @@ try {
       const classVisible = await page.locator('#model-class-label').isVisible();
       const path = join(dir, `${preset}.safetensors`);
       const d = maxDiff(await pageSamples(page, 4, 8), await nodeSamples(path, 4, 8));
-      const dl = preset === 'cdcgan' ? maxDiff(await pageSamples(page, 4, 8, { label: 3 }), await nodeSamples(path, 4, 8, { label: 3 })) : 0;
-      check(`${backend}: ${preset} dropped on the page: the model view shows a grid, ${preset === 'cdcgan' ? 'a class picker, ' : ''}the CLI's samples for a seed (max abs diff ${d.toExponential(2)}${preset === 'cdcgan' ? `, class 3: ${dl.toExponential(2)}` : ''} ≤ ${tol}); the 2-D run is untouched`,
+      // cdcgan: one class (--class 3); stylegan: truncation ψ 0.5 (--truncation 0.5)
+      const o: SampleOptions | null = preset === 'cdcgan' ? { label: 3 } : preset === 'stylegan' ? { psi: 0.5 } : null;
+      const dl = o ? maxDiff(await pageSamples(page, 4, 8, o), await nodeSamples(path, 4, 8, o)) : 0;
+      const psiVisible = await page.locator('#model-psi-label').isVisible();
+      check(`${backend}: ${preset} dropped on the page: the model view shows a grid, ${preset === 'cdcgan' ? 'a class picker, ' : preset === 'stylegan' ? 'ψ, ' : ''}the CLI's samples for a seed (max abs diff ${d.toExponential(2)}${o ? `, ${JSON.stringify(o)}: ${dl.toExponential(2)}` : ''} ≤ ${tol}); the 2-D run is untouched`,
         (s.model as ModelInfo).step === 1 && await page.locator('#model-view').isVisible() && grid.ink > 0.3 && grid.colours >= 3 && d <= tol && dl <= tol &&
-          (preset === 'cdcgan' ? classVisible && classes === 11 : !classVisible) && s.step === 0 && s.loaded === null,
-        JSON.stringify({ grid, classes, classVisible, step: s.step, caption: await page.locator('#model-caption').innerText() }));
+          classVisible === (preset === 'cdcgan') && (preset !== 'cdcgan' || classes === 11) && psiVisible === (preset === 'stylegan') && s.step === 0 && s.loaded === null,
+        JSON.stringify({ grid, classes, classVisible, psiVisible, step: s.step, caption: await page.locator('#model-caption').innerText() }));
     }
-    if (presets.length > 1) {
+    // the picker: a class redraws the grid with that class (the caption names the CLI's flags)
+    await page.selectOption('#model-class', '3');
+    const picked = await page.waitForFunction(() => /--class 3\)/.test(document.getElementById('model-caption')!.textContent ?? ''), null, { timeout: 60_000 }).then(() => true, () => false);
+    check(`${backend}: the class picker resamples the grid for that class`, picked, await page.locator('#model-caption').innerText());
+    if (backend !== 'cpu' || !expectGpu) {
       await page.screenshot({ path: join(dirname(screenshot), 'lab-model.png'), fullPage: true });
       console.log(`[lab] screenshot: ${join(dirname(screenshot), 'lab-model.png')}`);
     }

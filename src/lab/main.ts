@@ -295,6 +295,7 @@ async function download(): Promise<void> {
 // ---------------------------------------------------------------- the model view
 function showModel(info: ModelInfo): void {
   $('model-view').hidden = false;
+  $('model-caption').textContent = 'sampling…';
   $('model-info').textContent = `${info.name}: ${info.preset} on ${info.data}, ${info.loss}, step ${info.step}; samples ${info.sampleShape.join(' × ')}`;
   const cls = $<HTMLSelectElement>('model-class');
   cls.replaceChildren(new Option('all, in turn', ''));
