@@ -70,8 +70,16 @@ export async function sampleSeed(models: GanModels, G: nn.Module, seed: number, 
 export class LabModel {
   private constructor(readonly info: ModelInfo, readonly models: GanModels, readonly G: nn.Module) {}
 
+  /** Builds the networks (their initialisation draws random numbers) with the global random stream put back, so a 2-D run beside it goes on as if nothing happened. */
   static fromCheckpoint(ck: LoadedCheckpoint<CheckpointMeta>, name: string): LabModel {
-    const { cfg, models, G, step } = generatorFromCheckpoint(ck, name);
+    const saved = wg.getRngState();
+    let built: ReturnType<typeof generatorFromCheckpoint>;
+    try {
+      built = generatorFromCheckpoint(ck, name);
+    } finally {
+      wg.setRngState(saved);
+    }
+    const { cfg, models, G, step } = built;
     const info: ModelInfo = {
       kind: 'model', name, preset: cfg.preset, data: cfg.data, loss: cfg.loss, step, sampleShape: models.sampleShape, conditional: models.conditional, numClasses: models.numClasses, style: !!models.style,
     };

@@ -99,14 +99,17 @@ export class LabSession {
 
   /** The run a checkpoint holds (an mlp2d one, from `webgan train` or the lab), continued where it stopped: as `webgan train --resume` does. */
   static async fromCheckpoint(ck: LoadedCheckpoint<CheckpointMeta>, name: string): Promise<LabSession> {
-    const s = await LabSession.create(ck.meta.config);
+    const saved = wg.getRngState(); // put back if the checkpoint does not load: the current run goes on undisturbed
+    let s: LabSession | null = null;
     try {
-      s.trainer.restoreCheckpoint(ck, name);
+      s = await LabSession.create(ck.meta.config);
+      s.trainer.restoreCheckpoint(ck, name); // sets the random stream to the checkpoint's
+      return s;
     } catch (e) {
-      s.dispose();
+      s?.dispose();
+      wg.setRngState(saved);
       throw e;
     }
-    return s;
   }
 
   get step(): number {

@@ -37,10 +37,12 @@ async function cli(...args: string[]): Promise<{ code: number; err: string }> {
 
 /** `webgan sample --ckpt path --seed seed --n n` as numbers: loadGenerator, manualSeed, drawSamples */
 async function cliSamples(path: string, seed: number, n: number, label?: number, psi?: number): Promise<Float32Array> {
+  const saved = wg.getRngState(); // the CLI runs in its own process: leave this one's random stream as it was
   const { models, G } = await loadGenerator(path);
   wg.manualSeed(seed);
   const x = await drawSamples(models, G, n, 500, label, psi === undefined ? {} : { psi });
   models.G.dispose(); models.D.dispose();
+  wg.setRngState(saved);
   return x;
 }
 
@@ -123,12 +125,22 @@ describe('lab checkpoints', () => {
       { cfg: { preset: 'cdcgan' as const, batch: 4, limit: 16 }, opts: [{}, { label: 7 }] },
       { cfg: { preset: 'stylegan' as const, batch: 4, limit: 16, zDim: 8, mappingLayers: 2, channelBase: 64, channelMax: 8 }, opts: [{}, { psi: 0.5 }] },
     ];
-    for (const { cfg, opts } of cases) {
+    for (const { cfg } of cases) {
       const t = await GanTrainer.create(cfg);
       t.trainStep();
-      const file = join(dir, `${cfg.preset}.safetensors`);
-      await t.saveCheckpoint(file);
+      await t.saveCheckpoint(join(dir, `${cfg.preset}.safetensors`));
       t.dispose();
+    }
+    // a 2-D run beside the model view: loading models and sampling them does not disturb its random stream
+    const settings = '?data=ring&seed=2&batch=32&gdepth=1&gwidth=8&ddepth=1&dwidth=8';
+    const alone = await LabSession.create(parseSettings(settings).config!);
+    await alone.train(4);
+    const aloneFake = Array.from((await alone.frame()).fake);
+    alone.dispose();
+    const run = await LabSession.create(parseSettings(settings).config!);
+    await run.train(2);
+    for (const { cfg, opts } of cases) {
+      const file = join(dir, `${cfg.preset}.safetensors`);
       const read = readCheckpoint(new Uint8Array(readFileSync(file)), file);
       expect(read.kind).toBe('model');
       const m = LabModel.fromCheckpoint(read.ck, file);
@@ -143,6 +155,9 @@ describe('lab checkpoints', () => {
       await expect(m.sample(5, 2, { psi: 0.5, label: 1 })).rejects.toThrow(cfg.preset === 'cdcgan' ? /ψ applies to stylegan only/ : /a class needs a conditional model/);
       m.dispose();
     }
+    await run.train(2);
+    expect(Array.from((await run.frame()).fake)).toEqual(aloneFake);
+    run.dispose();
   }, 300_000);
 
   it('says what it cannot load: a translation checkpoint, a file that is not a checkpoint, a corrupt one', async () => {
