@@ -13,7 +13,8 @@
  * there and gives the samples of loadGenerator + drawSamples for a seed (max abs diff ≤ 1e-5, on
  * WebGPU and on the CPU), and continues as a trainer resumed in Node; the page's Download checkpoint
  * loads with loadGenerator and `webgan sample`; dcgan / cdcgan checkpoints dropped on the page open
- * the model view (grid, class picker) with the CLI's samples; a translation checkpoint is refused
+ * the model view (grid, class picker) with the CLI's samples, a stylegan one (CPU) ψ and `webgan
+ * interpolate`'s strips; a translation checkpoint is refused
  * with a message.
  * Saves a screenshot of the 2-D view in out/lab-2d.png (git-ignored, so a test run leaves the checkout
  * clean); WEBGAN_LAB_SCREENSHOT=docs/results/lab-2d.png refreshes the one the docs show.
@@ -35,6 +36,8 @@ import { drawSamples } from '../src/gan/evaluate.ts';
 import { runTraining } from '../src/gan/run.ts';
 import { GanTrainer, loadGenerator } from '../src/gan/trainer.ts';
 import { TranslationTrainer } from '../src/gan/translation/trainer.ts';
+import { interpolation } from '../src/gan/stylegan/figures.ts';
+import type { StyleGenerator } from '../src/gan/stylegan/networks.ts';
 import { readNpy } from '../src/io/npy.ts';
 
 const root = resolve(import.meta.dirname, '..');
@@ -314,6 +317,19 @@ try {
         (s.model as ModelInfo).step === 1 && await page.locator('#model-view').isVisible() && grid.ink > 0.3 && grid.colours >= 3 && d <= tol && dl <= tol &&
           classVisible === (preset === 'cdcgan') && (preset !== 'cdcgan' || classes === 11) && psiVisible === (preset === 'stylegan') && s.step === 0 && s.loaded === null,
         JSON.stringify({ grid, classes, classVisible, psiVisible, step: s.step, caption: await page.locator('#model-caption').innerText() }));
+      if (preset === 'stylegan') {
+        // `webgan interpolate`'s strips: window.webganLab.interpolate and the Interpolate button
+        const got = await page.evaluate(() => window.webganLab.interpolate(3, { n: 4, rows: 2, space: 'z', psi: 0.7 }));
+        const saved = wg.getRngState();
+        const { G } = await loadGenerator(path);
+        const { images } = await interpolation(G as StyleGenerator, { n: 4, rows: 2, space: 'z', psi: 0.7, seed: 3 });
+        const di = maxDiff(got, await images.data());
+        images.dispose();
+        wg.setRngState(saved);
+        await page.click('#model-interpolate');
+        const shown = await page.waitForFunction(() => /webgan interpolate --seed 0 --n 8 --rows 4 --space w/.test(document.getElementById('model-caption')!.textContent ?? ''), null, { timeout: 60_000 }).then(() => true, () => false);
+        check(`${backend}: stylegan interpolation in the page = webgan interpolate's (max abs diff ${di.toExponential(2)} ≤ ${tol}); the Interpolate button draws the strips`, di <= tol && shown, await page.locator('#model-caption').innerText());
+      }
     }
     // the picker: a class redraws the grid with that class (the caption names the CLI's flags)
     await page.selectOption('#model-class', '3');

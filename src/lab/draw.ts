@@ -177,12 +177,12 @@ export function drawHistogram(ctx: CanvasRenderingContext2D, hist: number[], hq:
 }
 
 /**
- * Images [n, C, H, W] in [−1, 1] (C = 1: grey, 3: RGB) as a grid of ⌈√n⌉ columns, each pixel a
+ * Images [n, C, H, W] in [−1, 1] (C = 1: grey, 3: RGB) as a grid of ⌈√n⌉ (or `columns`) columns, each pixel a
  * square of the largest whole size that fits the canvas's width (at most 512 px wide by default).
  */
-export function drawImageGrid(canvas: HTMLCanvasElement, data: Float32Array, shape: number[], maxWidth = 512): void {
+export function drawImageGrid(canvas: HTMLCanvasElement, data: Float32Array, shape: number[], maxWidth = 512, columns?: number): void {
   const [n, c, h, w] = shape;
-  const cols = Math.ceil(Math.sqrt(n)), rows = Math.ceil(n / cols);
+  const cols = columns ?? Math.ceil(Math.sqrt(n)), rows = Math.ceil(n / cols);
   const pad = 1;
   const gw = cols * (w + pad) + pad, gh = rows * (h + pad) + pad;
   const img = new ImageData(gw, gh);

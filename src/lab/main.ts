@@ -6,7 +6,7 @@ import type { ModeMetrics } from '../gan/metrics.ts';
 import { MLP2D_DEFAULTS } from '../gan/models.ts';
 import { FASHION_MNIST_CLASSES } from '../data/fashion.ts';
 import { drawCurves, drawHistogram, drawImageGrid, drawView, COLORS, type Layers } from './draw.ts';
-import type { ModelInfo, SampleOptions } from './model.ts';
+import type { InterpolateOptions, ModelInfo, SampleOptions } from './model.ts';
 import type { BackendReport, FromWorker, ReplyValue, Request, ToWorker } from './protocol.ts';
 import type { LabFrame, LabRecord, LabSetup } from './session.ts';
 import { PARAMS, parseSettings, settingsQuery, type LabSettings } from './settings.ts';
@@ -63,6 +63,11 @@ export interface WebganLab {
    * presets; default: the classes in turn) and `psi` (stylegan) as the CLI's --class and --truncation.
    */
   sample(seed: number, n: number, opts?: SampleOptions): Promise<number[]>;
+  /**
+   * stylegan (the model view): the images `webgan interpolate --seed seed --n n --rows rows --space
+   * space --truncation psi` draws (defaults 8, 1, 'w', 1; constant noise), flat [rows · n, C, H, W].
+   */
+  interpolate(seed: number, opts?: InterpolateOptions): Promise<number[]>;
   /** The 2-D run's checkpoint, the `.safetensors` bytes `webgan train` writes (Download checkpoint saves them). */
   checkpoint(): Promise<Uint8Array>;
 }
@@ -259,7 +264,11 @@ window.webganLab = {
   },
   sample: async (seed: number, n: number, opts: SampleOptions = {}) => {
     const v = await request({ type: 'sample', from: sampleFrom, seed, n, ...opts });
-    return Array.from((v as Extract<ReplyValue, { type: 'sample' }>).samples.data);
+    return Array.from((v as Extract<ReplyValue, { samples: unknown }>).samples.data);
+  },
+  interpolate: async (seed: number, o: InterpolateOptions = {}) => {
+    const v = await request({ type: 'interpolate', seed, n: o.n ?? 8, rows: o.rows ?? 1, space: o.space ?? 'w', psi: o.psi });
+    return Array.from((v as Extract<ReplyValue, { samples: unknown }>).samples.data);
   },
   checkpoint: async () => ((await request({ type: 'checkpoint' })) as Extract<ReplyValue, { type: 'checkpoint' }>).bytes,
 };
@@ -303,6 +312,25 @@ function showModel(info: ModelInfo): void {
   for (let k = 0; k < info.numClasses; k++) cls.append(new Option(`${k}${names[k] ? ` ${names[k]}` : ''}`, String(k)));
   $('model-class-label').hidden = !info.conditional;
   $('model-psi-label').hidden = !info.style;
+  $('model-interp').hidden = !info.style;
+}
+
+/** stylegan: strips between two latents of the seed (as many rows as fit the sample count, 8 images each) */
+async function interpolateModel(): Promise<void> {
+  const info = state.model;
+  if (!info?.style) return;
+  const seed = Math.max(0, Math.floor(Number($<HTMLInputElement>('model-seed').value) || 0));
+  const rows = Math.max(1, Math.floor(Number($<HTMLSelectElement>('model-n').value) / 8));
+  const space = $<HTMLSelectElement>('model-space').value as 'z' | 'w';
+  const psi = Number($<HTMLInputElement>('model-psi').value);
+  try {
+    const v = await request({ type: 'interpolate', seed, n: 8, rows, space, psi });
+    const { data, shape } = (v as Extract<ReplyValue, { samples: unknown }>).samples;
+    drawImageGrid($<HTMLCanvasElement>('model-grid'), data, shape, 512, 8);
+    $('model-caption').textContent = `interpolation in ${space === 'z' ? 'Z (slerp)' : 'W (lerp)'}: ${rows} strip${rows > 1 ? 's' : ''} of 8, seed ${seed}, ψ ${psi} (webgan interpolate --seed ${seed} --n 8 --rows ${rows} --space ${space}${psi !== 1 ? ` --truncation ${psi}` : ''})`;
+  } catch (e) {
+    $('model-caption').textContent = (e as Error).message;
+  }
 }
 
 async function sampleModel(): Promise<void> {
@@ -316,7 +344,7 @@ async function sampleModel(): Promise<void> {
   if (info.style) opts.psi = Number($<HTMLInputElement>('model-psi').value);
   try {
     const v = await request({ type: 'sample', from: 'model', seed, n, ...opts });
-    const { data, shape } = (v as Extract<ReplyValue, { type: 'sample' }>).samples;
+    const { data, shape } = (v as Extract<ReplyValue, { samples: unknown }>).samples;
     drawImageGrid($<HTMLCanvasElement>('model-grid'), data, shape);
     $('model-caption').textContent = `seed ${seed}, ${n} samples${opts.label !== undefined ? `, class ${opts.label}` : info.conditional ? ', classes in turn' : ''}${opts.psi !== undefined ? `, ψ ${opts.psi}` : ''} (webgan sample --seed ${seed} --n ${n}${opts.label !== undefined ? ` --class ${opts.label}` : ''}${opts.psi !== undefined && opts.psi !== 1 ? ` --truncation ${opts.psi}` : ''})`;
   } catch (e) {
@@ -350,6 +378,7 @@ document.addEventListener('drop', (e) => {
 });
 $('download').addEventListener('click', () => void download().catch((e: Error) => { $('ckpt-status').className = 'bad'; $('ckpt-status').textContent = e.message; }));
 $('model-sample').addEventListener('click', () => void sampleModel());
+$('model-interpolate').addEventListener('click', () => void interpolateModel());
 $('model-next').addEventListener('click', () => {
   const seed = $<HTMLInputElement>('model-seed');
   seed.value = String((Number(seed.value) || 0) + 1);

@@ -9,12 +9,22 @@ import type * as nn from '../nn/index.ts';
 import { ConfigError, isTwoD, type TrainConfig } from '../gan/config.ts';
 import { drawSamples } from '../gan/evaluate.ts';
 import type { GanModels } from '../gan/models.ts';
+import { interpolation } from '../gan/stylegan/figures.ts';
+import type { StyleGenerator } from '../gan/stylegan/networks.ts';
 import { generatorFromCheckpoint, type CheckpointMeta } from '../gan/trainer.ts';
 import { decodeCheckpoint, type LoadedCheckpoint } from '../io/checkpoint.ts';
 
 /** Options of a draw: a class of a conditional preset (absent: cycle through the classes, as the CLI), ψ of stylegan. */
 export interface SampleOptions {
   label?: number;
+  psi?: number;
+}
+
+/** stylegan: `webgan interpolate`'s strips — rows pairs of endpoints, n images each, slerp in Z or lerp in W. */
+export interface InterpolateOptions {
+  n?: number;
+  rows?: number;
+  space?: 'z' | 'w';
   psi?: number;
 }
 
@@ -88,6 +98,20 @@ export class LabModel {
 
   sample(seed: number, n: number, o: SampleOptions = {}): Promise<Float32Array> {
     return sampleSeed(this.models, this.G, seed, n, o);
+  }
+
+  /** stylegan: the images `webgan interpolate --seed seed --n n --rows rows --space space --truncation psi` draws (constant noise), [rows · n, C, H, W]. */
+  async interpolate(seed: number, o: InterpolateOptions = {}): Promise<{ data: Float32Array; shape: number[] }> {
+    if (!this.models.style) throw new RangeError(`interpolation is for stylegan checkpoints; this is ${this.info.preset}`);
+    const n = o.n ?? 8, rows = o.rows ?? 1;
+    if (!(Number.isSafeInteger(seed) && seed >= 0)) throw new RangeError(`seed must be an integer ≥ 0, got ${seed}`);
+    if (!(Number.isSafeInteger(n) && n >= 2 && n <= 64 && Number.isSafeInteger(rows) && rows >= 1 && rows <= 64)) throw new RangeError(`n must be 2 to 64 and rows 1 to 64, got ${n} and ${rows}`);
+    if (o.psi !== undefined && !(o.psi >= 0 && Number.isFinite(o.psi))) throw new RangeError(`ψ must be a number ≥ 0, got ${o.psi}`);
+    const { images } = await interpolation(this.G as StyleGenerator, { n, rows, space: o.space ?? 'w', psi: o.psi, seed });
+    const data = Float32Array.from(await images.data());
+    const shape = images.shape.slice();
+    images.dispose();
+    return { data, shape };
   }
 
   dispose(): void {

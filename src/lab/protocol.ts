@@ -19,10 +19,11 @@ export type ToWorker =
 export type Request =
   | { type: 'load'; id: number; bytes: Uint8Array; name: string }
   | { type: 'sample'; id: number; from: 'run' | 'model'; seed: number; n: number; label?: number; psi?: number }
-  | { type: 'checkpoint'; id: number };
+  | { type: 'checkpoint'; id: number }
+  | { type: 'interpolate'; id: number; seed: number; n: number; rows: number; space: 'z' | 'w'; psi?: number };
 
 export interface Samples { data: Float32Array; shape: number[] }
-export type ReplyValue = { type: 'load'; info: ModelInfo } | { type: 'sample'; samples: Samples } | { type: 'checkpoint'; bytes: Uint8Array };
+export type ReplyValue = { type: 'load'; info: ModelInfo } | { type: 'sample' | 'interpolate'; samples: Samples } | { type: 'checkpoint'; bytes: Uint8Array };
 
 export interface BackendReport {
   name: 'webgpu' | 'cpu';

@@ -57,6 +57,11 @@ async function answer(c: Request): Promise<[ReplyValue, Transferable[]]> {
     const shape = [c.n, ...(c.from === 'model' ? model!.models : session!.trainer.models).sampleShape];
     return [{ type: 'sample', samples: { data, shape } }, [data.buffer]];
   }
+  if (c.type === 'interpolate') {
+    if (!model) throw new Error('no model loaded: load a stylegan checkpoint first');
+    const samples = await model.interpolate(c.seed, { n: c.n, rows: c.rows, space: c.space, psi: c.psi });
+    return [{ type: 'interpolate', samples }, [samples.data.buffer]];
+  }
   const bytes = await session!.checkpoint();
   return [{ type: 'checkpoint', bytes }, [bytes.buffer]];
 }
@@ -95,7 +100,7 @@ async function loop(): Promise<void> {
       const replies: [FromWorker, Transferable[]][] = [];
       while (queue.length) {
         const c = queue.shift()!;
-        if (c.type === 'load' || c.type === 'sample' || c.type === 'checkpoint') {
+        if (c.type === 'load' || c.type === 'sample' || c.type === 'checkpoint' || c.type === 'interpolate') {
           try {
             const [value, transfer] = await answer(c);
             replies.push([{ type: 'reply', id: c.id, ok: true, value }, transfer]);

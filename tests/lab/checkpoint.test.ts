@@ -18,6 +18,8 @@ import { TranslationTrainer } from '../../src/gan/translation/trainer.ts';
 import { encodeCheckpoint } from '../../src/io/checkpoint.ts';
 import { readNpy } from '../../src/io/npy.ts';
 import { LabModel, readCheckpoint } from '../../src/lab/model.ts';
+import { interpolation } from '../../src/gan/stylegan/figures.ts';
+import type { StyleGenerator } from '../../src/gan/stylegan/networks.ts';
 import { LabSession } from '../../src/lab/session.ts';
 import { parseSettings } from '../../src/lab/settings.ts';
 
@@ -118,7 +120,7 @@ describe('lab checkpoints', () => {
     for (const k of Object.keys(cliG)) expect(Array.from(await cliG[k].data()), k).toEqual(labG[k]);
   }, 120_000);
 
-  it('the model view samples image presets as loadGenerator + drawSamples do (classes of cdcgan, ψ of stylegan)', async () => {
+  it('the model view samples image presets as loadGenerator + drawSamples do (classes of cdcgan, ψ and interpolation of stylegan)', async () => {
     const dir = tmp();
     const cases = [
       { cfg: { preset: 'dcgan' as const, batch: 4, limit: 16 }, opts: [{}] },
@@ -151,7 +153,20 @@ describe('lab checkpoints', () => {
         expect(maxAbsDiff(x, await cliSamples(file, 5, 6, (o as { label?: number }).label, (o as { psi?: number }).psi)), `${cfg.preset} ${JSON.stringify(o)}`).toBe(0);
       }
       if (cfg.preset === 'cdcgan') expect(maxAbsDiff(await m.sample(5, 6, { label: 7 }), await m.sample(5, 6, { label: 2 }))).toBeGreaterThan(1e-4);
-      if (cfg.preset === 'stylegan') expect(maxAbsDiff(await m.sample(5, 6, { psi: 0 }), await m.sample(5, 6, { psi: 1 }))).toBeGreaterThan(1e-4);
+      if (cfg.preset === 'stylegan') {
+        expect(maxAbsDiff(await m.sample(5, 6, { psi: 0 }), await m.sample(5, 6, { psi: 1 }))).toBeGreaterThan(1e-4);
+        // `webgan interpolate`'s strips
+        for (const space of ['z', 'w'] as const) {
+          const lab = await m.interpolate(3, { n: 4, rows: 2, space, psi: 0.7 });
+          const saved = wg.getRngState(); // (the CLI's process)
+          const { G } = await loadGenerator(file);
+          const { images } = await interpolation(G as StyleGenerator, { n: 4, rows: 2, space, psi: 0.7, seed: 3 });
+          wg.setRngState(saved);
+          expect(lab.shape).toEqual([8, ...m.info.sampleShape]);
+          expect(maxAbsDiff(lab.data, await images.data()), space).toBe(0);
+          images.dispose();
+        }
+      } else await expect(m.interpolate(3)).rejects.toThrow(/interpolation is for stylegan checkpoints/);
       await expect(m.sample(5, 2, { psi: 0.5, label: 1 })).rejects.toThrow(cfg.preset === 'cdcgan' ? /ψ applies to stylegan only/ : /a class needs a conditional model/);
       m.dispose();
     }
