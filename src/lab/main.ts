@@ -4,10 +4,10 @@
  */
 import type { ModeMetrics } from '../gan/metrics.ts';
 import { MLP2D_DEFAULTS } from '../gan/models.ts';
-import { FASHION_MNIST_CLASSES } from '../data/fashion.ts';
-import { drawCurves, drawHistogram, drawImageGrid, drawView, COLORS, type Layers } from './draw.ts';
+import { drawCurves, drawHistogram, drawView, COLORS, type Layers } from './draw.ts';
+import { ModelView } from './modelview.ts';
 import type { InterpolateOptions, ModelInfo, SampleOptions } from './model.ts';
-import type { BackendReport, FromWorker, ReplyValue, Request, ToWorker } from './protocol.ts';
+import type { BackendReport, FromWorker, ReplyValue, Request, ToWorker, WithoutId } from './protocol.ts';
 import type { LabFrame, LabRecord, LabSetup } from './session.ts';
 import { PARAMS, parseSettings, settingsQuery, type LabSettings } from './settings.ts';
 
@@ -104,8 +104,6 @@ function fail(message: string): void {
   for (const r of replies.values()) r.reject(new Error(message));
   replies.clear();
 }
-
-type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 /** a request the worker answers with a value (or the reason it cannot) */
 function request(msg: WithoutId<Request>, transfer: Transferable[] = []): Promise<ReplyValue> {
@@ -234,6 +232,7 @@ function onReady(backend: BackendReport, s: LabSetup, loaded: ModelInfo | null):
 }
 
 // ---------------------------------------------------------------- start
+const modelView = new ModelView(request);
 window.webganLab = {
   state: () => structuredClone(state),
   play: () => send('play'),
@@ -257,8 +256,7 @@ window.webganLab = {
     sampleFrom = info.kind === '2d' ? 'run' : 'model';
     if (info.kind === 'model') {
       state.model = info;
-      showModel(info);
-      await sampleModel();
+      await modelView.show(info);
     }
     return info;
   },
@@ -301,57 +299,6 @@ async function download(): Promise<void> {
   setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
 }
 
-// ---------------------------------------------------------------- the model view
-function showModel(info: ModelInfo): void {
-  $('model-view').hidden = false;
-  $('model-caption').textContent = 'sampling…';
-  $('model-info').textContent = `${info.name}: ${info.preset} on ${info.data}, ${info.loss}, step ${info.step}; samples ${info.sampleShape.join(' × ')}`;
-  const cls = $<HTMLSelectElement>('model-class');
-  cls.replaceChildren(new Option('all, in turn', ''));
-  const names = info.data === 'fashion-mnist' ? FASHION_MNIST_CLASSES : [];
-  for (let k = 0; k < info.numClasses; k++) cls.append(new Option(`${k}${names[k] ? ` ${names[k]}` : ''}`, String(k)));
-  $('model-class-label').hidden = !info.conditional;
-  $('model-psi-label').hidden = !info.style;
-  $('model-interp').hidden = !info.style;
-}
-
-/** stylegan: strips between two latents of the seed (as many rows as fit the sample count, 8 images each) */
-async function interpolateModel(): Promise<void> {
-  const info = state.model;
-  if (!info?.style) return;
-  const seed = Math.max(0, Math.floor(Number($<HTMLInputElement>('model-seed').value) || 0));
-  const rows = Math.max(1, Math.floor(Number($<HTMLSelectElement>('model-n').value) / 8));
-  const space = $<HTMLSelectElement>('model-space').value as 'z' | 'w';
-  const psi = Number($<HTMLInputElement>('model-psi').value);
-  try {
-    const v = await request({ type: 'interpolate', seed, n: 8, rows, space, psi });
-    const { data, shape } = (v as Extract<ReplyValue, { samples: unknown }>).samples;
-    drawImageGrid($<HTMLCanvasElement>('model-grid'), data, shape, 512, 8);
-    $('model-caption').textContent = `interpolation in ${space === 'z' ? 'Z (slerp)' : 'W (lerp)'}: ${rows} strip${rows > 1 ? 's' : ''} of 8, seed ${seed}, ψ ${psi} (webgan interpolate --seed ${seed} --n 8 --rows ${rows} --space ${space}${psi !== 1 ? ` --truncation ${psi}` : ''})`;
-  } catch (e) {
-    $('model-caption').textContent = (e as Error).message;
-  }
-}
-
-async function sampleModel(): Promise<void> {
-  const info = state.model;
-  if (!info) return;
-  const seed = Math.max(0, Math.floor(Number($<HTMLInputElement>('model-seed').value) || 0));
-  const n = Number($<HTMLSelectElement>('model-n').value);
-  const cls = $<HTMLSelectElement>('model-class').value;
-  const opts: SampleOptions = {};
-  if (info.conditional && cls !== '') opts.label = Number(cls);
-  if (info.style) opts.psi = Number($<HTMLInputElement>('model-psi').value);
-  try {
-    const v = await request({ type: 'sample', from: 'model', seed, n, ...opts });
-    const { data, shape } = (v as Extract<ReplyValue, { samples: unknown }>).samples;
-    drawImageGrid($<HTMLCanvasElement>('model-grid'), data, shape);
-    $('model-caption').textContent = `seed ${seed}, ${n} samples${opts.label !== undefined ? `, class ${opts.label}` : info.conditional ? ', classes in turn' : ''}${opts.psi !== undefined ? `, ψ ${opts.psi}` : ''} (webgan sample --seed ${seed} --n ${n}${opts.label !== undefined ? ` --class ${opts.label}` : ''}${opts.psi !== undefined && opts.psi !== 1 ? ` --truncation ${opts.psi}` : ''})`;
-  } catch (e) {
-    $('model-caption').textContent = (e as Error).message;
-  }
-}
-
 buildForm(parsed.settings);
 for (const k of Object.keys(layers) as (keyof Layers)[]) {
   const box = $<HTMLInputElement>(`layer-${k}`);
@@ -377,16 +324,6 @@ document.addEventListener('drop', (e) => {
   if (f) void loadFile(f);
 });
 $('download').addEventListener('click', () => void download().catch((e: Error) => { $('ckpt-status').className = 'bad'; $('ckpt-status').textContent = e.message; }));
-$('model-sample').addEventListener('click', () => void sampleModel());
-$('model-interpolate').addEventListener('click', () => void interpolateModel());
-$('model-next').addEventListener('click', () => {
-  const seed = $<HTMLInputElement>('model-seed');
-  seed.value = String((Number(seed.value) || 0) + 1);
-  void sampleModel();
-});
-for (const id of ['model-n', 'model-class']) $(id).addEventListener('change', () => void sampleModel());
-$('model-psi').addEventListener('input', () => { $('model-psi-value').textContent = $<HTMLInputElement>('model-psi').value; });
-$('model-psi').addEventListener('change', () => void sampleModel());
 const speedInput = $<HTMLInputElement>('speed');
 speedInput.value = String(parsed.settings.speed);
 $('speed-value').textContent = String(parsed.settings.speed);

@@ -22,6 +22,9 @@ export type Request =
   | { type: 'checkpoint'; id: number }
   | { type: 'interpolate'; id: number; seed: number; n: number; rows: number; space: 'z' | 'w'; psi?: number };
 
+/** a request as the page writes it (the id is added when it is sent) */
+export type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
+
 export interface Samples { data: Float32Array; shape: number[] }
 export type ReplyValue = { type: 'load'; info: ModelInfo } | { type: 'sample' | 'interpolate'; samples: Samples } | { type: 'checkpoint'; bytes: Uint8Array };
 
