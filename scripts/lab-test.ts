@@ -9,6 +9,13 @@
  * (autoplay=1, small networks) trains on WebGPU (SwiftShader here) and captures more modes
  * (window.webganLab.state()); the canvases are drawn; the CPU fallback (backend=cpu) trains; the
  * same settings replay the same run (steps, D / G updates, reset); no console errors anywhere.
+ * Checkpoints: one `webgan train` wrote in Node (mlp2d), chosen in the page's file input, resumes
+ * there and gives the samples of loadGenerator + drawSamples for a seed (max abs diff ≤ 1e-5, on
+ * WebGPU and on the CPU), and continues as a trainer resumed in Node; the page's Download checkpoint
+ * loads with loadGenerator and `webgan sample`; dcgan / cdcgan checkpoints dropped on the page open
+ * the model view (grid, class picker) with the CLI's samples, a stylegan one (CPU) ψ and `webgan
+ * interpolate`'s strips; a translation checkpoint is refused
+ * with a message.
  * Saves a screenshot of the 2-D view in out/lab-2d.png (git-ignored, so a test run leaves the checkout
  * clean); WEBGAN_LAB_SCREENSHOT=docs/results/lab-2d.png refreshes the one the docs show.
  *
@@ -16,11 +23,22 @@
  * run may take to improve, default 400), WEBGAN_LAB_NO_WEBGPU=1 (a machine whose Chromium has no
  * adapter: the WebGPU case expects the CPU fallback instead).
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { chromium, type ConsoleMessage, type Page } from 'playwright-core';
 import { bundleLab, serveLab } from '../src/cli/lab.ts';
 import type { LabState } from '../src/lab/main.ts';
+import type { ModelInfo, SampleOptions } from '../src/lab/model.ts';
+import * as wg from '../src/index.ts';
+import { main as cliMain } from '../src/cli/main.ts';
+import { drawSamples } from '../src/gan/evaluate.ts';
+import { runTraining } from '../src/gan/run.ts';
+import { GanTrainer, loadGenerator } from '../src/gan/trainer.ts';
+import { TranslationTrainer } from '../src/gan/translation/trainer.ts';
+import { interpolation } from '../src/gan/stylegan/figures.ts';
+import type { StyleGenerator } from '../src/gan/stylegan/networks.ts';
+import { readNpy } from '../src/io/npy.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const ARGS = ['--enable-unsafe-webgpu', '--headless=new', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'];
@@ -75,7 +93,7 @@ console.log(`[lab] ${exe} ${browser.version()}`);
 
 /** A page that records console errors and uncaught exceptions (the worker's too). */
 async function open(query: string): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+  const page = await browser.newPage({ viewport: { width: 1100, height: 900 }, acceptDownloads: true });
   const errors: string[] = [];
   page.on('console', (m: ConsoleMessage) => { if (m.type() === 'error') errors.push(m.text()); });
   page.on('pageerror', (e) => errors.push(e.message));
@@ -179,6 +197,154 @@ try {
     const steps = (JSON.parse(a) as { kind: string; step: number }[]).map((r) => `${r.kind}${r.step}`).join(' ');
     check('same settings and seed replay the same run (reset, reload)', a === b && a === c && steps === 'step1 step2 step3 d3 g4 step5', steps);
     check('no console errors (replay)', errors.length === 0, errors.join(' | '));
+    await page.close();
+  }
+
+  // ---- checkpoints across the CLI and the page
+  await wg.init({ backend: 'cpu' });
+  const dir = mkdtempSync(join(tmpdir(), 'wg-lab-test-'));
+  /** loadGenerator + manualSeed + drawSamples: `webgan sample --seed` in Node on the CPU */
+  const nodeSamples = async (path: string, seed: number, n: number, o: SampleOptions = {}) => {
+    const { models, G } = await loadGenerator(path);
+    wg.manualSeed(seed);
+    const x = await drawSamples(models, G, n, 500, o.label, o.psi === undefined ? {} : { psi: o.psi });
+    models.G.dispose(); models.D.dispose();
+    return x;
+  };
+  const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+    if (a.length !== b.length) return Infinity;
+    let m = 0;
+    for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+    return m;
+  };
+  const pageSamples = (page: Page, seed: number, n: number, o: SampleOptions = {}) => page.evaluate(([s, k, opt]) => window.webganLab.sample(s, k, opt), [seed, n, o] as const);
+  // the CPU backend in the page computes what it computes in Node, to the bit; on WebGPU the normal
+  // noise differs (SwiftShader's log / cos in Box–Muller: up to 7e-4 in the tails), so G's samples by a few 1e-5
+  const TOL = { cpu: 1e-5, webgpu: 2e-4 };
+  const ckCfg = { preset: 'mlp2d' as const, data: 'ring', loss: 'nsgan' as const, batch: 64, steps: 8, lrDecay: 'none' as const, gDepth: 2, gWidth: 32, dDepth: 2, dWidth: 32, seed: 5, ckptEvery: 8, logEvery: 8, sampleEvery: 1000 };
+  await runTraining(ckCfg, { out: join(dir, 'cli') }); // `webgan train --preset mlp2d --data ring --steps 8 …`
+  const cliCk = join(dir, 'cli', 'checkpoints', 'step-000008.safetensors');
+  const cliBytes = readFileSync(cliCk);
+  const ref = await nodeSamples(cliCk, 7, 300);
+  // the same checkpoint continued 3 steps by a trainer in Node (as `webgan train --resume`), then sampled
+  const resumed = await GanTrainer.create((await loadGenerator(cliCk)).cfg);
+  await resumed.loadCheckpoint(cliCk);
+  for (let i = 0; i < 3; i++) resumed.trainStep();
+  await resumed.saveCheckpoint(join(dir, 'resumed.safetensors'));
+  resumed.dispose();
+  const refResumed = await nodeSamples(join(dir, 'resumed.safetensors'), 7, 300);
+
+  for (const backend of [expectGpu ? 'webgpu' : 'cpu', 'cpu'] as const) {
+    const { page, errors } = await open(`${small}&backend=${backend}`);
+    await until(page, 'ready', (s) => s.status === 'ready' && s.frames >= 1, 120_000);
+    await page.setInputFiles('#ckpt-file', { name: 'step-000008.safetensors', mimeType: 'application/octet-stream', buffer: cliBytes });
+    await page.waitForFunction(() => !/^loading/.test(document.getElementById('ckpt-status')!.textContent ?? ''), null, { timeout: 60_000 });
+    const s = await state(page);
+    const status = await page.locator('#ckpt-status').innerText();
+    const got = await pageSamples(page, 7, 300);
+    const d = maxDiff(got, ref);
+    const tol = TOL[backend];
+    check(`${backend}: a CLI checkpoint chosen in the file input resumes the 2-D run (step 8, its config) with loadGenerator's samples for a seed (max abs diff ${d.toExponential(2)} ≤ ${tol})`,
+      s.loaded?.kind === '2d' && s.step === 8 && s.backend === backend && /ring/.test(await page.locator('#summary').innerText()) && /resumed from step-000008/.test(await page.locator('#summary').innerText()) && d <= tol && /continued in the 2-D view/.test(status),
+      `step ${s.step}, loaded ${JSON.stringify(s.loaded)}, status '${status}'`);
+    if (backend === 'cpu') {
+      await page.evaluate(async () => { for (let i = 0; i < 3; i++) await window.webganLab.step(); });
+      const d3 = maxDiff(await pageSamples(page, 7, 300), refResumed);
+      check(`cpu: 3 steps in the page after loading = 3 steps of a trainer resumed in Node (max abs diff ${d3.toExponential(2)})`, d3 <= 1e-5, `step ${(await state(page)).step}`);
+      await page.evaluate(() => window.webganLab.reset());
+      const r = await state(page);
+      check('cpu: Reset returns to the loaded checkpoint', r.step === 8 && maxDiff(await pageSamples(page, 7, 300), ref) <= 1e-5, `step ${r.step}`);
+    }
+    // Download checkpoint → a file the CLI loads, with the page's samples
+    await page.evaluate(() => window.webganLab.step());
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+    const file = join(dir, `page-${backend}.safetensors`);
+    await dl.saveAs(file);
+    const pageNow = await pageSamples(page, 3, 100);
+    const g = await loadGenerator(file);
+    const npy = join(dir, `page-${backend}.npy`);
+    const code = await cliMain(['sample', '--ckpt', file, '--seed', '3', '--n', '100', '--out', npy, '--backend', 'cpu']);
+    const arr = code === 0 ? await readNpy(npy) : null;
+    const dd = arr ? maxDiff(arr.data, pageNow) : Infinity;
+    check(`${backend}: Download checkpoint (${dl.suggestedFilename()}) loads with loadGenerator and \`webgan sample --ckpt\` writes the page's samples (max abs diff ${dd.toExponential(2)} ≤ ${tol})`,
+      /\.safetensors$/.test(dl.suggestedFilename()) && g.step === 9 && g.cfg.data === 'ring' && g.cfg.gWidth === 32 && code === 0 && arr!.shape.join() === '100,2' && dd <= tol,
+      `step ${g.step}, exit ${code}`);
+    g.models.G.dispose(); g.models.D.dispose();
+    await wg.init({ backend: 'cpu' }); // the CLI started its own backend
+    check(`no console errors (checkpoints, ${backend})`, errors.length === 0, errors.join(' | '));
+    await page.close();
+  }
+
+  // ---- the model view: image checkpoints dropped on the page; a translation checkpoint refused
+  const files: Record<string, Buffer> = {};
+  {
+    for (const preset of ['dcgan', 'cdcgan', 'stylegan'] as const) {
+      const t = await GanTrainer.create({ preset, batch: 4, limit: 16, seed: 2, ...(preset === 'stylegan' ? { zDim: 8, mappingLayers: 2, channelBase: 64, channelMax: 8 } : {}) });
+      t.trainStep();
+      await t.saveCheckpoint(join(dir, `${preset}.safetensors`));
+      t.dispose();
+      files[preset] = readFileSync(join(dir, `${preset}.safetensors`));
+    }
+    const tt = await TranslationTrainer.create({ preset: 'pix2pix', batch: 1, limit: 4, ngf: 4, ndf: 4 });
+    await tt.saveCheckpoint(join(dir, 'pix2pix.safetensors'));
+    tt.dispose();
+  }
+  for (const [backend, presets] of [[expectGpu ? 'webgpu' : 'cpu', ['dcgan', 'cdcgan']], ['cpu', ['stylegan', 'cdcgan']]] as const) {
+    const tol = TOL[backend];
+    const { page, errors } = await open(`${small}&backend=${backend}`);
+    await until(page, 'ready', (s) => s.status === 'ready' && s.frames >= 1, 120_000);
+    const drop = (name: string, bytes: Buffer) => page.evaluate(([name, b64]) => {
+      const bin = atob(b64);
+      const u8 = Uint8Array.from(bin, (ch) => ch.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([u8], name));
+      document.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, [name, bytes.toString('base64')] as const);
+    for (const preset of presets) {
+      await drop(`${preset}.safetensors`, files[preset]);
+      const s = await until(page, 'model', (s) => s.model?.preset === preset, 120_000);
+      await page.waitForFunction(() => /seed 0, 36 samples/.test(document.getElementById('model-caption')!.textContent ?? ''), null, { timeout: 120_000 }).catch(() => {});
+      const grid = await canvasInk(page, 'model-grid');
+      const classes = await page.locator('#model-class option').count();
+      const classVisible = await page.locator('#model-class-label').isVisible();
+      const path = join(dir, `${preset}.safetensors`);
+      const d = maxDiff(await pageSamples(page, 4, 8), await nodeSamples(path, 4, 8));
+      // cdcgan: one class (--class 3); stylegan: truncation ψ 0.5 (--truncation 0.5)
+      const o: SampleOptions | null = preset === 'cdcgan' ? { label: 3 } : preset === 'stylegan' ? { psi: 0.5 } : null;
+      const dl = o ? maxDiff(await pageSamples(page, 4, 8, o), await nodeSamples(path, 4, 8, o)) : 0;
+      const psiVisible = await page.locator('#model-psi-label').isVisible();
+      check(`${backend}: ${preset} dropped on the page: the model view shows a grid, ${preset === 'cdcgan' ? 'a class picker, ' : preset === 'stylegan' ? 'ψ, ' : ''}the CLI's samples for a seed (max abs diff ${d.toExponential(2)}${o ? `, ${JSON.stringify(o)}: ${dl.toExponential(2)}` : ''} ≤ ${tol}); the 2-D run is untouched`,
+        (s.model as ModelInfo).step === 1 && await page.locator('#model-view').isVisible() && grid.ink > 0.3 && grid.colours >= 3 && d <= tol && dl <= tol &&
+          classVisible === (preset === 'cdcgan') && (preset !== 'cdcgan' || classes === 11) && psiVisible === (preset === 'stylegan') && s.step === 0 && s.loaded === null,
+        JSON.stringify({ grid, classes, classVisible, psiVisible, step: s.step, caption: await page.locator('#model-caption').innerText() }));
+      if (preset === 'stylegan') {
+        // `webgan interpolate`'s strips: window.webganLab.interpolate and the Interpolate button
+        const got = await page.evaluate(() => window.webganLab.interpolate(3, { n: 4, rows: 2, space: 'z', psi: 0.7 }));
+        const saved = wg.getRngState();
+        const { G } = await loadGenerator(path);
+        const { images } = await interpolation(G as StyleGenerator, { n: 4, rows: 2, space: 'z', psi: 0.7, seed: 3 });
+        const di = maxDiff(got, await images.data());
+        images.dispose();
+        wg.setRngState(saved);
+        await page.click('#model-interpolate');
+        const shown = await page.waitForFunction(() => /webgan interpolate --seed 0 --n 8 --rows 4 --space w/.test(document.getElementById('model-caption')!.textContent ?? ''), null, { timeout: 60_000 }).then(() => true, () => false);
+        check(`${backend}: stylegan interpolation in the page = webgan interpolate's (max abs diff ${di.toExponential(2)} ≤ ${tol}); the Interpolate button draws the strips`, di <= tol && shown, await page.locator('#model-caption').innerText());
+      }
+    }
+    // the picker: a class redraws the grid with that class (the caption names the CLI's flags)
+    await page.selectOption('#model-class', '3');
+    const picked = await page.waitForFunction(() => /--class 3\)/.test(document.getElementById('model-caption')!.textContent ?? ''), null, { timeout: 60_000 }).then(() => true, () => false);
+    check(`${backend}: the class picker resamples the grid for that class`, picked, await page.locator('#model-caption').innerText());
+    if (backend !== 'cpu' || !expectGpu) {
+      await page.screenshot({ path: join(dirname(screenshot), 'lab-model.png'), fullPage: true });
+      console.log(`[lab] screenshot: ${join(dirname(screenshot), 'lab-model.png')}`);
+    }
+    await page.setInputFiles('#ckpt-file', { name: 'pix2pix.safetensors', mimeType: 'application/octet-stream', buffer: readFileSync(join(dir, 'pix2pix.safetensors')) });
+    await page.waitForFunction(() => document.getElementById('ckpt-status')!.className === 'bad', null, { timeout: 30_000 }).catch(() => {});
+    const msg = await page.locator('#ckpt-status').innerText();
+    const s = await state(page);
+    check(`${backend}: a translation checkpoint: a clear message, nothing else changes`, /pix2pix \(image translation\) checkpoint: not supported in the page yet/.test(msg) && s.status === 'ready' && s.model?.preset === 'cdcgan', msg);
+    check(`no console errors (model view, ${backend})`, errors.length === 0, errors.join(' | '));
     await page.close();
   }
 } catch (e) {

@@ -2,7 +2,7 @@ import * as wg from '../index.ts';
 import type { Tensor } from '../index.ts';
 import * as nn from '../nn/index.ts';
 import { hostToTensor } from '../io/safetensors.ts';
-import { loadCheckpoint, saveCheckpoint } from '../io/checkpoint.ts';
+import { encodeCheckpoint, loadCheckpoint, saveCheckpoint, type CheckpointContents, type LoadedCheckpoint } from '../io/checkpoint.ts';
 import type { LoaderState } from '../data/loader.ts';
 import { ConfigError, isTwoD, lrFactor, MLP2D_FIELDS, resolveConfig, type TrainConfig } from './config.ts';
 import { makeSource, type RealSource } from './data.ts';
@@ -462,7 +462,8 @@ export class GanTrainer implements RunTrainer {
     }
   }
 
-  async saveCheckpoint(path: string): Promise<void> {
+  /** What a checkpoint holds: models, EMA, optimizers, window statistics (tensors) and config, step, RNG, data order (meta). */
+  checkpointContents(): CheckpointContents<CheckpointMeta> {
     const tensors: Record<string, Tensor> = {
       ...prefixed('G', this.models.G.stateDict()),
       ...prefixed('D', this.models.D.stateDict()),
@@ -475,13 +476,26 @@ export class GanTrainer implements RunTrainer {
     const meta: CheckpointMeta = {
       kind: 'webgan-gan', config: this.cfg, step: this.step, rng: wg.getRngState(), loader: this.source.state(), optG, optD, statSteps: this.statSteps,
     };
-    await saveCheckpoint(path, { tensors, meta });
+    return { tensors, meta };
+  }
+
+  /** The checkpoint as .safetensors bytes (the file saveCheckpoint writes; the lab's download). */
+  encodeCheckpoint(): Promise<Uint8Array> {
+    return encodeCheckpoint(this.checkpointContents());
+  }
+
+  async saveCheckpoint(path: string): Promise<void> {
+    await saveCheckpoint(path, this.checkpointContents());
   }
 
   /** Restore everything a checkpoint holds; the config must be the one it was written with. */
   async loadCheckpoint(path: string): Promise<void> {
-    const ck = await loadCheckpoint<CheckpointMeta>(path);
-    if (ck.meta?.kind !== 'webgan-gan') throw new ConfigError(`${path}: not a webgan GAN checkpoint`);
+    this.restoreCheckpoint(await loadCheckpoint<CheckpointMeta>(path), path);
+  }
+
+  /** restore a decoded checkpoint (loadCheckpoint's file, or bytes the lab was given); `name` labels errors */
+  restoreCheckpoint(ck: LoadedCheckpoint<CheckpointMeta>, name: string): void {
+    if (ck.meta?.kind !== 'webgan-gan') throw new ConfigError(`${name}: not a webgan GAN checkpoint`);
     const all = wg.tidy(() => Object.fromEntries(Object.entries(ck.tensors).map(([k, t]) => [k, hostToTensor(t)])));
     try {
       this.models.G.loadStateDict(pick('G', all));
@@ -515,15 +529,22 @@ export class GanTrainer implements RunTrainer {
 
 /** Read a checkpoint's config and rebuild its sampler G (EMA copy if present) for sampling/eval. */
 export async function loadGenerator(path: string): Promise<{ cfg: TrainConfig; models: GanModels; G: nn.Module; step: number }> {
-  const ck = await loadCheckpoint<CheckpointMeta>(path);
-  if ((ck.meta as { kind?: string } | null)?.kind === 'webgan-translation') throw new ConfigError(`${path}: a ${ck.meta.config.preset} checkpoint translates images: use webgan translate (and webgan eval)`);
-  if (ck.meta?.kind !== 'webgan-gan') throw new ConfigError(`${path}: not a webgan GAN checkpoint`);
+  return generatorFromCheckpoint(await loadCheckpoint<CheckpointMeta>(path), path);
+}
+
+/** loadGenerator of a decoded checkpoint (a file's, or bytes: decodeCheckpoint); `name` labels errors. */
+export function generatorFromCheckpoint(ck: LoadedCheckpoint<CheckpointMeta>, name: string): { cfg: TrainConfig; models: GanModels; G: nn.Module; step: number } {
+  if ((ck.meta as { kind?: string } | null)?.kind === 'webgan-translation') throw new ConfigError(`${name}: a ${ck.meta.config.preset} checkpoint translates images: use webgan translate (and webgan eval)`);
+  if (ck.meta?.kind !== 'webgan-gan') throw new ConfigError(`${name}: not a webgan GAN checkpoint`);
   const cfg = ck.meta.config;
   const models = buildGan(cfg.preset, presetOptions(cfg));
   const prefix = Object.keys(ck.tensors).some((k) => k.startsWith('Gema.')) ? 'Gema' : 'G';
   const all = wg.tidy(() => Object.fromEntries(Object.entries(ck.tensors).filter(([k]) => k.startsWith(prefix + '.')).map(([k, t]) => [k, hostToTensor(t)])));
-  models.G.loadStateDict(pick(prefix, all));
-  for (const t of Object.values(all)) t.dispose();
+  try {
+    models.G.loadStateDict(pick(prefix, all));
+  } finally {
+    for (const t of Object.values(all)) t.dispose();
+  }
   models.G.eval();
   return { cfg, models, G: models.G, step: ck.meta.step };
 }

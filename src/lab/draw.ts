@@ -175,3 +175,35 @@ export function drawHistogram(ctx: CanvasRenderingContext2D, hist: number[], hq:
   ctx.font = '10px sans-serif';
   ctx.fillText(`modes 1…${hist.length}`, 2, H - 2);
 }
+
+/**
+ * Images [n, C, H, W] in [−1, 1] (C = 1: grey, 3: RGB) as a grid of ⌈√n⌉ (or `columns`) columns, each pixel a
+ * square of the largest whole size that fits the canvas's width (at most 512 px wide by default).
+ */
+export function drawImageGrid(canvas: HTMLCanvasElement, data: Float32Array, shape: number[], maxWidth = 512, columns?: number): void {
+  const [n, c, h, w] = shape;
+  const cols = columns ?? Math.ceil(Math.sqrt(n)), rows = Math.ceil(n / cols);
+  const pad = 1;
+  const gw = cols * (w + pad) + pad, gh = rows * (h + pad) + pad;
+  const img = new ImageData(gw, gh);
+  img.data.fill(255);
+  const byte = (v: number) => Math.round(Math.min(Math.max((v + 1) / 2, 0), 1) * 255);
+  for (let i = 0; i < n; i++) {
+    const ox = pad + (i % cols) * (w + pad), oy = pad + Math.floor(i / cols) * (h + pad);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+      const at = 4 * ((oy + y) * gw + ox + x);
+      for (let k = 0; k < 3; k++) img.data[at + k] = byte(data[((i * c + (c === 3 ? k : 0)) * h + y) * w + x]);
+      img.data[at + 3] = 255;
+    }
+  }
+  const scale = Math.max(1, Math.floor(maxWidth / gw));
+  canvas.width = gw * scale;
+  canvas.height = gh * scale;
+  const tile = document.createElement('canvas');
+  tile.width = gw;
+  tile.height = gh;
+  tile.getContext('2d')!.putImageData(img, 0, 0);
+  const ctx = canvas.getContext('2d')!;
+  ctx.imageSmoothingEnabled = false;
+  ctx.drawImage(tile, 0, 0, canvas.width, canvas.height);
+}

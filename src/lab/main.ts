@@ -3,8 +3,11 @@
  * worker sends and publishes `window.webganLab` (state and controls, for people and tests; docs/lab.md).
  */
 import type { ModeMetrics } from '../gan/metrics.ts';
+import { MLP2D_DEFAULTS } from '../gan/models.ts';
 import { drawCurves, drawHistogram, drawView, COLORS, type Layers } from './draw.ts';
-import type { BackendReport, FromWorker, ToWorker } from './protocol.ts';
+import { ModelView } from './modelview.ts';
+import type { InterpolateOptions, ModelInfo, SampleOptions } from './model.ts';
+import type { BackendReport, FromWorker, ReplyValue, Request, ToWorker, WithoutId } from './protocol.ts';
 import type { LabFrame, LabRecord, LabSetup } from './session.ts';
 import { PARAMS, parseSettings, settingsQuery, type LabSettings } from './settings.ts';
 
@@ -31,6 +34,10 @@ export interface LabState {
   frames: number;
   stepsPerSec: number | null;
   settings: LabSettings;
+  /** the mlp2d checkpoint the 2-D run was loaded from (Reset goes back to it), or null */
+  loaded: ModelInfo | null;
+  /** the model view's checkpoint (an image preset), or null */
+  model: ModelInfo | null;
 }
 
 export interface WebganLab {
@@ -43,6 +50,26 @@ export interface WebganLab {
   stepG(): Promise<void>;
   reset(): Promise<void>;
   setSpeed(stepsPerFrame: number): Promise<void>;
+  /**
+   * Load a `.safetensors` checkpoint (what `webgan train` or this page writes): an mlp2d run
+   * replaces the 2-D run and continues from its step; another GAN preset's generator opens the
+   * model view. Rejects with the reason for anything else (a translation checkpoint, a corrupt file).
+   */
+  load(bytes: Uint8Array, name?: string): Promise<ModelInfo>;
+  /**
+   * The generator's samples for a seed, flat ([n, 2] or [n, C, H, W] row-major): the numbers
+   * `webgan sample --ckpt FILE --seed seed --n n` draws. From the model view's generator when the
+   * last checkpoint loaded was an image preset's, else from the 2-D run's G; `label` (conditional
+   * presets; default: the classes in turn) and `psi` (stylegan) as the CLI's --class and --truncation.
+   */
+  sample(seed: number, n: number, opts?: SampleOptions): Promise<number[]>;
+  /**
+   * stylegan (the model view): the images `webgan interpolate --seed seed --n n --rows rows --space
+   * space --truncation psi` draws (defaults 8, 1, 'w', 1; constant noise), flat [rows · n, C, H, W].
+   */
+  interpolate(seed: number, opts?: InterpolateOptions): Promise<number[]>;
+  /** The 2-D run's checkpoint, the `.safetensors` bytes `webgan train` writes (Download checkpoint saves them). */
+  checkpoint(): Promise<Uint8Array>;
 }
 
 declare global {
@@ -53,8 +80,11 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 const parsed = parseSettings(location.search);
 const state: LabState = {
   status: 'starting', error: null, step: 0, playing: false, backend: null, adapter: null, losses: null, history: [], modes: null, totalModes: null,
-  highQualityPct: null, reverseKl: null, histogram: null, frames: 0, stepsPerSec: null, settings: parsed.settings,
+  highQualityPct: null, reverseKl: null, histogram: null, frames: 0, stepsPerSec: null, settings: parsed.settings, loaded: null, model: null,
 };
+/** which generator sample() draws from: the last checkpoint loaded decides */
+let sampleFrom: 'run' | 'model' = 'run';
+const replies = new Map<number, { resolve: (v: ReplyValue) => void; reject: (e: Error) => void }>();
 let setup: LabSetup | null = null;
 let lastFrame: LabFrame | null = null;
 let worker: Worker | null = null;
@@ -71,6 +101,17 @@ function fail(message: string): void {
   box.textContent = message;
   for (const p of pending.values()) p();
   pending.clear();
+  for (const r of replies.values()) r.reject(new Error(message));
+  replies.clear();
+}
+
+/** a request the worker answers with a value (or the reason it cannot) */
+function request(msg: WithoutId<Request>, transfer: Transferable[] = []): Promise<ReplyValue> {
+  if (!worker || state.status === 'error') return Promise.reject(new Error(state.error ?? 'the lab is not running'));
+  const id = nextId++;
+  const done = new Promise<ReplyValue>((resolve, reject) => replies.set(id, { resolve, reject }));
+  worker.postMessage({ ...msg, id } as Request, transfer);
+  return done;
 }
 
 function send(type: Exclude<ToWorker['type'], 'init' | 'speed'> | 'speed', extra: { speed?: number } = {}): Promise<void> {
@@ -174,8 +215,9 @@ function onFrame(frame: LabFrame, records: LabRecord[], playing: boolean, ack: n
   }
 }
 
-function onReady(backend: BackendReport, s: LabSetup): void {
+function onReady(backend: BackendReport, s: LabSetup, loaded: ModelInfo | null): void {
   setup = s;
+  state.loaded = loaded;
   state.status = 'ready';
   state.backend = backend.name;
   state.adapter = backend.adapter;
@@ -186,10 +228,11 @@ function onReady(backend: BackendReport, s: LabSetup): void {
   badge.textContent = backend.name === 'webgpu' ? `WebGPU — ${backend.adapter}` : `CPU — ${backend.adapter}`;
   badge.className = backend.name;
   const c = s.config;
-  $('summary').textContent = `mlp2d on ${c.data}, ${c.loss}; G ${c.gDepth}×${c.gWidth}, D ${c.dDepth}×${c.dWidth}; batch ${c.batch}, ${c.optimizer} lr ${c.lr} (${c.lrDecay} over ${c.steps} steps), ${c.nCritic} critic step${c.nCritic > 1 ? 's' : ''}${c.r1Gamma ? `, R1 γ ${c.r1Gamma}${c.r1Until ? ` to step ${c.r1Until}` : ''}` : ''}${c.loss === 'wgan-gp' ? `, GP λ ${c.gpLambda}` : ''}${c.pack > 1 ? `, pack ${c.pack}` : ''}${c.spectralNorm ? ', spectral norm' : ''}; seed ${c.seed}`;
+  $('summary').textContent = `${loaded ? `resumed from ${loaded.name} (step ${loaded.step}) · ` : ''}mlp2d on ${c.data}, ${c.loss}; G ${c.gDepth ?? MLP2D_DEFAULTS.gDepth}×${c.gWidth ?? MLP2D_DEFAULTS.gWidth}, D ${c.dDepth ?? MLP2D_DEFAULTS.dDepth}×${c.dWidth ?? MLP2D_DEFAULTS.dWidth}; batch ${c.batch}, ${c.optimizer} lr ${c.lr} (${c.lrDecay} over ${c.steps} steps), ${c.nCritic} critic step${c.nCritic > 1 ? 's' : ''}${c.r1Gamma ? `, R1 γ ${c.r1Gamma}${c.r1Until ? ` to step ${c.r1Until}` : ''}` : ''}${c.loss === 'wgan-gp' ? `, GP λ ${c.gpLambda}` : ''}${c.pack > 1 ? `, pack ${c.pack}` : ''}${c.spectralNorm ? ', spectral norm' : ''}; seed ${c.seed}`;
 }
 
 // ---------------------------------------------------------------- start
+const modelView = new ModelView(request);
 window.webganLab = {
   state: () => structuredClone(state),
   play: () => send('play'),
@@ -206,7 +249,55 @@ window.webganLab = {
     $('speed-value').textContent = String(v);
     return send('speed', { speed: v });
   },
+  load: async (bytes: Uint8Array, name = 'checkpoint.safetensors') => {
+    const copy = bytes.slice(); // transferred to the worker
+    const v = await request({ type: 'load', bytes: copy, name }, [copy.buffer]);
+    const info = (v as Extract<ReplyValue, { type: 'load' }>).info;
+    sampleFrom = info.kind === '2d' ? 'run' : 'model';
+    if (info.kind === 'model') {
+      state.model = info;
+      await modelView.show(info);
+    }
+    return info;
+  },
+  sample: async (seed: number, n: number, opts: SampleOptions = {}) => {
+    const v = await request({ type: 'sample', from: sampleFrom, seed, n, ...opts });
+    return Array.from((v as Extract<ReplyValue, { samples: unknown }>).samples.data);
+  },
+  interpolate: async (seed: number, o: InterpolateOptions = {}) => {
+    const v = await request({ type: 'interpolate', seed, n: o.n ?? 8, rows: o.rows ?? 1, space: o.space ?? 'w', psi: o.psi });
+    return Array.from((v as Extract<ReplyValue, { samples: unknown }>).samples.data);
+  },
+  checkpoint: async () => ((await request({ type: 'checkpoint' })) as Extract<ReplyValue, { type: 'checkpoint' }>).bytes,
 };
+
+// ---------------------------------------------------------------- checkpoints: load (file input, drag and drop), download
+async function loadFile(file: File): Promise<void> {
+  const status = $('ckpt-status');
+  status.className = '';
+  status.textContent = `loading ${file.name}…`;
+  try {
+    const info = await window.webganLab.load(new Uint8Array(await file.arrayBuffer()), file.name);
+    status.textContent = info.kind === '2d'
+      ? `${file.name}: the ${info.data} run (${info.loss}) at step ${info.step}, continued in the 2-D view (Reset returns to it)`
+      : `${file.name}: ${info.preset} (${info.loss}) at step ${info.step}, in the model view below`;
+  } catch (e) {
+    status.className = 'bad';
+    status.textContent = (e as Error).message;
+  }
+}
+
+async function download(): Promise<void> {
+  const bytes = await window.webganLab.checkpoint();
+  const c = setup!.config;
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'application/octet-stream' }));
+  a.download = `webgan-lab-${c.data}-${c.loss}-step-${String(state.step).padStart(6, '0')}.safetensors`;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+}
 
 buildForm(parsed.settings);
 for (const k of Object.keys(layers) as (keyof Layers)[]) {
@@ -219,6 +310,20 @@ $('stepbtn').addEventListener('click', () => void window.webganLab.step());
 $('stepD').addEventListener('click', () => void window.webganLab.stepD());
 $('stepG').addEventListener('click', () => void window.webganLab.stepG());
 $('reset').addEventListener('click', () => void window.webganLab.reset());
+const fileInput = $<HTMLInputElement>('ckpt-file');
+fileInput.addEventListener('change', () => {
+  const f = fileInput.files?.[0];
+  if (f) void loadFile(f).finally(() => { fileInput.value = ''; });
+});
+document.addEventListener('dragover', (e) => { e.preventDefault(); document.body.classList.add('dropping'); });
+document.addEventListener('dragleave', (e) => { if (!e.relatedTarget) document.body.classList.remove('dropping'); });
+document.addEventListener('drop', (e) => {
+  e.preventDefault();
+  document.body.classList.remove('dropping');
+  const f = e.dataTransfer?.files[0];
+  if (f) void loadFile(f);
+});
+$('download').addEventListener('click', () => void download().catch((e: Error) => { $('ckpt-status').className = 'bad'; $('ckpt-status').textContent = e.message; }));
 const speedInput = $<HTMLInputElement>('speed');
 speedInput.value = String(parsed.settings.speed);
 $('speed-value').textContent = String(parsed.settings.speed);
@@ -230,9 +335,14 @@ if (parsed.errors.length) {
   worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
   worker.onmessage = (ev: MessageEvent<FromWorker>) => {
     const m = ev.data;
-    if (m.type === 'ready') onReady(m.backend, m.setup);
+    if (m.type === 'ready') onReady(m.backend, m.setup, m.loaded);
     else if (m.type === 'frame') onFrame(m.frame, m.records, m.playing, m.ack);
-    else fail(`The training worker stopped: ${m.message}`);
+    else if (m.type === 'reply') {
+      const r = replies.get(m.id);
+      replies.delete(m.id);
+      if (m.ok) r?.resolve(m.value);
+      else r?.reject(new Error(m.message));
+    } else fail(`The training worker stopped: ${m.message}`);
   };
   worker.onerror = (e) => fail(`The training worker failed to load: ${e.message || 'see the console'}`);
   worker.postMessage({ type: 'init', config: parsed.config!, backend: parsed.settings.backend, speed: parsed.settings.speed } satisfies ToWorker);

@@ -9,7 +9,9 @@ import type { Tensor } from '../index.ts';
 import type { TrainConfig } from '../gan/config.ts';
 import { evaluate2d } from '../gan/evaluate.ts';
 import type { ModeMetrics } from '../gan/metrics.ts';
-import { GanTrainer } from '../gan/trainer.ts';
+import { GanTrainer, type CheckpointMeta } from '../gan/trainer.ts';
+import type { LoadedCheckpoint } from '../io/checkpoint.ts';
+import { sampleSeed, type SampleOptions } from './model.ts';
 import { mixtureModes, MIXTURE_EXTENT, sampleMixture, type MixtureName } from '../data/mixtures.ts';
 
 /** generated points drawn and scored each frame (fixed noise); real points drawn */
@@ -95,8 +97,33 @@ export class LabSession {
     return new LabSession(trainer, { config: trainer.cfg, real, extent, modes, probabilistic: trainer.loss.probabilistic, res: RES, mesh: MESH }, zFixed, zGrid, xGrid);
   }
 
+  /** The run a checkpoint holds (an mlp2d one, from `webgan train` or the lab), continued where it stopped: as `webgan train --resume` does. */
+  static async fromCheckpoint(ck: LoadedCheckpoint<CheckpointMeta>, name: string): Promise<LabSession> {
+    const saved = wg.getRngState(); // put back if the checkpoint does not load: the current run goes on undisturbed
+    let s: LabSession | null = null;
+    try {
+      s = await LabSession.create(ck.meta.config);
+      s.trainer.restoreCheckpoint(ck, name); // sets the random stream to the checkpoint's
+      return s;
+    } catch (e) {
+      s?.dispose();
+      wg.setRngState(saved);
+      throw e;
+    }
+  }
+
   get step(): number {
     return this.trainer.step;
+  }
+
+  /** The run's checkpoint as .safetensors bytes: what `webgan train` writes (loads with `--resume`, `webgan sample --ckpt`). */
+  checkpoint(): Promise<Uint8Array> {
+    return this.trainer.encodeCheckpoint();
+  }
+
+  /** n samples of G (its EMA copy if any) for a seed: the numbers `webgan sample --seed` draws from this run's checkpoint. The training stream is untouched. */
+  sample(seed: number, n: number, o: SampleOptions = {}): Promise<Float32Array> {
+    return sampleSeed(this.trainer.models, this.trainer.sampler, seed, n, o);
   }
 
   /** k full training steps; one record of their window means. */

@@ -5,7 +5,10 @@
  */
 import { backendInfo, init } from '../init.ts';
 import type { TrainConfig } from '../gan/config.ts';
-import type { BackendReport, FromWorker, ToWorker } from './protocol.ts';
+import type { CheckpointMeta } from '../gan/trainer.ts';
+import type { LoadedCheckpoint } from '../io/checkpoint.ts';
+import { LabModel, readCheckpoint, type ModelInfo } from './model.ts';
+import type { BackendReport, FromWorker, ReplyValue, Request, ToWorker } from './protocol.ts';
 import { LabSession, type LabRecord } from './session.ts';
 import type { LabBackend } from './settings.ts';
 
@@ -19,6 +22,49 @@ let looping = false;
 /** a frame is owed without a command (the first one after init) */
 let needFrame = false;
 const queue: Extract<ToWorker, { id: number }>[] = [];
+/** the model view's generator (an image preset's checkpoint) */
+let model: LabModel | null = null;
+/** the mlp2d checkpoint the 2-D run was loaded from: Reset goes back to it */
+let loaded: { ck: LoadedCheckpoint<CheckpointMeta>; info: ModelInfo } | null = null;
+
+const twoDInfo = (s: LabSession, name: string): ModelInfo => {
+  const m = s.trainer.models;
+  return { kind: '2d', name, preset: s.setup.config.preset, data: s.setup.config.data, loss: s.setup.config.loss, step: s.step, sampleShape: m.sampleShape, conditional: m.conditional, numClasses: m.numClasses, style: !!m.style };
+};
+
+/** load / sample / checkpoint: the reply's value, and the buffers it transfers */
+async function answer(c: Request): Promise<[ReplyValue, Transferable[]]> {
+  if (c.type === 'load') {
+    const r = readCheckpoint(c.bytes, c.name);
+    if (r.kind === '2d') {
+      const next = await LabSession.fromCheckpoint(r.ck, c.name);
+      session!.dispose();
+      session = next;
+      config = r.config;
+      loaded = { ck: r.ck, info: twoDInfo(next, c.name) };
+      post({ type: 'ready', backend: report!, setup: session.setup, loaded: loaded.info });
+      return [{ type: 'load', info: loaded.info }, []];
+    }
+    const next = LabModel.fromCheckpoint(r.ck, c.name);
+    model?.dispose();
+    model = next;
+    return [{ type: 'load', info: model.info }, []];
+  }
+  if (c.type === 'sample') {
+    const o = { label: c.label, psi: c.psi };
+    if (c.from === 'model' && !model) throw new Error('no model loaded: load an image checkpoint first');
+    const data = c.from === 'model' ? await model!.sample(c.seed, c.n, o) : await session!.sample(c.seed, c.n, o);
+    const shape = [c.n, ...(c.from === 'model' ? model!.models : session!.trainer.models).sampleShape];
+    return [{ type: 'sample', samples: { data, shape } }, [data.buffer]];
+  }
+  if (c.type === 'interpolate') {
+    if (!model) throw new Error('no model loaded: load a stylegan checkpoint first');
+    const samples = await model.interpolate(c.seed, { n: c.n, rows: c.rows, space: c.space, psi: c.psi });
+    return [{ type: 'interpolate', samples }, [samples.data.buffer]];
+  }
+  const bytes = await session!.checkpoint();
+  return [{ type: 'checkpoint', bytes }, [bytes.buffer]];
+}
 
 async function startBackend(want: LabBackend): Promise<BackendReport> {
   if (want !== 'cpu') {
@@ -51,8 +97,18 @@ async function loop(): Promise<void> {
       needFrame = false;
       const records: LabRecord[] = [];
       const ack: number[] = [];
+      const replies: [FromWorker, Transferable[]][] = [];
       while (queue.length) {
         const c = queue.shift()!;
+        if (c.type === 'load' || c.type === 'sample' || c.type === 'checkpoint' || c.type === 'interpolate') {
+          try {
+            const [value, transfer] = await answer(c);
+            replies.push([{ type: 'reply', id: c.id, ok: true, value }, transfer]);
+          } catch (e) {
+            replies.push([{ type: 'reply', id: c.id, ok: false, message: (e as Error).message }, []]);
+          }
+          continue;
+        }
         ack.push(c.id);
         if (c.type === 'play') playing = true;
         else if (c.type === 'pause') playing = false;
@@ -62,13 +118,14 @@ async function loop(): Promise<void> {
         else if (c.type === 'stepG') records.push(await session.stepG());
         else if (c.type === 'reset') {
           session.dispose();
-          session = await LabSession.create(config!);
+          session = loaded ? await LabSession.fromCheckpoint(loaded.ck, loaded.info.name) : await LabSession.create(config!);
           records.length = 0;
-          post({ type: 'ready', backend: report!, setup: session.setup });
+          post({ type: 'ready', backend: report!, setup: session.setup, loaded: loaded?.info ?? null });
         }
       }
       if (playing) records.push(await session.train(speed));
       await sendFrame(records, ack);
+      for (const [m, transfer] of replies) post(m, transfer);
       // let the page's next commands arrive
       await new Promise((r) => setTimeout(r, 0));
     }
@@ -90,7 +147,7 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
       speed = m.speed;
       report = await startBackend(m.backend);
       session = await LabSession.create(config);
-      post({ type: 'ready', backend: report, setup: session.setup });
+      post({ type: 'ready', backend: report, setup: session.setup, loaded: null });
       needFrame = true; // the first frame (a 'play' sent meanwhile is already queued)
     } else queue.push(m);
     void loop();

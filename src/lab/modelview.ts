@@ -1,0 +1,85 @@
+/**
+ * The model view of the lab page: the generator of a loaded image checkpoint (the worker holds it)
+ * drawn as a grid of samples for a seed, with a class picker (conditional presets), ψ and
+ * interpolation strips (stylegan). Each grid is what the CLI command in its caption draws.
+ */
+import { FASHION_MNIST_CLASSES } from '../data/fashion.ts';
+import { drawImageGrid } from './draw.ts';
+import type { ModelInfo, SampleOptions } from './model.ts';
+import type { ReplyValue, Request, WithoutId } from './protocol.ts';
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const samplesOf = (v: ReplyValue) => (v as Extract<ReplyValue, { samples: unknown }>).samples;
+
+export class ModelView {
+  private info: ModelInfo | null = null;
+
+  /** `ask` sends a request to the worker and resolves to its reply */
+  constructor(private readonly ask: (msg: WithoutId<Request>) => Promise<ReplyValue>) {
+    $('model-sample').addEventListener('click', () => void this.sample());
+    $('model-interpolate').addEventListener('click', () => void this.interpolate());
+    $('model-next').addEventListener('click', () => {
+      const seed = $<HTMLInputElement>('model-seed');
+      seed.value = String((Number(seed.value) || 0) + 1);
+      void this.sample();
+    });
+    for (const id of ['model-n', 'model-class']) $(id).addEventListener('change', () => void this.sample());
+    $('model-psi').addEventListener('input', () => { $('model-psi-value').textContent = $<HTMLInputElement>('model-psi').value; });
+    $('model-psi').addEventListener('change', () => void this.sample());
+  }
+
+  /** Show a newly loaded model and draw its first grid. */
+  async show(info: ModelInfo): Promise<void> {
+    this.info = info;
+    $('model-view').hidden = false;
+    $('model-caption').textContent = 'sampling…';
+    $('model-info').textContent = `${info.name}: ${info.preset} on ${info.data}, ${info.loss}, step ${info.step}; samples ${info.sampleShape.join(' × ')}`;
+    const cls = $<HTMLSelectElement>('model-class');
+    cls.replaceChildren(new Option('all, in turn', ''));
+    const names = info.data === 'fashion-mnist' ? FASHION_MNIST_CLASSES : [];
+    for (let k = 0; k < info.numClasses; k++) cls.append(new Option(`${k}${names[k] ? ` ${names[k]}` : ''}`, String(k)));
+    $('model-class-label').hidden = !info.conditional;
+    $('model-psi-label').hidden = !info.style;
+    $('model-interp').hidden = !info.style;
+    await this.sample();
+  }
+
+  private seed(): number {
+    return Math.max(0, Math.floor(Number($<HTMLInputElement>('model-seed').value) || 0));
+  }
+
+  /** the grid of the seed: `webgan sample --seed S --n N [--class K] [--truncation ψ]` */
+  async sample(): Promise<void> {
+    const info = this.info;
+    if (!info) return;
+    const seed = this.seed();
+    const n = Number($<HTMLSelectElement>('model-n').value);
+    const cls = $<HTMLSelectElement>('model-class').value;
+    const opts: SampleOptions = {};
+    if (info.conditional && cls !== '') opts.label = Number(cls);
+    if (info.style) opts.psi = Number($<HTMLInputElement>('model-psi').value);
+    try {
+      const { data, shape } = samplesOf(await this.ask({ type: 'sample', from: 'model', seed, n, ...opts }));
+      drawImageGrid($<HTMLCanvasElement>('model-grid'), data, shape);
+      $('model-caption').textContent = `seed ${seed}, ${n} samples${opts.label !== undefined ? `, class ${opts.label}` : info.conditional ? ', classes in turn' : ''}${opts.psi !== undefined ? `, ψ ${opts.psi}` : ''} (webgan sample --seed ${seed} --n ${n}${opts.label !== undefined ? ` --class ${opts.label}` : ''}${opts.psi !== undefined && opts.psi !== 1 ? ` --truncation ${opts.psi}` : ''})`;
+    } catch (e) {
+      $('model-caption').textContent = (e as Error).message;
+    }
+  }
+
+  /** stylegan: strips of 8 between two latents of the seed, one per 8 of the sample count: `webgan interpolate` */
+  async interpolate(): Promise<void> {
+    if (!this.info?.style) return;
+    const seed = this.seed();
+    const rows = Math.max(1, Math.floor(Number($<HTMLSelectElement>('model-n').value) / 8));
+    const space = $<HTMLSelectElement>('model-space').value as 'z' | 'w';
+    const psi = Number($<HTMLInputElement>('model-psi').value);
+    try {
+      const { data, shape } = samplesOf(await this.ask({ type: 'interpolate', seed, n: 8, rows, space, psi }));
+      drawImageGrid($<HTMLCanvasElement>('model-grid'), data, shape, 512, 8);
+      $('model-caption').textContent = `interpolation in ${space === 'z' ? 'Z (slerp)' : 'W (lerp)'}: ${rows} strip${rows > 1 ? 's' : ''} of 8, seed ${seed}, ψ ${psi} (webgan interpolate --seed ${seed} --n 8 --rows ${rows} --space ${space}${psi !== 1 ? ` --truncation ${psi}` : ''})`;
+    } catch (e) {
+      $('model-caption').textContent = (e as Error).message;
+    }
+  }
+}
