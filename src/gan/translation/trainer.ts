@@ -125,6 +125,7 @@ export class TranslationTrainer implements RunTrainer {
     wg.manualSeed(cfg.seed);
     const source = await makeTranslationSource(cfg.data, {
       paired: cfg.preset === 'pix2pix', seed: cfg.seed, batch: cfg.batch, limit: cfg.limit || undefined, size: cfg.resolution, channels: cfg.channels,
+      testLimit: 8, // training needs the test split only for the grids' 8 fixed images; `eval` loads all of it
     });
     const c = source.sampleShape[0];
     const models = buildTranslation(cfg, c, c);
