@@ -150,11 +150,13 @@ export function unflattenOpt(prefix: string, meta: OptMeta, tensors: Record<stri
   return { state, paramGroups: meta.paramGroups };
 }
 
-function prefixed(prefix: string, sd: Record<string, Tensor>): Record<string, Tensor> {
+/** A state dict's keys under `prefix.` (a network's place in a checkpoint). */
+export function prefixed(prefix: string, sd: Record<string, Tensor>): Record<string, Tensor> {
   return Object.fromEntries(Object.entries(sd).map(([k, v]) => [`${prefix}.${k}`, v]));
 }
 
-function pick(prefix: string, all: Record<string, Tensor>): Record<string, Tensor> {
+/** The entries under `prefix.`, without it (prefixed's inverse). */
+export function pick(prefix: string, all: Record<string, Tensor>): Record<string, Tensor> {
   return Object.fromEntries(Object.entries(all).filter(([k]) => k.startsWith(prefix + '.')).map(([k, v]) => [k.slice(prefix.length + 1), v]));
 }
 

@@ -6,7 +6,7 @@ import { hostToTensor } from '../../io/safetensors.ts';
 import { loadCheckpoint, saveCheckpoint } from '../../io/checkpoint.ts';
 import { saveImageGrid } from '../../io/png.ts';
 import { ConfigError, lrFactor, resolveConfig, type TrainConfig } from '../config.ts';
-import { flattenOpt, gradAndWeightNorms, unflattenOpt, type Curve, type LogRecord, type RunTrainer } from '../trainer.ts';
+import { flattenOpt, gradAndWeightNorms, pick, prefixed, unflattenOpt, type Curve, type LogRecord, type RunTrainer } from '../trainer.ts';
 import { makeTranslationSource, type TranslationSource, type TranslationState } from './data.ts';
 import { buildTranslation, ganTerm, l1, type TranslationModels, type TranslationPreset } from './models.ts';
 
@@ -81,14 +81,6 @@ export class ImagePool {
 
 function setRequiresGrad(ms: nn.Module[], flag: boolean): void {
   for (const m of ms) for (const p of m.parameters()) p.requiresGrad = flag;
-}
-
-function prefixed(prefix: string, sd: Record<string, Tensor>): Record<string, Tensor> {
-  return Object.fromEntries(Object.entries(sd).map(([k, v]) => [`${prefix}.${k}`, v]));
-}
-
-function pick(prefix: string, all: Record<string, Tensor>): Record<string, Tensor> {
-  return Object.fromEntries(Object.entries(all).filter(([k]) => k.startsWith(prefix + '.')).map(([k, v]) => [k.slice(prefix.length + 1), v]));
 }
 
 const paramsOf = (ms: nn.Module[]) => ms.flatMap((m) => m.parameters());
