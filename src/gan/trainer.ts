@@ -150,6 +150,16 @@ export function unflattenOpt(prefix: string, meta: OptMeta, tensors: Record<stri
   return { state, paramGroups: meta.paramGroups };
 }
 
+/** Run `fn` on a checkpoint's tensors uploaded to the active backend (`keep` filters the keys); they are disposed after. */
+export function withCheckpointTensors<T>(host: LoadedCheckpoint<unknown>['tensors'], fn: (all: Record<string, Tensor>) => T, keep: (key: string) => boolean = () => true): T {
+  const all = wg.tidy(() => Object.fromEntries(Object.entries(host).filter(([k]) => keep(k)).map(([k, t]) => [k, hostToTensor(t)])));
+  try {
+    return fn(all);
+  } finally {
+    for (const t of Object.values(all)) t.dispose();
+  }
+}
+
 /** A state dict's keys under `prefix.` (a network's place in a checkpoint). */
 export function prefixed(prefix: string, sd: Record<string, Tensor>): Record<string, Tensor> {
   return Object.fromEntries(Object.entries(sd).map(([k, v]) => [`${prefix}.${k}`, v]));
@@ -498,8 +508,7 @@ export class GanTrainer implements RunTrainer {
   /** restore a decoded checkpoint (loadCheckpoint's file, or bytes the lab was given); `name` labels errors */
   restoreCheckpoint(ck: LoadedCheckpoint<CheckpointMeta>, name: string): void {
     if (ck.meta?.kind !== 'webgan-gan') throw new ConfigError(`${name}: not a webgan GAN checkpoint`);
-    const all = wg.tidy(() => Object.fromEntries(Object.entries(ck.tensors).map(([k, t]) => [k, hostToTensor(t)])));
-    try {
+    withCheckpointTensors(ck.tensors, (all) => {
       this.models.G.loadStateDict(pick('G', all));
       this.models.D.loadStateDict(pick('D', all));
       if (this.ema) this.ema.loadStateDict(pick('Gema', all));
@@ -508,9 +517,7 @@ export class GanTrainer implements RunTrainer {
       this.statAcc?.dispose();
       this.statAcc = all['stats.acc'] ? wg.keep(wg.mul(all['stats.acc'], 1)) : null;
       if (this.plMean && all['pl_mean']) nn.assign_(this.plMean, wg.mul(all['pl_mean'], 1));
-    } finally {
-      for (const t of Object.values(all)) t.dispose();
-    }
+    });
     this.statSteps = ck.meta.statSteps;
     this.step = ck.meta.step;
     this.lastLogStep = this.step;
@@ -541,12 +548,7 @@ export function generatorFromCheckpoint(ck: LoadedCheckpoint<CheckpointMeta>, na
   const cfg = ck.meta.config;
   const models = buildGan(cfg.preset, presetOptions(cfg));
   const prefix = Object.keys(ck.tensors).some((k) => k.startsWith('Gema.')) ? 'Gema' : 'G';
-  const all = wg.tidy(() => Object.fromEntries(Object.entries(ck.tensors).filter(([k]) => k.startsWith(prefix + '.')).map(([k, t]) => [k, hostToTensor(t)])));
-  try {
-    models.G.loadStateDict(pick(prefix, all));
-  } finally {
-    for (const t of Object.values(all)) t.dispose();
-  }
+  withCheckpointTensors(ck.tensors, (all) => models.G.loadStateDict(pick(prefix, all)), (k) => k.startsWith(prefix + '.'));
   models.G.eval();
   return { cfg, models, G: models.G, step: ck.meta.step };
 }

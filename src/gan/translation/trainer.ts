@@ -2,11 +2,10 @@ import * as wg from '../../index.ts';
 import type { Tensor } from '../../index.ts';
 import * as nn from '../../nn/index.ts';
 import { philoxWords, uniformFromWord } from '../../base/philox.ts';
-import { hostToTensor } from '../../io/safetensors.ts';
 import { loadCheckpoint, saveCheckpoint } from '../../io/checkpoint.ts';
 import { saveImageGrid } from '../../io/png.ts';
 import { ConfigError, lrFactor, resolveConfig, type TrainConfig } from '../config.ts';
-import { flattenOpt, gradAndWeightNorms, pick, prefixed, unflattenOpt, type Curve, type LogRecord, type RunTrainer } from '../trainer.ts';
+import { flattenOpt, gradAndWeightNorms, pick, prefixed, unflattenOpt, withCheckpointTensors, type Curve, type LogRecord, type RunTrainer } from '../trainer.ts';
 import { makeTranslationSource, type TranslationSource, type TranslationState } from './data.ts';
 import { buildTranslation, ganTerm, l1, type TranslationModels, type TranslationPreset } from './models.ts';
 
@@ -309,17 +308,14 @@ export class TranslationTrainer implements RunTrainer {
   async loadCheckpoint(path: string): Promise<void> {
     const ck = await loadCheckpoint<TranslationCheckpointMeta>(path);
     if (ck.meta?.kind !== 'webgan-translation') throw new ConfigError(`${path}: not a webgan translation checkpoint (cyclegan / pix2pix)`);
-    const all = wg.tidy(() => Object.fromEntries(Object.entries(ck.tensors).map(([k, t]) => [k, hostToTensor(t)])));
-    try {
+    withCheckpointTensors(ck.tensors, (all) => {
       for (const [name, net] of Object.entries(this.models.nets)) net.loadStateDict(pick(name, all));
       this.optG.loadStateDict(unflattenOpt('optG', ck.meta.optG, all));
       this.optD.loadStateDict(unflattenOpt('optD', ck.meta.optD, all));
       this.statAcc?.dispose();
       this.statAcc = all['stats.acc'] ? wg.keep(wg.mul(all['stats.acc'], 1)) : null;
       this.pools.forEach((p, i) => p.load(all[`pool_${'AB'[i]}`], ck.meta.poolDraws[i]));
-    } finally {
-      for (const t of Object.values(all)) t.dispose();
-    }
+    });
     this.statSteps = ck.meta.statSteps;
     this.step = ck.meta.step;
     this.lastLogStep = this.step;
@@ -347,14 +343,11 @@ export async function loadTranslator(path: string): Promise<{ cfg: TrainConfig; 
   }
   const cfg = ck.meta.config;
   const models = buildTranslation(cfg, ck.meta.channels[0], ck.meta.channels[1]);
-  const all = wg.tidy(() => Object.fromEntries(Object.entries(ck.tensors).map(([k, t]) => [k, hostToTensor(t)])));
-  try {
+  withCheckpointTensors(ck.tensors, (all) => {
     for (const [name, net] of Object.entries(models.nets)) {
       net.loadStateDict(pick(name, all));
       net.eval();
     }
-  } finally {
-    for (const t of Object.values(all)) t.dispose();
-  }
+  });
   return { cfg, models, step: ck.meta.step };
 }
