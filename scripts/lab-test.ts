@@ -158,6 +158,27 @@ try {
     await page.close();
   }
 
+  // ---- views (tabs): the URL's view opens it; leaving the 2-D view pauses its run; the URL follows
+  {
+    const { page, errors } = await open(`${small}&backend=cpu&speed=5&view=model`);
+    const s0 = await until(page, 'ready', (s) => s.status === 'ready', 60_000);
+    const opened = s0.view === 'model' && await page.locator('#view-model').isVisible() && !(await page.locator('#view-2d').isVisible()) &&
+      /No model loaded/.test(await page.locator('#model-info').innerText());
+    await page.locator('nav#tabs button[data-view="2d"]').click();
+    await until(page, '2d', (s) => s.view === '2d', 10_000);
+    const back = await page.locator('#view-2d').isVisible() && !new URL(page.url()).searchParams.has('view');
+    await page.evaluate(() => window.webganLab.play());
+    await until(page, 'steps', (s) => s.step >= 5, 60_000);
+    await page.evaluate(() => window.webganLab.setView('model'));
+    const s1 = await state(page);
+    await page.waitForTimeout(500);
+    const s2 = await state(page);
+    check('views: view=model opens the model view; the 2-D tab shows the run; leaving it pauses the run; the URL names the view',
+      opened && back && !s1.playing && s2.step === s1.step && new URL(page.url()).searchParams.get('view') === 'model' && errors.length === 0,
+      `opened ${opened}, back ${back}, playing ${s1.playing}, steps ${s1.step} → ${s2.step}, url ${page.url()} ${errors.join(' | ')}`);
+    await page.close();
+  }
+
   // ---- other data, losses and options on the CPU: a critic's raw surface, no surface with packing, no modes for spiral
   for (const q of ['data=spiral&loss=wgan-gp&pack=2&gdepth=1&gwidth=16&ddepth=1&dwidth=16', 'data=ring&loss=hinge&sn=1&gdepth=2&gwidth=16&ddepth=2&dwidth=16']) {
     const { page, errors } = await open(`${q}&batch=64&backend=cpu&speed=5&autoplay=1`);
@@ -314,7 +335,7 @@ try {
       const dl = o ? maxDiff(await pageSamples(page, 4, 8, o), await nodeSamples(path, 4, 8, o)) : 0;
       const psiVisible = await page.locator('#model-psi-label').isVisible();
       check(`${backend}: ${preset} dropped on the page: the model view shows a grid, ${preset === 'cdcgan' ? 'a class picker, ' : preset === 'stylegan' ? 'ψ, ' : ''}the CLI's samples for a seed (max abs diff ${d.toExponential(2)}${o ? `, ${JSON.stringify(o)}: ${dl.toExponential(2)}` : ''} ≤ ${tol}); the 2-D run is untouched`,
-        (s.model as ModelInfo).step === 1 && await page.locator('#model-view').isVisible() && grid.ink > 0.3 && grid.colours >= 3 && d <= tol && dl <= tol &&
+        (s.model as ModelInfo).step === 1 && s.view === 'model' && await page.locator('#view-model').isVisible() && !(await page.locator('#view-2d').isVisible()) && grid.ink > 0.3 && grid.colours >= 3 && d <= tol && dl <= tol &&
           classVisible === (preset === 'cdcgan') && (preset !== 'cdcgan' || classes === 11) && psiVisible === (preset === 'stylegan') && s.step === 0 && s.loaded === null,
         JSON.stringify({ grid, classes, classVisible, psiVisible, step: s.step, caption: await page.locator('#model-caption').innerText() }));
       if (preset === 'stylegan') {

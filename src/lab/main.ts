@@ -9,7 +9,7 @@ import { ModelView } from './modelview.ts';
 import type { InterpolateOptions, ModelInfo, SampleOptions } from './model.ts';
 import type { BackendReport, FromWorker, ReplyValue, Request, ToWorker, WithoutId } from './protocol.ts';
 import type { LabFrame, LabRecord, LabSetup } from './session.ts';
-import { PARAMS, parseSettings, settingsQuery, type LabSettings } from './settings.ts';
+import { LAB_VIEWS, PARAMS, parseSettings, settingsQuery, type LabSettings, type LabView } from './settings.ts';
 
 export interface LabState {
   /** ready: the worker trains; error: bad settings or a failure (see `error`) */
@@ -38,6 +38,8 @@ export interface LabState {
   loaded: ModelInfo | null;
   /** the model view's checkpoint (an image preset), or null */
   model: ModelInfo | null;
+  /** the view (tab) shown */
+  view: LabView;
 }
 
 export interface WebganLab {
@@ -70,6 +72,11 @@ export interface WebganLab {
   interpolate(seed: number, opts?: InterpolateOptions): Promise<number[]>;
   /** The 2-D run's checkpoint, the `.safetensors` bytes `webgan train` writes (Download checkpoint saves them). */
   checkpoint(): Promise<Uint8Array>;
+  /**
+   * Show a view (tab): '2d', 'model', … (LAB_VIEWS). Leaving the 2-D view pauses its run, so a
+   * view that trains or benchmarks has the machine to itself. The URL's `view=` follows.
+   */
+  setView(view: LabView): Promise<void>;
 }
 
 declare global {
@@ -81,6 +88,7 @@ const parsed = parseSettings(location.search);
 const state: LabState = {
   status: 'starting', error: null, step: 0, playing: false, backend: null, adapter: null, losses: null, history: [], modes: null, totalModes: null,
   highQualityPct: null, reverseKl: null, histogram: null, frames: 0, stepsPerSec: null, settings: parsed.settings, loaded: null, model: null,
+  view: parsed.settings.view,
 };
 /** which generator sample() draws from: the last checkpoint loaded decides */
 let sampleFrom: 'run' | 'model' = 'run';
@@ -231,6 +239,22 @@ function onReady(backend: BackendReport, s: LabSetup, loaded: ModelInfo | null):
   $('summary').textContent = `${loaded ? `resumed from ${loaded.name} (step ${loaded.step}) · ` : ''}mlp2d on ${c.data}, ${c.loss}; G ${c.gDepth ?? MLP2D_DEFAULTS.gDepth}×${c.gWidth ?? MLP2D_DEFAULTS.gWidth}, D ${c.dDepth ?? MLP2D_DEFAULTS.dDepth}×${c.dWidth ?? MLP2D_DEFAULTS.dWidth}; batch ${c.batch}, ${c.optimizer} lr ${c.lr} (${c.lrDecay} over ${c.steps} steps), ${c.nCritic} critic step${c.nCritic > 1 ? 's' : ''}${c.r1Gamma ? `, R1 γ ${c.r1Gamma}${c.r1Until ? ` to step ${c.r1Until}` : ''}` : ''}${c.loss === 'wgan-gp' ? `, GP λ ${c.gpLambda}` : ''}${c.pack > 1 ? `, pack ${c.pack}` : ''}${c.spectralNorm ? ', spectral norm' : ''}; seed ${c.seed}`;
 }
 
+// ---------------------------------------------------------------- views (tabs)
+async function setView(view: LabView): Promise<void> {
+  if (!LAB_VIEWS.includes(view)) throw new RangeError(`view must be one of ${LAB_VIEWS.join(', ')}, got '${view}'`);
+  if (view !== '2d' && state.playing) await send('pause');
+  state.view = view;
+  document.querySelectorAll<HTMLButtonElement>('nav#tabs button').forEach((b) => b.classList.toggle('active', b.dataset.view === view));
+  for (const v of LAB_VIEWS) $(`view-${v}`).hidden = v !== view;
+  // the link names the view (other settings as they are)
+  const q = new URLSearchParams(location.search);
+  if (view === '2d') q.delete('view');
+  else q.set('view', view);
+  const search = q.toString();
+  history.replaceState(null, '', search ? `?${search}` : location.pathname);
+  redraw();
+}
+
 // ---------------------------------------------------------------- start
 const modelView = new ModelView(request);
 window.webganLab = {
@@ -256,6 +280,7 @@ window.webganLab = {
     sampleFrom = info.kind === '2d' ? 'run' : 'model';
     if (info.kind === 'model') {
       state.model = info;
+      await setView('model');
       await modelView.show(info);
     }
     return info;
@@ -269,6 +294,7 @@ window.webganLab = {
     return Array.from((v as Extract<ReplyValue, { samples: unknown }>).samples.data);
   },
   checkpoint: async () => ((await request({ type: 'checkpoint' })) as Extract<ReplyValue, { type: 'checkpoint' }>).bytes,
+  setView,
 };
 
 // ---------------------------------------------------------------- checkpoints: load (file input, drag and drop), download
@@ -280,7 +306,7 @@ async function loadFile(file: File): Promise<void> {
     const info = await window.webganLab.load(new Uint8Array(await file.arrayBuffer()), file.name);
     status.textContent = info.kind === '2d'
       ? `${file.name}: the ${info.data} run (${info.loss}) at step ${info.step}, continued in the 2-D view (Reset returns to it)`
-      : `${file.name}: ${info.preset} (${info.loss}) at step ${info.step}, in the model view below`;
+      : `${file.name}: ${info.preset} (${info.loss}) at step ${info.step}, in the model view`;
   } catch (e) {
     status.className = 'bad';
     status.textContent = (e as Error).message;
@@ -300,6 +326,8 @@ async function download(): Promise<void> {
 }
 
 buildForm(parsed.settings);
+document.querySelectorAll<HTMLButtonElement>('nav#tabs button').forEach((b) => b.addEventListener('click', () => void setView(b.dataset.view as LabView)));
+void setView(parsed.settings.view);
 for (const k of Object.keys(layers) as (keyof Layers)[]) {
   const box = $<HTMLInputElement>(`layer-${k}`);
   box.checked = layers[k];

@@ -31,7 +31,8 @@ export class ModelView {
   /** Show a newly loaded model and draw its first grid. */
   async show(info: ModelInfo): Promise<void> {
     this.info = info;
-    $('model-view').hidden = false;
+    $('model-controls').hidden = false;
+    $('model-grid').hidden = false;
     $('model-caption').textContent = 'sampling…';
     $('model-info').textContent = `${info.name}: ${info.preset} on ${info.data}, ${info.loss}, step ${info.step}; samples ${info.sampleShape.join(' × ')}`;
     const cls = $<HTMLSelectElement>('model-class');

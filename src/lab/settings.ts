@@ -32,11 +32,17 @@ export interface LabSettings {
   /** training steps per drawn frame */
   speed: number;
   autoplay: boolean;
+  /** the view the page opens on */
+  view: LabView;
 }
+
+/** The page's views (tabs); `view=` in the URL picks the one it opens on. */
+export const LAB_VIEWS = ['2d', 'model'] as const;
+export type LabView = (typeof LAB_VIEWS)[number];
 
 /** GAN Lab-sized networks and a batch the CPU fallback trains quickly. */
 export const LAB_DEFAULTS: LabSettings = {
-  data: 'grid', loss: 'nsgan', seed: 0, batch: 256, gdepth: 3, gwidth: 64, ddepth: 3, dwidth: 64, sn: false, backend: 'auto', speed: 5, autoplay: false,
+  data: 'grid', loss: 'nsgan', seed: 0, batch: 256, gdepth: 3, gwidth: 64, ddepth: 3, dwidth: 64, sn: false, backend: 'auto', speed: 5, autoplay: false, view: '2d',
 };
 
 /** Each URL parameter: how to read it and the TrainConfig flag it becomes (for resolveConfig's messages). */
@@ -86,6 +92,7 @@ export const PARAMS: Record<keyof LabSettings, { read: Reader; flag?: string; he
   backend: { read: oneOf(['auto', 'webgpu', 'cpu']), help: 'auto | webgpu | cpu' },
   speed: { read: int(1, 1000), help: 'training steps per frame' },
   autoplay: { read: flag, help: 'start training when the page opens (1 or 0)' },
+  view: { read: oneOf(LAB_VIEWS), help: `the view the page opens on: ${LAB_VIEWS.join(' | ')}` },
 };
 
 export interface ParsedSettings {
