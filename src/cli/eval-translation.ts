@@ -27,6 +27,7 @@ function print(source: string, reports: DirectionReport[]): void {
     ['class preservation', (r) => (r.classPreservation === undefined ? '—' : `${(100 * r.classPreservation).toFixed(1)} %`)],
     ['classified as the target class', (r) => (r.targetClassShare === undefined ? '—' : `${(100 * r.targetClassShare).toFixed(1)} %`)],
     ['cycle reconstruction L1', (r) => fmt(r.cycleL1, 4)],
+    ['reconstructions classified as the source class', (r) => (r.cycleClassShare === undefined ? '—' : `${(100 * r.cycleClassShare).toFixed(1)} %`)],
   ];
   const shown = rows.filter(([, f]) => reports.some((r) => f(r) !== '—'));
   const w = Math.max(...shown.map(([k]) => k.length));

@@ -211,10 +211,14 @@ describe('translation scores on known answers', () => {
     // sneakers → ankle boots: real boots are boots, the sneakers themselves are not
     const cls = await makeTranslationSource('fashion-mnist:sneaker/ankle-boot', { paired: false, seed: 0, batch: 1, limit: 8, size: 32 });
     const m = Math.min(100, cls.test!.n);
-    const boots = await scoreTranslations(cls.spec, cls.test!, 'a2b', cls.test!.b.slice(0, m * per), { classifier });
-    const sneakers = await scoreTranslations(cls.spec, cls.test!, 'a2b', cls.test!.a.slice(0, m * per), { classifier });
+    // reconstructions are scored against the source class: sneakers given back are sneakers, boots are not
+    const boots = await scoreTranslations(cls.spec, cls.test!, 'a2b', cls.test!.b.slice(0, m * per), { classifier, reconstructions: cls.test!.a.slice(0, m * per) });
+    const sneakers = await scoreTranslations(cls.spec, cls.test!, 'a2b', cls.test!.a.slice(0, m * per), { classifier, reconstructions: cls.test!.b.slice(0, m * per) });
     expect(boots.targetClassShare!).toBeGreaterThan(0.9);
     expect(sneakers.targetClassShare!).toBeLessThan(0.1);
+    expect(boots.cycleClassShare!).toBeGreaterThan(0.9);
+    expect(sneakers.cycleClassShare!).toBeLessThan(0.1);
+    expect(perfect.cycleClassShare).toBeUndefined(); // edges2fashion: class preservation says it
     expect(boots.l1).toBeUndefined(); // unpaired: no true target per image
   });
 });

@@ -22,6 +22,8 @@ export interface DirectionReport {
   targetClassShare?: number;
   /** CycleGAN: L1 of x against G_back(G(x)) */
   cycleL1?: number;
+  /** CycleGAN, class ↔ class: the share of reconstructions G_back(G(x)) the classifier assigns to the source class */
+  cycleClassShare?: number;
 }
 
 export interface TranslationReport {
@@ -83,6 +85,7 @@ export async function scoreTranslations(
   if (opts.reconstructions) {
     const s = await translationScores(content(opts.reconstructions, shape, fashion), content(src.subarray(0, n * per), shape, fashion));
     r.cycleL1 = s.l1;
+    if (spec.kind === 'classes' && opts.classifier) r.cycleClassShare = targetClassShare((await features(opts.classifier, opts.reconstructions, n)).probs, direction === 'a2b' ? spec.a : spec.b);
   }
   return r;
 }
