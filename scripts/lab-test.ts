@@ -30,6 +30,8 @@ import { chromium, type ConsoleMessage, type Page } from 'playwright-core';
 import { bundleLab, serveLab } from '../src/cli/lab.ts';
 import type { LabState } from '../src/lab/main.ts';
 import type { ModelInfo, SampleOptions } from '../src/lab/model.ts';
+import { presetQuery, type PresetName } from '../src/lab/presets.ts';
+import { parseSettings } from '../src/lab/settings.ts';
 import * as wg from '../src/index.ts';
 import { main as cliMain } from '../src/cli/main.ts';
 import { drawSamples } from '../src/gan/evaluate.ts';
@@ -190,6 +192,47 @@ try {
       s.status === 'ready' && s.step >= 20 && s.losses !== null && Number.isFinite(s.losses.lossD) && view.ink > 0.05 && errors.length === 0 &&
         (spiral ? s.modes === null && /packing/.test(legend) : s.totalModes === 8 && /D\(x\), purple/.test(legend)),
       `step ${s.step}, modes ${s.modes}/${s.totalModes}, legend '${legend}', ${errors.join(' | ')}`);
+    await page.close();
+  }
+
+  // ---- failure presets and cures: each button navigates to its settings; the run shows the effect; the
+  // gradient-norm and Wasserstein curves and the model graph are drawn (docs/lab.md#failures-and-cures)
+  {
+    const { page, errors } = await open(`${small}&backend=cpu`);
+    await until(page, 'ready', (s) => s.status === 'ready' && s.frames >= 1, 60_000);
+    /** click a preset's button; the page reloads with the query presetQuery gives for the settings it had */
+    const press = async (name: PresetName) => {
+      const want = presetQuery(name, (await state(page)).settings);
+      await Promise.all([page.waitForURL((u) => u.search === `?${want}`, { timeout: 30_000 }), page.locator(`button[data-preset="${name}"]`).click()]);
+      await page.waitForFunction(() => !!window.webganLab);
+      return new URL(page.url()).search === `?${want}`;
+    };
+    const gMax = (s: LabState) => Math.max(...(s.gradNorms?.g ?? [NaN]));
+    let ok = await press('vanishing');
+    const v = await until(page, 'vanishing', (s) => s.step >= 250, 120_000);
+    const graphLabel = (await page.locator('#graph').getAttribute('aria-label')) ?? '';
+    const set = parseSettings(new URL(page.url()).search).settings;
+    check(`Vanishing gradients: the URL is the preset's (${new URL(page.url()).search}); it plays; G's gradient norms fall to ≤ 1e-3 with D(G(z)) → 0`,
+      ok && v.preset?.failure === 'vanishing' && v.playing && gMax(v) < 1e-3 && (v.losses?.dFake ?? 1) < 0.01 && v.gradNorms!.d.every((x) => x > 0),
+      `step ${v.step}, ‖∇G‖ ${v.gradNorms?.g.map((x) => x.toExponential(1))}, ‖∇D‖ ${v.gradNorms?.d.map((x) => x.toExponential(1))}, D(G(z)) ${v.losses?.dFake}`);
+    const norms = await canvasInk(page, 'gradnorms'), w1 = await canvasInk(page, 'wasserstein'), graph = await canvasInk(page, 'graph');
+    check('the gradient-norm curves (one line per layer), the D-output gap curve and the model graph are drawn; the graph names the layers of the settings',
+      norms.ink > 0.02 && norms.colours > 6 && w1.ink > 0.01 && graph.ink > 0.05 && v.gradLayers?.g.join() === `G 2→${set.gwidth},G ${set.gwidth}→${set.gwidth},G ${set.gwidth}→2` &&
+        graphLabel.includes(`G 2→${set.gwidth}`) && graphLabel.includes(`D ${set.dwidth}→1`) && graphLabel.includes('minimax') && Number.isFinite(v.wasserstein),
+      JSON.stringify({ norms, w1, graph, graphLabel, layers: v.gradLayers, wasserstein: v.wasserstein }));
+    ok = await press('wgan-gp');
+    const c = await until(page, 'cured', (s) => s.step >= 150, 120_000);
+    check('WGAN-GP on it: the same run with loss=wgan-gp; G\'s gradient norms stay large; the curve is the Wasserstein estimate',
+      ok && c.preset?.failure === 'vanishing' && c.preset.cures.join() === 'wgan-gp' && c.settings.loss === 'wgan-gp' && gMax(c) > 1e-2 && Number.isFinite(c.wasserstein) &&
+        (await page.locator('#preset-note').innerText()).startsWith('Vanishing gradients + WGAN-GP:'),
+      `step ${c.step}, ‖∇G‖ ${c.gradNorms?.g.map((x) => x.toExponential(1))}, W ${c.wasserstein}`);
+    ok = await press('collapse');
+    const m = await until(page, 'collapse', (s) => s.step >= 300, 120_000);
+    check('Mode collapse: a few modes hold the samples (reverse KL > 0.5 nats at step 300)', ok && m.preset?.failure === 'collapse' && (m.reverseKl ?? 0) > 0.5, `step ${m.step}, KL ${m.reverseKl}, histogram ${m.histogram}`);
+    ok = await press('packing');
+    const p = await until(page, 'packed', (s) => s.step >= 700, 120_000);
+    check('Packing on it: pack=2, the samples spread (reverse KL < 0.2 at step 700)', ok && p.settings.pack === 2 && p.preset?.cures.join() === 'packing' && (p.reverseKl ?? 9) < 0.2, `step ${p.step}, KL ${p.reverseKl}, histogram ${p.histogram}`);
+    check('no console errors (presets)', errors.length === 0, errors.join(' | '));
     await page.close();
   }
 

@@ -5,6 +5,9 @@
 import type { ModeMetrics } from '../gan/metrics.ts';
 import { MLP2D_DEFAULTS } from '../gan/models.ts';
 import { drawCurves, drawHistogram, drawView, COLORS, type Layers } from './draw.ts';
+import { drawModelGraph, graphNodes } from './graph.ts';
+import { drawNormCurves, thin, type NormPoint } from './norms.ts';
+import { PRESETS, presetQuery, recognise } from './presets.ts';
 import { ModelView } from './modelview.ts';
 import type { InterpolateOptions, ModelInfo, SampleOptions } from './model.ts';
 import type { BackendReport, FromWorker, ReplyValue, Request, ToWorker, WithoutId } from './protocol.ts';
@@ -40,6 +43,14 @@ export interface LabState {
   model: ModelInfo | null;
   /** the view (tab) shown */
   view: LabView;
+  /** ‖∇‖₂ per layer of G and of D (setup's layers, in order) after the latest frame's last updates; NaN before a network's first update */
+  gradNorms: { g: number[]; d: number[] } | null;
+  /** the layers those norms belong to: 'G 2→32', … */
+  gradLayers: { g: string[]; d: string[] } | null;
+  /** mean D(x) − mean D(G(z)) of the critic's raw outputs in the latest record: the Wasserstein-1 estimate for wgan / wgan-gp, the D-output gap otherwise */
+  wasserstein: number | null;
+  /** the failure preset these settings are (with the cures applied to it), or null */
+  preset: { failure: string; cures: string[] } | null;
 }
 
 export interface WebganLab {
@@ -88,8 +99,10 @@ const parsed = parseSettings(location.search);
 const state: LabState = {
   status: 'starting', error: null, step: 0, playing: false, backend: null, adapter: null, losses: null, history: [], modes: null, totalModes: null,
   highQualityPct: null, reverseKl: null, histogram: null, frames: 0, stepsPerSec: null, settings: parsed.settings, loaded: null, model: null,
-  view: parsed.settings.view,
+  view: parsed.settings.view, gradNorms: null, gradLayers: null, wasserstein: null, preset: null,
 };
+/** the frames' gradient norms, for their curves (thinned like the history) */
+let normHistory: NormPoint[] = [];
 /** which generator sample() draws from: the last checkpoint loaded decides */
 let sampleFrom: 'run' | 'model' = 'run';
 const replies = new Map<number, { resolve: (v: ReplyValue) => void; reject: (e: Error) => void }>();
@@ -172,6 +185,14 @@ function draw(): void {
   const h = state.history;
   drawCurves($<HTMLCanvasElement>('losses').getContext('2d')!, h, [['lossD', COLORS.lossD, 'D loss'], ['lossG', COLORS.lossG, 'G loss']], 'losses');
   drawCurves($<HTMLCanvasElement>('doutputs').getContext('2d')!, h, [['dReal', COLORS.dReal, 'D(x)'], ['dFake', COLORS.dFake, 'D(G(z))']], setup?.probabilistic ? 'mean σ(D)' : 'mean D');
+  if (setup) {
+    const w1 = setup.config.loss === 'wgan' || setup.config.loss === 'wgan-gp';
+    drawCurves($<HTMLCanvasElement>('wasserstein').getContext('2d')!, h, [['wasserstein', COLORS.axis, 'E D(x) − E D(G(z))']], w1 ? 'Wasserstein-1 estimate (critic)' : `D-output gap (raw ${setup.config.loss} D; not a distance)`);
+    drawNormCurves($<HTMLCanvasElement>('gradnorms').getContext('2d')!, normHistory, setup.layers);
+    const graph = $<HTMLCanvasElement>('graph');
+    drawModelGraph(graph.getContext('2d')!, setup.layers, setup.config, lastFrame?.gradNorms ?? null);
+    graph.setAttribute('aria-label', `model: ${graphNodes(setup.layers, setup.config).map((n) => `${n.label} (${n.sub})`).join(' → ')}; real x into D`);
+  }
   const hist = $<HTMLCanvasElement>('histogram');
   const m = lastFrame?.metrics;
   if (m) drawHistogram(hist.getContext('2d')!, m.histogram, m.highQualityHistogram);
@@ -216,6 +237,9 @@ function onFrame(frame: LabFrame, records: LabRecord[], playing: boolean, ack: n
   state.highQualityPct = m?.highQuality ?? null;
   state.reverseKl = m?.reverseKL ?? null;
   state.histogram = m?.histogram ?? null;
+  state.gradNorms = frame.gradNorms;
+  for (const r of records) if (Number.isFinite(r.wasserstein)) state.wasserstein = r.wasserstein;
+  normHistory = thin([...normHistory, { step: frame.step, ...frame.gradNorms }], HISTORY_MAX);
   redraw();
   for (const id of ack) {
     pending.get(id)?.();
@@ -232,6 +256,9 @@ function onReady(backend: BackendReport, s: LabSetup, loaded: ModelInfo | null):
   state.history = [];
   state.losses = null;
   state.stepsPerSec = null;
+  state.wasserstein = null;
+  state.gradLayers = { g: s.layers.g.map((l) => `G ${l.inFeatures}→${l.outFeatures}`), d: s.layers.d.map((l) => `D ${l.inFeatures}→${l.outFeatures}`) };
+  normHistory = [];
   const badge = $('backend');
   badge.textContent = backend.name === 'webgpu' ? `WebGPU — ${backend.adapter}` : `CPU — ${backend.adapter}`;
   badge.className = backend.name;
@@ -326,6 +353,21 @@ async function download(): Promise<void> {
 }
 
 buildForm(parsed.settings);
+// failure presets and cures: each navigates to its settings (a link)
+const known = recognise(parsed.settings);
+state.preset = known && { failure: known.failure.name, cures: known.cured.map((c) => c.name) };
+for (const p of PRESETS) {
+  const b = document.createElement('button');
+  b.textContent = p.label;
+  b.dataset.preset = p.name;
+  b.className = p.kind;
+  b.title = `${p.kind === 'failure' ? 'provoke' : 'cure (added to the current settings)'}: ${p.note}`;
+  b.addEventListener('click', () => { location.search = presetQuery(p.name, parsed.settings); });
+  $(p.kind === 'failure' ? 'failures' : 'cures').append(b);
+}
+$('preset-note').textContent = known
+  ? `${known.failure.label}${known.cured.length ? ` + ${known.cured.map((c) => c.label).join(' + ')}` : ''}: ${known.cured.length ? known.cured.map((c) => c.note).join(' ') : known.failure.note}`
+  : 'Failures set up a run that shows the phenomenon; cures add their fix to the current settings. Each is a link (the URL changes).';
 document.querySelectorAll<HTMLButtonElement>('nav#tabs button').forEach((b) => b.addEventListener('click', () => void setView(b.dataset.view as LabView)));
 void setView(parsed.settings.view);
 for (const k of Object.keys(layers) as (keyof Layers)[]) {
