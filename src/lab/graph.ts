@@ -42,7 +42,7 @@ export function drawModelGraph(ctx: CanvasRenderingContext2D, layers: { g: LabLa
   const x = (i: number) => gap + i * (bw + gap);
   ctx.font = '11px sans-serif';
   ctx.fillStyle = '#333';
-  ctx.fillText('model: edges coloured by the gradient norm of the layer they feed (pale: vanishing)', 4, 12);
+  ctx.fillText("model · an edge's colour: the gradient norm of the layer it feeds (pale: vanishing)", 4, 12, W - 8);
   const fill = { data: '#f0f0f0', g: '#e7d4e8', d: '#d9f0d3', out: '#fde0c5' };
   const gFirst = 1, dFirst = 2 + layers.g.length;
   for (let i = 0; i < n; i++) {

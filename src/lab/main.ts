@@ -12,7 +12,8 @@ import { ModelView } from './modelview.ts';
 import type { InterpolateOptions, ModelInfo, SampleOptions } from './model.ts';
 import type { BackendReport, FromWorker, ReplyValue, Request, ToWorker, WithoutId } from './protocol.ts';
 import type { LabFrame, LabRecord, LabSetup } from './session.ts';
-import { LAB_VIEWS, PARAMS, parseSettings, settingsQuery, type LabSettings, type LabView } from './settings.ts';
+import { LAB_VIEWS, PARAMS, paramText, parseSettings, settingsQuery, type LabSettings, type LabView } from './settings.ts';
+import { DrawPad } from './drawdata.ts';
 
 export interface LabState {
   /** ready: the worker trains; error: bad settings or a failure (see `error`) */
@@ -51,6 +52,9 @@ export interface LabState {
   wasserstein: number | null;
   /** the failure preset these settings are (with the cures applied to it), or null */
   preset: { failure: string; cures: string[] } | null;
+  /** draw mode: the data plane is a pad; `drawing` is its points (flat x, y, …) */
+  drawMode: boolean;
+  drawing: number[];
 }
 
 export interface WebganLab {
@@ -100,6 +104,7 @@ const state: LabState = {
   status: 'starting', error: null, step: 0, playing: false, backend: null, adapter: null, losses: null, history: [], modes: null, totalModes: null,
   highQualityPct: null, reverseKl: null, histogram: null, frames: 0, stepsPerSec: null, settings: parsed.settings, loaded: null, model: null,
   view: parsed.settings.view, gradNorms: null, gradLayers: null, wasserstein: null, preset: null,
+  drawMode: false, drawing: parsed.settings.points?.slice() ?? [],
 };
 /** the frames' gradient norms, for their curves (thinned like the history) */
 let normHistory: NormPoint[] = [];
@@ -151,7 +156,7 @@ function buildForm(s: LabSettings): void {
     label.title = p.help;
     const input = document.createElement('input');
     input.name = k;
-    input.value = s[k] === undefined ? '' : typeof s[k] === 'boolean' ? (s[k] ? '1' : '0') : String(s[k]);
+    input.value = paramText(k, s[k]);
     input.placeholder = 'default';
     input.size = 7;
     label.append(`${k} `, input);
@@ -176,7 +181,8 @@ let dirty = false;
 
 function draw(): void {
   dirty = false;
-  if (setup && lastFrame) {
+  if (state.drawMode) pad.draw($<HTMLCanvasElement>('view').getContext('2d')!);
+  else if (setup && lastFrame) {
     const range = drawView($<HTMLCanvasElement>('view').getContext('2d')!, setup, lastFrame, layers);
     $('surface-legend').textContent = lastFrame.surface
       ? `background: ${setup.probabilistic ? 'σ(D(x)), purple 0 (generated) → green 1 (real)' : `D(x), purple ${range?.[0].toFixed(2)} → green ${range?.[1].toFixed(2)}`}`
@@ -187,7 +193,7 @@ function draw(): void {
   drawCurves($<HTMLCanvasElement>('doutputs').getContext('2d')!, h, [['dReal', COLORS.dReal, 'D(x)'], ['dFake', COLORS.dFake, 'D(G(z))']], setup?.probabilistic ? 'mean σ(D)' : 'mean D');
   if (setup) {
     const w1 = setup.config.loss === 'wgan' || setup.config.loss === 'wgan-gp';
-    drawCurves($<HTMLCanvasElement>('wasserstein').getContext('2d')!, h, [['wasserstein', COLORS.axis, 'E D(x) − E D(G(z))']], w1 ? 'Wasserstein-1 estimate (critic)' : `D-output gap (raw ${setup.config.loss} D; not a distance)`);
+    drawCurves($<HTMLCanvasElement>('wasserstein').getContext('2d')!, h, [['wasserstein', COLORS.axis, w1 ? 'E D(x) − E D(G(z))' : 'E D(x) − E D(G(z)) of raw D: not a distance']], w1 ? 'W₁ estimate' : 'D-output gap');
     drawNormCurves($<HTMLCanvasElement>('gradnorms').getContext('2d')!, normHistory, setup.layers);
     const graph = $<HTMLCanvasElement>('graph');
     drawModelGraph(graph.getContext('2d')!, setup.layers, setup.config, lastFrame?.gradNorms ?? null);
@@ -263,7 +269,7 @@ function onReady(backend: BackendReport, s: LabSetup, loaded: ModelInfo | null):
   badge.textContent = backend.name === 'webgpu' ? `WebGPU — ${backend.adapter}` : `CPU — ${backend.adapter}`;
   badge.className = backend.name;
   const c = s.config;
-  $('summary').textContent = `${loaded ? `resumed from ${loaded.name} (step ${loaded.step}) · ` : ''}mlp2d on ${c.data}, ${c.loss}; G ${c.gDepth ?? MLP2D_DEFAULTS.gDepth}×${c.gWidth ?? MLP2D_DEFAULTS.gWidth}, D ${c.dDepth ?? MLP2D_DEFAULTS.dDepth}×${c.dWidth ?? MLP2D_DEFAULTS.dWidth}; batch ${c.batch}, ${c.optimizer} lr ${c.lr} (${c.lrDecay} over ${c.steps} steps), ${c.nCritic} critic step${c.nCritic > 1 ? 's' : ''}${c.r1Gamma ? `, R1 γ ${c.r1Gamma}${c.r1Until ? ` to step ${c.r1Until}` : ''}` : ''}${c.loss === 'wgan-gp' ? `, GP λ ${c.gpLambda}` : ''}${c.pack > 1 ? `, pack ${c.pack}` : ''}${c.spectralNorm ? ', spectral norm' : ''}; seed ${c.seed}`;
+  $('summary').textContent = `${loaded ? `resumed from ${loaded.name} (step ${loaded.step}) · ` : ''}mlp2d on ${c.data}${c.points ? ` (${c.points.length / 2} points)` : ''}, ${c.loss}; G ${c.gDepth ?? MLP2D_DEFAULTS.gDepth}×${c.gWidth ?? MLP2D_DEFAULTS.gWidth}, D ${c.dDepth ?? MLP2D_DEFAULTS.dDepth}×${c.dWidth ?? MLP2D_DEFAULTS.dWidth}; batch ${c.batch}, ${c.optimizer} lr ${c.lr} (${c.lrDecay} over ${c.steps} steps), ${c.nCritic} critic step${c.nCritic > 1 ? 's' : ''}${c.r1Gamma ? `, R1 γ ${c.r1Gamma}${c.r1Until ? ` to step ${c.r1Until}` : ''}` : ''}${c.loss === 'wgan-gp' ? `, GP λ ${c.gpLambda}` : ''}${c.pack > 1 ? `, pack ${c.pack}` : ''}${c.spectralNorm ? ', spectral norm' : ''}; seed ${c.seed}`;
 }
 
 // ---------------------------------------------------------------- views (tabs)
@@ -353,6 +359,23 @@ async function download(): Promise<void> {
 }
 
 buildForm(parsed.settings);
+// draw mode: the data plane becomes a pad; "Train on the drawing" navigates to data=drawn&points=…
+const pad = new DrawPad($<HTMLCanvasElement>('view'), () => { state.drawing = pad.points.slice(); $('draw-status').textContent = ''; redraw(); });
+pad.points = state.drawing.slice();
+$<HTMLInputElement>('draw-mode').addEventListener('change', (e) => {
+  state.drawMode = pad.active = (e.target as HTMLInputElement).checked;
+  if (state.drawMode && state.playing) void send('pause');
+  redraw();
+});
+$<HTMLInputElement>('draw-erase').addEventListener('change', (e) => { pad.erase = (e.target as HTMLInputElement).checked; redraw(); });
+$('draw-clear').addEventListener('click', () => { pad.points = []; state.drawing = []; redraw(); });
+$('draw-train').addEventListener('click', () => {
+  if (!pad.points.length) {
+    $('draw-status').textContent = 'draw some points first (tick "draw data", then click or drag on the plane)';
+    return;
+  }
+  location.search = settingsQuery({ ...parsed.settings, data: 'drawn', points: pad.points, autoplay: true, view: '2d' });
+});
 // failure presets and cures: each navigates to its settings (a link)
 const known = recognise(parsed.settings);
 state.preset = known && { failure: known.failure.name, cures: known.cured.map((c) => c.name) };

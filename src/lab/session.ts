@@ -13,7 +13,7 @@ import type { ModeMetrics } from '../gan/metrics.ts';
 import { GanTrainer, type CheckpointMeta } from '../gan/trainer.ts';
 import type { LoadedCheckpoint } from '../io/checkpoint.ts';
 import { sampleSeed, type SampleOptions } from './model.ts';
-import { mixtureModes, MIXTURE_EXTENT, sampleMixture, type MixtureName } from '../data/mixtures.ts';
+import { dataExtent, mixtureModes, sampleDrawn, sampleMixture, type MixtureName } from '../data/mixtures.ts';
 
 /** generated points drawn and scored each frame (fixed noise); real points drawn */
 export const N_FAKE = 1000;
@@ -50,7 +50,7 @@ export interface LabFrame {
   surface: Float32Array | null;
   /** G of the z-grid, [MESH · MESH, 2], row-major over (z₂ from −Z_MAX, z₁ from −Z_MAX) */
   manifold: Float32Array;
-  /** the PacGAN mode metrics of `fake` (ring and grid; null for spiral and moons) */
+  /** the PacGAN mode metrics of `fake` (ring and grid; null for spiral, moons and drawn data) */
   metrics: ModeMetrics | null;
   /**
    * ‖∇‖₂ of each layer's parameters (weight and bias together; setup.layers names them) as the
@@ -93,9 +93,17 @@ export function netLayers(net: nn.Module): { layer: LabLayer; params: Tensor[] }
     if (!params.length) return;
     const lin = m as nn.Linear;
     const next = kids[i + 1]?.[1];
-    out.push({ layer: { name, inFeatures: lin.inFeatures, outFeatures: lin.outFeatures, activation: next && !next.parameters().length ? next.constructor.name : null }, params });
+    out.push({ layer: { name, inFeatures: lin.inFeatures, outFeatures: lin.outFeatures, activation: next && !next.parameters().length ? activationName(next) : null }, params });
   });
   return out;
+}
+
+/** an activation module's name (not constructor.name: the page's bundle is minified) */
+function activationName(m: nn.Module): string {
+  if (m instanceof nn.LeakyReLU) return 'LeakyReLU';
+  if (m instanceof nn.ReLU) return 'ReLU';
+  if (m instanceof nn.Tanh) return 'Tanh';
+  return 'activation';
 }
 
 /** ‖∇‖₂ of each layer's parameters together (a NaN scalar for a layer with no gradient yet) */
@@ -120,13 +128,13 @@ export class LabSession {
 
   static async create(config: TrainConfig): Promise<LabSession> {
     const trainer = await GanTrainer.create(config);
-    const data = config.data as MixtureName;
-    const extent = MIXTURE_EXTENT[data];
+    const data = config.data as MixtureName | 'drawn';
+    const extent = dataExtent(data);
     // the view's own tensors, from their own seed; the training stream is put back as it was
     const saved = wg.getRngState();
     wg.manualSeed(config.seed + 7919);
     const zFixed = kept(trainer.models.noise(N_FAKE));
-    const realT = sampleMixture(data, N_REAL);
+    const realT = data === 'drawn' ? sampleDrawn(trainer.cfg.points!, N_REAL) : sampleMixture(data, N_REAL);
     wg.setRngState(saved);
     const real = Float32Array.from(await realT.data());
     realT.dispose();
