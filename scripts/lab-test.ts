@@ -19,7 +19,8 @@
  * effect (vanishing gradients, WGAN-GP's; mode collapse, packing's); the gradient-norm, Wasserstein
  * and model-graph canvases are drawn; drawn data (drag, erase, "Train on the drawing") trains.
  * Saves a screenshot of the 2-D view in out/lab-2d.png (git-ignored, so a test run leaves the checkout
- * clean); WEBGAN_LAB_SCREENSHOT=docs/results/lab-2d.png refreshes the one the docs show.
+ * clean), and beside it lab-vanishing.png (the Vanishing gradients preset) and lab-model.png;
+ * WEBGAN_LAB_SCREENSHOT=docs/results/lab-2d.png refreshes the ones the docs show.
  *
  * Environment: CHROMIUM_PATH, WEBGAN_BROWSER_ARGS (extra flags), WEBGAN_LAB_STEPS (steps the grid
  * run may take to improve, default 400), WEBGAN_LAB_NO_WEBGPU=1 (a machine whose Chromium has no
@@ -217,6 +218,9 @@ try {
     check(`Vanishing gradients: the URL is the preset's (${new URL(page.url()).search}); it plays; G's gradient norms fall to ≤ 1e-3 with D(G(z)) → 0`,
       ok && v.preset?.failure === 'vanishing' && v.playing && gMax(v) < 1e-3 && (v.losses?.dFake ?? 1) < 0.01 && v.gradNorms!.d.every((x) => x > 0),
       `step ${v.step}, ‖∇G‖ ${v.gradNorms?.g.map((x) => x.toExponential(1))}, ‖∇D‖ ${v.gradNorms?.d.map((x) => x.toExponential(1))}, D(G(z)) ${v.losses?.dFake}`);
+    await page.evaluate(() => window.webganLab.pause());
+    await page.screenshot({ path: join(dirname(screenshot), 'lab-vanishing.png'), fullPage: true });
+    console.log(`[lab] screenshot: ${join(dirname(screenshot), 'lab-vanishing.png')}`);
     const norms = await canvasInk(page, 'gradnorms'), w1 = await canvasInk(page, 'wasserstein'), graph = await canvasInk(page, 'graph');
     check('the gradient-norm curves (one line per layer), the D-output gap curve and the model graph are drawn; the graph names the layers of the settings',
       norms.ink > 0.02 && norms.colours > 6 && w1.ink > 0.01 && graph.ink > 0.05 && v.gradLayers?.g.join() === `G 2→${set.gwidth},G ${set.gwidth}→${set.gwidth},G ${set.gwidth}→2` &&
