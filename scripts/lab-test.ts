@@ -15,9 +15,12 @@
  * loads with loadGenerator and `webgan sample`; dcgan / cdcgan checkpoints dropped on the page open
  * the model view (grid, class picker) with the CLI's samples, a stylegan one (CPU) ψ and `webgan
  * interpolate`'s strips; a translation checkpoint is refused
- * with a message.
+ * with a message. The failure and cure buttons navigate to their settings and the run shows the
+ * effect (vanishing gradients, WGAN-GP's; mode collapse, packing's); the gradient-norm, Wasserstein
+ * and model-graph canvases are drawn; drawn data (drag, erase, "Train on the drawing") trains.
  * Saves a screenshot of the 2-D view in out/lab-2d.png (git-ignored, so a test run leaves the checkout
- * clean); WEBGAN_LAB_SCREENSHOT=docs/results/lab-2d.png refreshes the one the docs show.
+ * clean), and beside it lab-vanishing.png (the Vanishing gradients preset) and lab-model.png;
+ * WEBGAN_LAB_SCREENSHOT=docs/results/lab-2d.png refreshes the ones the docs show.
  *
  * Environment: CHROMIUM_PATH, WEBGAN_BROWSER_ARGS (extra flags), WEBGAN_LAB_STEPS (steps the grid
  * run may take to improve, default 400), WEBGAN_LAB_NO_WEBGPU=1 (a machine whose Chromium has no
@@ -30,6 +33,8 @@ import { chromium, type ConsoleMessage, type Page } from 'playwright-core';
 import { bundleLab, serveLab } from '../src/cli/lab.ts';
 import type { LabState } from '../src/lab/main.ts';
 import type { ModelInfo, SampleOptions } from '../src/lab/model.ts';
+import { presetQuery, type PresetName } from '../src/lab/presets.ts';
+import { parseSettings } from '../src/lab/settings.ts';
 import * as wg from '../src/index.ts';
 import { main as cliMain } from '../src/cli/main.ts';
 import { drawSamples } from '../src/gan/evaluate.ts';
@@ -190,6 +195,102 @@ try {
       s.status === 'ready' && s.step >= 20 && s.losses !== null && Number.isFinite(s.losses.lossD) && view.ink > 0.05 && errors.length === 0 &&
         (spiral ? s.modes === null && /packing/.test(legend) : s.totalModes === 8 && /D\(x\), purple/.test(legend)),
       `step ${s.step}, modes ${s.modes}/${s.totalModes}, legend '${legend}', ${errors.join(' | ')}`);
+    await page.close();
+  }
+
+  // ---- failure presets and cures: each button navigates to its settings; the run shows the effect; the
+  // gradient-norm and Wasserstein curves and the model graph are drawn (docs/lab.md#failures-and-cures)
+  {
+    const { page, errors } = await open(`${small}&backend=cpu`);
+    await until(page, 'ready', (s) => s.status === 'ready' && s.frames >= 1, 60_000);
+    /** click a preset's button; the page reloads with the query presetQuery gives for the settings it had */
+    const press = async (name: PresetName) => {
+      const want = presetQuery(name, (await state(page)).settings);
+      await Promise.all([page.waitForURL((u) => u.search === `?${want}`, { timeout: 30_000 }), page.locator(`button[data-preset="${name}"]`).click()]);
+      await page.waitForFunction(() => !!window.webganLab);
+      return new URL(page.url()).search === `?${want}`;
+    };
+    const gMax = (s: LabState) => Math.max(...(s.gradNorms?.g ?? [NaN]));
+    let ok = await press('vanishing');
+    const v = await until(page, 'vanishing', (s) => s.step >= 250, 120_000);
+    const graphLabel = (await page.locator('#graph').getAttribute('aria-label')) ?? '';
+    const set = parseSettings(new URL(page.url()).search).settings;
+    check(`Vanishing gradients: the URL is the preset's (${new URL(page.url()).search}); it plays; G's gradient norms fall to ≤ 1e-3 with D(G(z)) → 0`,
+      ok && v.preset?.failure === 'vanishing' && v.playing && gMax(v) < 1e-3 && (v.losses?.dFake ?? 1) < 0.01 && v.gradNorms!.d.every((x) => x > 0),
+      `step ${v.step}, ‖∇G‖ ${v.gradNorms?.g.map((x) => x.toExponential(1))}, ‖∇D‖ ${v.gradNorms?.d.map((x) => x.toExponential(1))}, D(G(z)) ${v.losses?.dFake}`);
+    await page.evaluate(() => window.webganLab.pause());
+    await page.screenshot({ path: join(dirname(screenshot), 'lab-vanishing.png'), fullPage: true });
+    console.log(`[lab] screenshot: ${join(dirname(screenshot), 'lab-vanishing.png')}`);
+    const norms = await canvasInk(page, 'gradnorms'), w1 = await canvasInk(page, 'wasserstein'), graph = await canvasInk(page, 'graph');
+    check('the gradient-norm curves (one line per layer), the D-output gap curve and the model graph are drawn; the graph names the layers of the settings',
+      norms.ink > 0.02 && norms.colours > 6 && w1.ink > 0.01 && graph.ink > 0.05 && v.gradLayers?.g.join() === `G 2→${set.gwidth},G ${set.gwidth}→${set.gwidth},G ${set.gwidth}→2` &&
+        graphLabel.includes(`G 2→${set.gwidth} (ReLU)`) && graphLabel.includes(`D 2→${set.dwidth} (LeakyReLU)`) && graphLabel.includes(`D ${set.dwidth}→1`) && graphLabel.includes('minimax') && Number.isFinite(v.wasserstein),
+      JSON.stringify({ norms, w1, graph, graphLabel, layers: v.gradLayers, wasserstein: v.wasserstein }));
+    ok = await press('wgan-gp');
+    const c = await until(page, 'cured', (s) => s.step >= 150, 120_000);
+    check('WGAN-GP on it: the same run with loss=wgan-gp; G\'s gradient norms stay large; the curve is the Wasserstein estimate',
+      ok && c.preset?.failure === 'vanishing' && c.preset.cures.join() === 'wgan-gp' && c.settings.loss === 'wgan-gp' && gMax(c) > 1e-2 && Number.isFinite(c.wasserstein) &&
+        (await page.locator('#preset-note').innerText()).startsWith('Vanishing gradients + WGAN-GP:'),
+      `step ${c.step}, ‖∇G‖ ${c.gradNorms?.g.map((x) => x.toExponential(1))}, W ${c.wasserstein}`);
+    ok = await press('collapse');
+    const m = await until(page, 'collapse', (s) => s.step >= 300, 120_000);
+    check('Mode collapse: a few modes hold the samples (reverse KL > 0.5 nats at step 300)', ok && m.preset?.failure === 'collapse' && (m.reverseKl ?? 0) > 0.5, `step ${m.step}, KL ${m.reverseKl}, histogram ${m.histogram}`);
+    ok = await press('packing');
+    const p = await until(page, 'packed', (s) => s.step >= 700, 120_000);
+    check('Packing on it: pack=2, the samples spread (reverse KL < 0.2 at step 700)', ok && p.settings.pack === 2 && p.preset?.cures.join() === 'packing' && (p.reverseKl ?? 9) < 0.2, `step ${p.step}, KL ${p.reverseKl}, histogram ${p.histogram}`);
+    check('no console errors (presets)', errors.length === 0, errors.join(' | '));
+    await page.close();
+  }
+
+  // ---- draw your own data: the pad adds (drag) and erases points; "Train on the drawing" is a link; the run learns them
+  {
+    const { page, errors } = await open(`${small}&backend=cpu&speed=20`);
+    await until(page, 'ready', (s) => s.status === 'ready' && s.frames >= 1, 60_000);
+    await page.locator('#draw-mode').check();
+    const box = (await page.locator('#view').boundingBox())!;
+    const px = (x: number, y: number): [number, number] => [box.x + ((x + 2) / 4) * box.width, box.y + ((2 - y) / 4) * box.height];
+    // a line from (−1.5, 0.5) to (1.5, 1.5), away from where G starts (about the origin)
+    await page.mouse.move(...px(-1.5, 0.5));
+    await page.mouse.down();
+    for (let i = 1; i <= 30; i++) await page.mouse.move(...px(-1.5 + (3 * i) / 30, 0.5 + i / 30));
+    await page.mouse.up();
+    const drawn = await state(page);
+    const pad = await canvasInk(page, 'view');
+    await page.locator('#draw-erase').check();
+    await page.mouse.click(...px(0, 1));
+    const erased = await state(page);
+    await page.locator('#draw-erase').uncheck();
+    const n0 = drawn.drawing.length / 2, n1 = erased.drawing.length / 2;
+    check(`draw mode: dragging adds points on the line drawn (${n0}), erasing removes those near the pointer (${n0 - n1}); the pad replaces the plane`,
+      drawn.drawMode && n0 >= 20 && n1 < n0 && n1 >= n0 - 6 && pad.ink > 0.02 && pad.ink < 0.5 && // the pad (grid, points), not the run's surface
+       
+        erased.drawing.every((v, i) => i % 2 || Math.abs(erased.drawing[i + 1] - (0.5 + (v + 1.5) / 3)) < 0.05),
+      `points ${n0} → ${n1}, pad ink ${pad.ink.toFixed(2)}`);
+    await Promise.all([page.waitForURL((u) => u.searchParams.get('data') === 'drawn', { timeout: 30_000 }), page.locator('#draw-train').click()]);
+    await page.waitForFunction(() => !!window.webganLab);
+    const url = new URL(page.url());
+    const first = await until(page, 'first frame', (s) => s.frames >= 1 && s.status === 'ready', 60_000);
+    /** the mean distance of the page's G samples to the nearest drawn point */
+    const off = async () => {
+      const x = await page.evaluate(() => window.webganLab.sample(11, 300));
+      const p = first.settings.points!;
+      let d = 0;
+      for (let i = 0; i < x.length; i += 2) {
+        let b = Infinity;
+        for (let j = 0; j < p.length; j += 2) b = Math.min(b, Math.hypot(x[i] - p[j], x[i + 1] - p[j + 1]));
+        d += b;
+      }
+      return (2 * d) / x.length;
+    };
+    const before = await off();
+    const t = await until(page, 'trained', (s) => s.step >= 400, 120_000);
+    await page.evaluate(() => window.webganLab.pause());
+    const after = await off();
+    check(`Train on the drawing: the link holds the points (${url.searchParams.get('points')?.length} characters); the run trains on them (G's samples ${before.toFixed(2)} → ${after.toFixed(2)} from the drawing by step ${t.step}); no mode metrics`,
+      first.settings.data === 'drawn' && JSON.stringify(first.settings.points) === JSON.stringify(erased.drawing) && t.step >= 400 && after < before / 2 && after < 0.25 &&
+        t.modes === null && /no mode metrics for drawn/.test(await page.locator('#metrics').innerText()) && /drawn \(\d+ points\)/.test(await page.locator('#summary').innerText()),
+      `url ${url.search.slice(0, 80)}…, step ${t.step}, summary '${await page.locator('#summary').innerText()}'`);
+    check('no console errors (draw mode)', errors.length === 0, errors.join(' | '));
     await page.close();
   }
 

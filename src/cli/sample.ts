@@ -3,7 +3,7 @@ import { drawSamples } from '../gan/evaluate.ts';
 import { loadGenerator } from '../gan/trainer.ts';
 import { ConfigError, isTwoD } from '../gan/config.ts';
 import { resolveCheckpoint } from '../gan/run.ts';
-import { MIXTURE_EXTENT, mixtureModes, type MixtureName } from '../data/mixtures.ts';
+import { dataExtent, mixtureModes, type MixtureName } from '../data/mixtures.ts';
 import { saveImageGrid } from '../io/png.ts';
 import { writeNpy } from '../io/npy.ts';
 import { scatterSvg, PALETTE } from '../io/svg.ts';
@@ -45,8 +45,8 @@ export async function sampleCommand(o: SampleFlags): Promise<void> {
   if (format === 'npy') await writeNpy(o.out, data, shape, 'float32');
   else if (twoD) {
     if (format === 'png') throw new ConfigError(`${cfg.preset} samples are 2-D points: use --format svg or npy`);
-    const modes = mixtureModes(cfg.data as MixtureName);
-    await writeText(o.out, scatterSvg([...(modes ? [{ points: modes.centres, color: PALETTE[2], name: 'modes', radius: 4 }] : []), { points: data, color: PALETTE[3], name: `G(z) step ${step}`, radius: 1.5, opacity: 0.6 }], { extent: MIXTURE_EXTENT[cfg.data as MixtureName], title: `${cfg.preset} ${cfg.loss} step ${step}` }));
+    const modes = mixtureModes(cfg.data as MixtureName | 'drawn');
+    await writeText(o.out, scatterSvg([...(modes ? [{ points: modes.centres, color: PALETTE[2], name: 'modes', radius: 4 }] : []), { points: data, color: PALETTE[3], name: `G(z) step ${step}`, radius: 1.5, opacity: 0.6 }], { extent: dataExtent(cfg.data), title: `${cfg.preset} ${cfg.loss} step ${step}` }));
   } else {
     if (format === 'svg') throw new ConfigError('image samples are written as png or npy');
     await saveImageGrid(o.out, { data, shape }, { nrow: Math.ceil(Math.sqrt(o.n)) });

@@ -41,9 +41,10 @@ function check(name: string): MixtureName {
 
 /**
  * Mode centres and std of the discrete mixtures (ring, grid), for mode-coverage metrics;
- * null for the continuous shapes (spiral, moons).
+ * null for the continuous shapes (spiral, moons) and for drawn data.
  */
-export function mixtureModes(name: MixtureName): MixtureModes | null {
+export function mixtureModes(name: MixtureName | 'drawn'): MixtureModes | null {
+  if (name === 'drawn') return null;
   switch (check(name)) {
     case 'ring':
       return { centres: Array.from({ length: 8 }, (_, i) => [Math.cos((2 * Math.PI * i) / 8), Math.sin((2 * Math.PI * i) / 8)]), std: NOISE_STD.ring };
@@ -87,5 +88,42 @@ export function sampleMixture(name: MixtureName, n: number): Tensor {
       mean = stack([sub(x, 0.5), sub(y, 0.25)], 1);
     }
     return add(mean, mul(randn([n, 2]), std));
+  });
+}
+
+/**
+ * Drawn data (`data: 'drawn'`, the lab's draw mode): points someone drew on [−2, 2]², stored in the
+ * run's config (TrainConfig.points, flat x, y, …). A real sample is one of them, uniformly, plus
+ * N(0, DRAWN_STD²) per coordinate (GAN Lab's jitter), drawn from the global Philox generator like
+ * the mixtures, so a drawn run is as reproducible and resumable as theirs.
+ */
+export const DRAWN_EXTENT: [number, number, number, number] = [-2, 2, -2, 2];
+export const DRAWN_STD = 0.02;
+export const DRAWN_MAX_POINTS = 1000;
+
+/** What is wrong with a drawn point set (a message), or null when it is usable. */
+export function drawnPointsError(points: unknown): string | null {
+  if (!Array.isArray(points) || points.length === 0) return 'drawn data needs its points (at least one, drawn in the lab)';
+  if (points.length % 2) return `drawn points are x, y pairs: got ${points.length} numbers`;
+  if (points.length / 2 > DRAWN_MAX_POINTS) return `at most ${DRAWN_MAX_POINTS} drawn points, got ${points.length / 2}`;
+  const [x0, x1] = DRAWN_EXTENT;
+  const bad = points.findIndex((v) => typeof v !== 'number' || !(v >= x0 && v <= x1));
+  if (bad >= 0) return `drawn point ${Math.floor(bad / 2)} has ${bad % 2 ? 'y' : 'x'} = ${JSON.stringify(points[bad])}; points lie in [${x0}, ${x1}]²`;
+  return null;
+}
+
+/** The plot extent of a 2-D data set (a mixture's, or [−2, 2]² for drawn data). */
+export function dataExtent(name: string): [number, number, number, number] {
+  return name === 'drawn' ? DRAWN_EXTENT : MIXTURE_EXTENT[check(name)];
+}
+
+/** n samples of drawn data: a uniformly chosen point (flat x, y pairs) plus N(0, DRAWN_STD²) noise, [n, 2]. */
+export function sampleDrawn(points: number[], n: number): Tensor {
+  const err = drawnPointsError(points);
+  if (err) throw new Error(err);
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`sampleDrawn: n must be a non-negative integer, got ${n}`);
+  return tidy(() => {
+    const centres = tensor(points, [points.length / 2, 2]);
+    return add(indexSelect(centres, 0, randint(0, points.length / 2, [n])), mul(randn([n, 2]), DRAWN_STD));
   });
 }

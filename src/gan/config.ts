@@ -1,5 +1,6 @@
 import { LOSS_NAMES, type LossName } from './losses.ts';
 import { PRESETS, type PresetName } from './models.ts';
+import { drawnPointsError } from '../data/mixtures.ts';
 
 /** Everything that defines a training run; stored in every checkpoint. */
 export interface TrainConfig {
@@ -49,6 +50,8 @@ export interface TrainConfig {
   /** hidden layers of D and their width */
   dDepth?: number;
   dWidth?: number;
+  /** data 'drawn' (the lab's draw mode): the drawn points, flat x, y, … in [−2, 2]² (src/data/mixtures.ts) */
+  points?: number[];
   // ---- the stylegan preset's options (absent for the other presets; see styleganRecipe)
   /** image side, a power of two ≥ 8 (fashion-mnist: 32, padded from 28) */
   resolution?: number;
@@ -114,7 +117,7 @@ export function lrFactor(decay: LrDecay, step: number, steps: number): number {
   return 1;
 }
 
-const TWO_D = ['ring', 'grid', 'spiral', 'moons'];
+const TWO_D = ['ring', 'grid', 'spiral', 'moons', 'drawn'];
 export const isTwoD = (data: string) => TWO_D.includes(data);
 
 /** Defaults per objective, from the papers (WGAN: Arjovsky et al. 2017; WGAN-GP: Gulrajani et al. 2017; DCGAN: Radford et al. 2016). */
@@ -272,6 +275,10 @@ export function resolveConfig(user: Partial<TrainConfig>): TrainConfig {
   if (cfg.batch % cfg.pack !== 0) fail(`--batch ${cfg.batch} must be divisible by --pack ${cfg.pack}`);
   const twoD = isTwoD(data);
   if (preset === 'mlp2d' && !twoD) fail(`preset mlp2d trains on 2-D data (ring, grid, spiral, moons), not '${data}'`);
+  if (data === 'drawn') {
+    const err = drawnPointsError(cfg.points);
+    if (err) fail(`--data drawn: ${err}`);
+  } else if (cfg.points !== undefined) fail(`points are the drawn data's (--data drawn), not '${data}'`);
   if (preset !== 'mlp2d' && twoD) fail(`preset ${preset} trains on images; use --preset mlp2d for the 2-D dataset '${data}'`);
   return cfg;
 }

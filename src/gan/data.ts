@@ -3,7 +3,7 @@ import { DataLoader, type LoaderState } from '../data/loader.ts';
 import { loadFashionMnist } from '../data/fashion.ts';
 import { loadIdxDataset, type ImageDataset } from '../data/idx.ts';
 import { loadImageFolder } from '../data/imagefolder.ts';
-import { sampleMixture, type MixtureName } from '../data/mixtures.ts';
+import { sampleDrawn, sampleMixture, type MixtureName } from '../data/mixtures.ts';
 import { exists, listFilesRecursive } from '../io/fs.ts';
 import { ConfigError, isTwoD, type TrainConfig } from './config.ts';
 import type { GanModels } from './models.ts';
@@ -75,7 +75,9 @@ export async function loadImages(data: string, sampleShape: number[], limit = 0,
 export async function makeSource(cfg: TrainConfig, models: GanModels): Promise<RealSource> {
   if (isTwoD(cfg.data)) {
     if (models.conditional) throw new ConfigError(`${cfg.preset} needs labelled images, not '${cfg.data}'`);
-    return { next: (n) => ({ x: sampleMixture(cfg.data as MixtureName, n) }), state: () => null, setState: () => {}, numClasses: 0 };
+    const points = cfg.points;
+    const sample = cfg.data === 'drawn' ? (n: number) => sampleDrawn(points!, n) : (n: number) => sampleMixture(cfg.data as MixtureName, n);
+    return { next: (n) => ({ x: sample(n) }), state: () => null, setState: () => {}, numClasses: 0 };
   }
   const ds = await loadImages(cfg.data, models.sampleShape, cfg.limit, 'train', { sameSize: cfg.preset === 'stylegan' });
   if (models.conditional && !ds.labels) throw new ConfigError(`${cfg.preset} is conditional but '${cfg.data}' has no labels`);

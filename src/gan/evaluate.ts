@@ -1,6 +1,7 @@
 import * as wg from '../index.ts';
 import { loadFashionMnist } from '../data/fashion.ts';
 import { mixtureModes, type MixtureName } from '../data/mixtures.ts';
+import { ConfigError } from './config.ts';
 import { classify, loadClassifier, type FashionClassifier } from './classifier.ts';
 import { classCoverage, frechetDistance, inceptionScore, modeMetrics, type ModeMetrics } from './metrics.ts';
 import type { GanModels } from './models.ts';
@@ -41,8 +42,9 @@ export async function drawSamples(models: GanModels, G: nn.Module, n: number, ba
 }
 
 export function evaluate2d(points: Float32Array, data: string): ModeMetrics {
-  const modes = mixtureModes(data as MixtureName);
-  if (!modes) throw new Error(`mode metrics need a mixture with discrete modes (ring or grid), not '${data}'`);
+  const modes = mixtureModes(data as MixtureName | 'drawn');
+  // a ConfigError: the CLI (webgan eval) prints the message, not a stack
+  if (!modes) throw new ConfigError(`mode metrics need a mixture with discrete modes (ring or grid), not '${data}'`);
   return modeMetrics(points, modes.centres, modes.std);
 }
 

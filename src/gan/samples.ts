@@ -1,6 +1,6 @@
 import * as wg from '../index.ts';
 import type { Tensor } from '../index.ts';
-import { mixtureModes, MIXTURE_EXTENT, type MixtureName } from '../data/mixtures.ts';
+import { dataExtent, mixtureModes, type MixtureName } from '../data/mixtures.ts';
 import { writeText } from '../io/fs.ts';
 import { scatterSvg, PALETTE } from '../io/svg.ts';
 import type { GanTrainer } from './trainer.ts';
@@ -17,8 +17,8 @@ export function fixedNoise(t: GanTrainer, n: number): { z: Tensor; y?: Tensor } 
 
 /** Real vs generated points over D's decision surface (σ(D) for probabilistic losses). */
 export async function plot2d(t: GanTrainer, path: string, n = 1000): Promise<void> {
-  const name = t.cfg.data as MixtureName;
-  const [x0, x1, y0, y1] = MIXTURE_EXTENT[name];
+  const name = t.cfg.data as MixtureName | 'drawn';
+  const [x0, x1, y0, y1] = dataExtent(name);
   const res = 60;
   const grid = new Float32Array(res * res * 2);
   for (let r = 0; r < res; r++) for (let c = 0; c < res; c++) {
@@ -47,6 +47,6 @@ export async function plot2d(t: GanTrainer, path: string, n = 1000): Promise<voi
     { points: pts, color: PALETTE[3], name: `G(z), step ${t.step}`, radius: 1.5, opacity: 0.6 },
   ];
   const background = heat ? { values: heat, rows: res, cols: res } : undefined;
-  await writeText(path, scatterSvg(sets, { title: `${t.cfg.preset} ${t.cfg.loss} on ${name} — step ${t.step}${background ? ` (background: ${t.loss.probabilistic ? 'σ(D)' : 'D'})` : ''}`, extent: MIXTURE_EXTENT[name], background }));
+  await writeText(path, scatterSvg(sets, { title: `${t.cfg.preset} ${t.cfg.loss} on ${name} — step ${t.step}${background ? ` (background: ${t.loss.probabilistic ? 'σ(D)' : 'D'})` : ''}`, extent: dataExtent(name), background }));
 }
 

@@ -5,11 +5,15 @@
 import type { ModeMetrics } from '../gan/metrics.ts';
 import { MLP2D_DEFAULTS } from '../gan/models.ts';
 import { drawCurves, drawHistogram, drawView, COLORS, type Layers } from './draw.ts';
+import { drawModelGraph, graphNodes } from './graph.ts';
+import { drawNormCurves, thin, type NormPoint } from './norms.ts';
+import { PRESETS, presetQuery, recognise } from './presets.ts';
 import { ModelView } from './modelview.ts';
 import type { InterpolateOptions, ModelInfo, SampleOptions } from './model.ts';
 import type { BackendReport, FromWorker, ReplyValue, Request, ToWorker, WithoutId } from './protocol.ts';
 import type { LabFrame, LabRecord, LabSetup } from './session.ts';
-import { LAB_VIEWS, PARAMS, parseSettings, settingsQuery, type LabSettings, type LabView } from './settings.ts';
+import { LAB_VIEWS, PARAMS, paramText, parseSettings, settingsQuery, type LabSettings, type LabView } from './settings.ts';
+import { DrawPad } from './drawdata.ts';
 
 export interface LabState {
   /** ready: the worker trains; error: bad settings or a failure (see `error`) */
@@ -40,6 +44,17 @@ export interface LabState {
   model: ModelInfo | null;
   /** the view (tab) shown */
   view: LabView;
+  /** ‖∇‖₂ per layer of G and of D (setup's layers, in order) after the latest frame's last updates; NaN before a network's first update */
+  gradNorms: { g: number[]; d: number[] } | null;
+  /** the layers those norms belong to: 'G 2→32', … */
+  gradLayers: { g: string[]; d: string[] } | null;
+  /** mean D(x) − mean D(G(z)) of the critic's raw outputs in the latest record: the Wasserstein-1 estimate for wgan / wgan-gp, the D-output gap otherwise */
+  wasserstein: number | null;
+  /** the failure preset these settings are (with the cures applied to it), or null */
+  preset: { failure: string; cures: string[] } | null;
+  /** draw mode: the data plane is a pad; `drawing` is its points (flat x, y, …) */
+  drawMode: boolean;
+  drawing: number[];
 }
 
 export interface WebganLab {
@@ -88,8 +103,11 @@ const parsed = parseSettings(location.search);
 const state: LabState = {
   status: 'starting', error: null, step: 0, playing: false, backend: null, adapter: null, losses: null, history: [], modes: null, totalModes: null,
   highQualityPct: null, reverseKl: null, histogram: null, frames: 0, stepsPerSec: null, settings: parsed.settings, loaded: null, model: null,
-  view: parsed.settings.view,
+  view: parsed.settings.view, gradNorms: null, gradLayers: null, wasserstein: null, preset: null,
+  drawMode: false, drawing: parsed.settings.points?.slice() ?? [],
 };
+/** the frames' gradient norms, for their curves (thinned like the history) */
+let normHistory: NormPoint[] = [];
 /** which generator sample() draws from: the last checkpoint loaded decides */
 let sampleFrom: 'run' | 'model' = 'run';
 const replies = new Map<number, { resolve: (v: ReplyValue) => void; reject: (e: Error) => void }>();
@@ -138,7 +156,7 @@ function buildForm(s: LabSettings): void {
     label.title = p.help;
     const input = document.createElement('input');
     input.name = k;
-    input.value = s[k] === undefined ? '' : typeof s[k] === 'boolean' ? (s[k] ? '1' : '0') : String(s[k]);
+    input.value = paramText(k, s[k]);
     input.placeholder = 'default';
     input.size = 7;
     label.append(`${k} `, input);
@@ -163,7 +181,8 @@ let dirty = false;
 
 function draw(): void {
   dirty = false;
-  if (setup && lastFrame) {
+  if (state.drawMode) pad.draw($<HTMLCanvasElement>('view').getContext('2d')!);
+  else if (setup && lastFrame) {
     const range = drawView($<HTMLCanvasElement>('view').getContext('2d')!, setup, lastFrame, layers);
     $('surface-legend').textContent = lastFrame.surface
       ? `background: ${setup.probabilistic ? 'σ(D(x)), purple 0 (generated) → green 1 (real)' : `D(x), purple ${range?.[0].toFixed(2)} → green ${range?.[1].toFixed(2)}`}`
@@ -172,6 +191,14 @@ function draw(): void {
   const h = state.history;
   drawCurves($<HTMLCanvasElement>('losses').getContext('2d')!, h, [['lossD', COLORS.lossD, 'D loss'], ['lossG', COLORS.lossG, 'G loss']], 'losses');
   drawCurves($<HTMLCanvasElement>('doutputs').getContext('2d')!, h, [['dReal', COLORS.dReal, 'D(x)'], ['dFake', COLORS.dFake, 'D(G(z))']], setup?.probabilistic ? 'mean σ(D)' : 'mean D');
+  if (setup) {
+    const w1 = setup.config.loss === 'wgan' || setup.config.loss === 'wgan-gp';
+    drawCurves($<HTMLCanvasElement>('wasserstein').getContext('2d')!, h, [['wasserstein', COLORS.axis, w1 ? 'E D(x) − E D(G(z))' : 'E D(x) − E D(G(z)) of raw D: not a distance']], w1 ? 'W₁ estimate' : 'D-output gap');
+    drawNormCurves($<HTMLCanvasElement>('gradnorms').getContext('2d')!, normHistory, setup.layers);
+    const graph = $<HTMLCanvasElement>('graph');
+    drawModelGraph(graph.getContext('2d')!, setup.layers, setup.config, lastFrame?.gradNorms ?? null);
+    graph.setAttribute('aria-label', `model: ${graphNodes(setup.layers, setup.config).map((n) => `${n.label} (${n.sub})`).join(' → ')}; real x into D`);
+  }
   const hist = $<HTMLCanvasElement>('histogram');
   const m = lastFrame?.metrics;
   if (m) drawHistogram(hist.getContext('2d')!, m.histogram, m.highQualityHistogram);
@@ -216,6 +243,9 @@ function onFrame(frame: LabFrame, records: LabRecord[], playing: boolean, ack: n
   state.highQualityPct = m?.highQuality ?? null;
   state.reverseKl = m?.reverseKL ?? null;
   state.histogram = m?.histogram ?? null;
+  state.gradNorms = frame.gradNorms;
+  for (const r of records) if (Number.isFinite(r.wasserstein)) state.wasserstein = r.wasserstein;
+  normHistory = thin([...normHistory, { step: frame.step, ...frame.gradNorms }], HISTORY_MAX);
   redraw();
   for (const id of ack) {
     pending.get(id)?.();
@@ -232,11 +262,14 @@ function onReady(backend: BackendReport, s: LabSetup, loaded: ModelInfo | null):
   state.history = [];
   state.losses = null;
   state.stepsPerSec = null;
+  state.wasserstein = null;
+  state.gradLayers = { g: s.layers.g.map((l) => `G ${l.inFeatures}→${l.outFeatures}`), d: s.layers.d.map((l) => `D ${l.inFeatures}→${l.outFeatures}`) };
+  normHistory = [];
   const badge = $('backend');
   badge.textContent = backend.name === 'webgpu' ? `WebGPU — ${backend.adapter}` : `CPU — ${backend.adapter}`;
   badge.className = backend.name;
   const c = s.config;
-  $('summary').textContent = `${loaded ? `resumed from ${loaded.name} (step ${loaded.step}) · ` : ''}mlp2d on ${c.data}, ${c.loss}; G ${c.gDepth ?? MLP2D_DEFAULTS.gDepth}×${c.gWidth ?? MLP2D_DEFAULTS.gWidth}, D ${c.dDepth ?? MLP2D_DEFAULTS.dDepth}×${c.dWidth ?? MLP2D_DEFAULTS.dWidth}; batch ${c.batch}, ${c.optimizer} lr ${c.lr} (${c.lrDecay} over ${c.steps} steps), ${c.nCritic} critic step${c.nCritic > 1 ? 's' : ''}${c.r1Gamma ? `, R1 γ ${c.r1Gamma}${c.r1Until ? ` to step ${c.r1Until}` : ''}` : ''}${c.loss === 'wgan-gp' ? `, GP λ ${c.gpLambda}` : ''}${c.pack > 1 ? `, pack ${c.pack}` : ''}${c.spectralNorm ? ', spectral norm' : ''}; seed ${c.seed}`;
+  $('summary').textContent = `${loaded ? `resumed from ${loaded.name} (step ${loaded.step}) · ` : ''}mlp2d on ${c.data}${c.points ? ` (${c.points.length / 2} points)` : ''}, ${c.loss}; G ${c.gDepth ?? MLP2D_DEFAULTS.gDepth}×${c.gWidth ?? MLP2D_DEFAULTS.gWidth}, D ${c.dDepth ?? MLP2D_DEFAULTS.dDepth}×${c.dWidth ?? MLP2D_DEFAULTS.dWidth}; batch ${c.batch}, ${c.optimizer} lr ${c.lr} (${c.lrDecay} over ${c.steps} steps), ${c.nCritic} critic step${c.nCritic > 1 ? 's' : ''}${c.r1Gamma ? `, R1 γ ${c.r1Gamma}${c.r1Until ? ` to step ${c.r1Until}` : ''}` : ''}${c.loss === 'wgan-gp' ? `, GP λ ${c.gpLambda}` : ''}${c.pack > 1 ? `, pack ${c.pack}` : ''}${c.spectralNorm ? ', spectral norm' : ''}; seed ${c.seed}`;
 }
 
 // ---------------------------------------------------------------- views (tabs)
@@ -326,6 +359,38 @@ async function download(): Promise<void> {
 }
 
 buildForm(parsed.settings);
+// draw mode: the data plane becomes a pad; "Train on the drawing" navigates to data=drawn&points=…
+const pad = new DrawPad($<HTMLCanvasElement>('view'), () => { state.drawing = pad.points.slice(); $('draw-status').textContent = ''; redraw(); });
+pad.points = state.drawing.slice();
+$<HTMLInputElement>('draw-mode').addEventListener('change', (e) => {
+  state.drawMode = pad.active = (e.target as HTMLInputElement).checked;
+  if (state.drawMode && state.playing) void send('pause');
+  redraw();
+});
+$<HTMLInputElement>('draw-erase').addEventListener('change', (e) => { pad.erase = (e.target as HTMLInputElement).checked; redraw(); });
+$('draw-clear').addEventListener('click', () => { pad.points = []; state.drawing = []; redraw(); });
+$('draw-train').addEventListener('click', () => {
+  if (!pad.points.length) {
+    $('draw-status').textContent = 'draw some points first (tick "draw data", then click or drag on the plane)';
+    return;
+  }
+  location.search = settingsQuery({ ...parsed.settings, data: 'drawn', points: pad.points, autoplay: true, view: '2d' });
+});
+// failure presets and cures: each navigates to its settings (a link)
+const known = recognise(parsed.settings);
+state.preset = known && { failure: known.failure.name, cures: known.cured.map((c) => c.name) };
+for (const p of PRESETS) {
+  const b = document.createElement('button');
+  b.textContent = p.label;
+  b.dataset.preset = p.name;
+  b.className = p.kind;
+  b.title = `${p.kind === 'failure' ? 'provoke' : 'cure (added to the current settings)'}: ${p.note}`;
+  b.addEventListener('click', () => { location.search = presetQuery(p.name, parsed.settings); });
+  $(p.kind === 'failure' ? 'failures' : 'cures').append(b);
+}
+$('preset-note').textContent = known
+  ? `${known.failure.label}${known.cured.length ? ` + ${known.cured.map((c) => c.label).join(' + ')}` : ''}: ${known.cured.length ? known.cured.map((c) => c.note).join(' ') : known.failure.note}`
+  : 'Failures set up a run that shows the phenomenon; cures add their fix to the current settings. Each is a link (the URL changes).';
 document.querySelectorAll<HTMLButtonElement>('nav#tabs button').forEach((b) => b.addEventListener('click', () => void setView(b.dataset.view as LabView)));
 void setView(parsed.settings.view);
 for (const k of Object.keys(layers) as (keyof Layers)[]) {

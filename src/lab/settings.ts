@@ -6,11 +6,15 @@
 import { ConfigError, resolveConfig, type TrainConfig } from '../gan/config.ts';
 import { LOSS_NAMES, type LossName } from '../gan/losses.ts';
 import { MIXTURES, type MixtureName } from '../data/mixtures.ts';
+import { decodePoints, encodePoints } from './drawdata.ts';
 
 export type LabBackend = 'auto' | 'webgpu' | 'cpu';
 
 export interface LabSettings {
-  data: MixtureName;
+  /** a mixture, or 'drawn': the `points` drawn in the page */
+  data: MixtureName | 'drawn';
+  /** data=drawn: the drawn points, flat x, y, … (the URL's compact text decoded; drawdata.ts) */
+  points?: number[];
   loss: LossName;
   seed: number;
   /** the remaining training fields: absent = the mlp2d recipe of the loss (docs/cli.md#defaults) */
@@ -73,7 +77,8 @@ const flag: Reader = (v) => {
 };
 
 export const PARAMS: Record<keyof LabSettings, { read: Reader; flag?: string; help: string }> = {
-  data: { read: oneOf(MIXTURES), help: 'ring | grid | spiral | moons' },
+  data: { read: oneOf([...MIXTURES, 'drawn']), flag: '--data', help: 'ring | grid | spiral | moons | drawn (the points drawn in the page)' },
+  points: { read: decodePoints, help: 'data=drawn: the drawn points, 4 base64url characters each (the draw mode writes them)' },
   loss: { read: oneOf(LOSS_NAMES), help: LOSS_NAMES.join(' | ') },
   seed: { read: int(0, 2 ** 31 - 1), flag: '--seed', help: 'random seed: the same settings and seed replay the same run' },
   lr: { read: positive, flag: '--lr', help: 'learning rate of G and D' },
@@ -106,7 +111,7 @@ export interface ParsedSettings {
 /** The mlp2d training config the settings describe (before resolveConfig's defaults). */
 export function trainConfigOf(s: LabSettings): Partial<TrainConfig> {
   return {
-    preset: 'mlp2d', data: s.data, loss: s.loss, seed: s.seed, lr: s.lr, batch: s.batch, gDepth: s.gdepth, gWidth: s.gwidth, dDepth: s.ddepth, dWidth: s.dwidth,
+    preset: 'mlp2d', data: s.data, points: s.points, loss: s.loss, seed: s.seed, lr: s.lr, batch: s.batch, gDepth: s.gdepth, gWidth: s.gwidth, dDepth: s.ddepth, dWidth: s.dwidth,
     nCritic: s.ncritic, steps: s.steps, lrDecay: s.lrdecay, r1Gamma: s.r1, gpLambda: s.gp, pack: s.pack, spectralNorm: s.sn || undefined,
   };
 }
@@ -143,13 +148,18 @@ export function parseSettings(search: string): ParsedSettings {
   return { settings, errors, config };
 }
 
+/** A setting as the URL writes it. */
+export function paramText(k: keyof LabSettings, v: LabSettings[keyof LabSettings]): string {
+  return v === undefined ? '' : k === 'points' ? encodePoints(v as number[]) : typeof v === 'boolean' ? (v ? '1' : '0') : String(v);
+}
+
 /** The query string of settings, only the fields that differ from the defaults (for shareable links). */
 export function settingsQuery(s: LabSettings): string {
   const q = new URLSearchParams();
   for (const k of Object.keys(PARAMS) as (keyof LabSettings)[]) {
     const v = s[k];
     if (v === undefined || v === LAB_DEFAULTS[k]) continue;
-    q.set(k, typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
+    q.set(k, paramText(k, v));
   }
   return q.toString();
 }

@@ -25,7 +25,7 @@ describe('lab settings from the URL', () => {
     const p = parseSettings('?data=circle&seed=-1&lr=abc&gdepth=0&gwidth=1e9&autoplay=yes&colour=red&batch=');
     expect(p.config).toBeNull();
     expect(p.errors).toEqual([
-      "data: must be one of ring, grid, spiral, moons, got 'circle'",
+      "data: must be one of ring, grid, spiral, moons, drawn, got 'circle'",
       "seed: must be an integer from 0 to 2147483647, got '-1'",
       "lr: must be a positive number, got 'abc'",
       "gdepth: must be an integer from 1 to 8, got '0'",
