@@ -82,11 +82,21 @@ async function startBackend(want: LabBackend): Promise<BackendReport> {
   return { name: 'cpu', adapter: 'forced by backend=cpu' };
 }
 
-async function sendFrame(records: LabRecord[], ack: number[]): Promise<void> {
+async function sendFrame(records: LabRecord[], ack: number[], trainMs: number): Promise<void> {
+  const t0 = performance.now();
   const frame = await session!.frame();
   const buffers = [frame.fake.buffer, frame.grads.buffer, frame.manifold.buffer, ...(frame.surface ? [frame.surface.buffer] : [])];
-  post({ type: 'frame', frame, records, playing, ack }, buffers);
+  post({ type: 'frame', frame, records, playing, ack, timing: { trainMs, frameMs: performance.now() - t0 } }, buffers);
 }
+
+/**
+ * Yield to the worker's message queue (the page's next commands): a MessageChannel message, not
+ * setTimeout(0), which browsers clamp to 4 ms once timers nest, a wait on every frame.
+ */
+const turn = new MessageChannel();
+const waiting: (() => void)[] = [];
+turn.port1.onmessage = () => waiting.shift()?.();
+const nextTurn = () => new Promise<void>((r) => { waiting.push(r); turn.port2.postMessage(null); });
 
 /** Commands, then training while playing; one frame per turn. Runs until idle. */
 async function loop(): Promise<void> {
@@ -123,11 +133,12 @@ async function loop(): Promise<void> {
           post({ type: 'ready', backend: report!, setup: session.setup, loaded: loaded?.info ?? null });
         }
       }
+      const t0 = performance.now();
       if (playing) records.push(await session.train(speed));
-      await sendFrame(records, ack);
+      await sendFrame(records, ack, performance.now() - t0);
       for (const [m, transfer] of replies) post(m, transfer);
       // let the page's next commands arrive
-      await new Promise((r) => setTimeout(r, 0));
+      await nextTurn();
     }
   } catch (e) {
     playing = false;
