@@ -6,6 +6,8 @@ import type { ModeMetrics } from '../gan/metrics.ts';
 import { MLP2D_DEFAULTS } from '../gan/models.ts';
 import { drawCurves, drawHistogram, drawView, COLORS, type Layers } from './draw.ts';
 import { ModelView } from './modelview.ts';
+import { KernelView } from './kernelview.ts';
+import type { KernelsResult, KernelViewOptions } from './kernels.ts';
 import type { InterpolateOptions, ModelInfo, SampleOptions } from './model.ts';
 import type { BackendReport, FrameTiming, FromWorker, ReplyValue, Request, ToWorker, WithoutId } from './protocol.ts';
 import type { LabFrame, LabRecord, LabSetup } from './session.ts';
@@ -81,6 +83,12 @@ export interface WebganLab {
    * view that trains or benchmarks has the machine to itself. The URL's `view=` follows.
    */
   setView(view: LabView): Promise<void>;
+  /**
+   * The kernel view's run (it shows the view, so the 2-D run pauses): the quick kernel suite on the
+   * page's backend, `filter` a regular expression of case names, `tfjs` (default: when the page has
+   * TensorFlow.js) beside it. Resolves to the JSON `webgan bench --suite kernels --quick --json` writes.
+   */
+  kernels(opts?: KernelViewOptions): Promise<KernelsResult>;
 }
 
 declare global {
@@ -266,6 +274,7 @@ async function setView(view: LabView): Promise<void> {
 
 // ---------------------------------------------------------------- start
 const modelView = new ModelView(request);
+const kernelView = new KernelView(parsed.settings.backend);
 window.webganLab = {
   state: () => structuredClone(state),
   play: () => send('play'),
@@ -304,6 +313,10 @@ window.webganLab = {
   },
   checkpoint: async () => ((await request({ type: 'checkpoint' })) as Extract<ReplyValue, { type: 'checkpoint' }>).bytes,
   setView,
+  kernels: async (o: KernelViewOptions = {}) => {
+    await setView('kernels');
+    return kernelView.run(o);
+  },
 };
 
 // ---------------------------------------------------------------- checkpoints: load (file input, drag and drop), download
