@@ -229,7 +229,10 @@ try {
     const shown = await page.locator('#view-kernels').isVisible() && !(await page.locator('#view-2d').isVisible());
     const tfjsOffered = await page.waitForFunction(() => !(document.getElementById('kernels-tfjs') as HTMLInputElement).disabled, null, { timeout: 10_000 }).then(() => true, () => false);
     let detail = '';
-    let ok = shown && tfjsOffered;
+    const fails: string[] = [];
+    const want = (what: string, ok: boolean) => { if (!ok) fails.push(what); };
+    want('the view shown', shown);
+    want('TensorFlow.js offered', tfjsOffered);
     if (backend !== 'cpu' || !expectGpu) {
       // the Run button with a filter: one case, its table row and bars
       await page.fill('#kernels-filter', '^matmul 256');
@@ -238,11 +241,11 @@ try {
       const rows = await page.locator('#kernels-table tr').count();
       const chart = await canvasInk(page, 'kernels-chart');
       const cells = await page.locator('#kernels-table tr').nth(1).innerText();
-      ok &&= rows === 2 && chart.ink > 0.02 && chart.colours >= 3 && /matmul 256×256×256/.test(cells);
+      want('Run: one table row, the chart drawn', rows === 2 && chart.ink > 0.02 && chart.colours >= 3 && /matmul 256×256×256/.test(cells));
       detail += `button: ${rows - 1} row (${cells.replace(/\s+/g, ' ')}), chart ${JSON.stringify(chart)}; `;
     }
     // webganLab.kernels: two cases; Export JSON downloads the same object
-    const r = await page.evaluate(() => window.webganLab.kernels({ filter: '^(matmul 256|sum )' }));
+    const r = await page.evaluate(() => window.webganLab.kernels({ filter: '^(matmul 256|conv2d dcgan D3)' }));
     const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#kernels-export')]);
     const path = join(mkdtempSync(join(tmpdir(), 'wg-lab-kernels-')), dl.suggestedFilename());
     await dl.saveAs(path);
@@ -251,22 +254,25 @@ try {
     const backendLine = await page.locator('#kernels-backend').innerText();
     const rows = await page.locator('#kernels-table tr').count();
     const chart = await canvasInk(page, 'kernels-chart');
-    ok &&= text === JSON.stringify(r, null, 2) + '\n' && exported.suite === 'kernels' && exported.quick === true && !Number.isNaN(Date.parse(exported.date)) && /Chrome/.test(exported.runtime) &&
-      exported.webgan?.backend === backend && typeof exported.webgan.adapter === 'string' && exported.webgan.info && exported.tfjs?.backend === backend && /^\d/.test(exported.tfjs.version) &&
-      exported.results.map((x: { name: string }) => x.name).join() === 'matmul 256×256×256,sum 16M' &&
-      exported.results.every((x: { webganRate: number; tfjsRate: number; relDiff?: number; unit: string }) => x.webganRate > 0 && x.tfjsRate > 0 && (x.relDiff ?? 0) < 1e-3) &&
-      rows === 3 && chart.ink > 0.02 && (backend === 'cpu' ? /CPU backend/.test(backendLine) : /WebGPU — /.test(backendLine)) && /TensorFlow\.js \d/.test(backendLine);
-    detail += `exported ${dl.suggestedFilename()}: ${exported.results.map((x: { name: string; webganRate: number; tfjsRate: number; unit: string }) => `${x.name} webgan ${x.webganRate.toFixed(2)} / tfjs ${x.tfjsRate?.toFixed(2)} ${x.unit}`).join(', ')}; '${backendLine}'`;
+    want('Export JSON = webganLab.kernels()', text === JSON.stringify(r, null, 2) + '\n');
+    want('the envelope', exported.suite === 'kernels' && exported.quick === true && !Number.isNaN(Date.parse(exported.date)) && /Chrome/.test(exported.runtime) &&
+      exported.webgan?.backend === backend && typeof exported.webgan.adapter === 'string' && !!exported.webgan.info && exported.tfjs?.backend === backend && /^\d/.test(exported.tfjs.version));
+    want('the two cases', exported.results.map((x: { name: string }) => x.name).join() === 'matmul 256×256×256,conv2d dcgan D3 Conv 128→1 k7 s1 p0 7→1');
+    want('rates of both libraries, outputs agreeing', exported.results.every((x: { webganRate: number; tfjsRate: number; relDiff?: number }) => x.webganRate > 0 && x.tfjsRate > 0 && x.relDiff !== undefined && x.relDiff < 1e-3));
+    want('table and chart', rows === 3 && chart.ink > 0.02);
+    want('the backends named', (backend === 'cpu' ? /CPU backend/.test(backendLine) : /WebGPU — /.test(backendLine)) && /TensorFlow\.js \d/.test(backendLine));
+    detail += `exported ${dl.suggestedFilename()}: ${exported.results.map((x: { name: string; webganRate: number; tfjsRate: number; unit: string; relDiff?: number }) => `${x.name} webgan ${x.webganRate.toFixed(2)} / tfjs ${x.tfjsRate?.toFixed(2)} ${x.unit} (check ${x.relDiff?.toExponential(1)})`).join(', ')}; '${backendLine}'`;
     if (backend !== 'cpu' || !expectGpu) {
-      await page.fill('#kernels-filter', '^(matmul 256|sum )');
+      await page.fill('#kernels-filter', '^(matmul 256|conv2d dcgan D3)');
       await page.screenshot({ path: join(dirname(screenshot), 'lab-kernels.png'), fullPage: true });
       console.log(`[lab] screenshot: ${join(dirname(screenshot), 'lab-kernels.png')}`);
     }
     // a bad filter: the reason, on the page and in the rejection
     const bad = await page.evaluate(() => window.webganLab.kernels({ filter: '^conv3d' }).then(() => 'resolved', (e: Error) => e.message));
     const badShown = await page.locator('#kernels-status').innerText();
-    ok &&= /filter '\^conv3d' matches no case/.test(bad) && badShown === bad;
-    check(`${backend}: kernel view from the URL (view=kernels): a filtered quick suite next to TensorFlow.js, table and chart drawn, Export JSON = webganLab.kernels() = webgan bench's envelope; a bad filter is named`, ok, detail);
+    want('a bad filter named', /filter '\^conv3d' matches no case/.test(bad) && badShown === bad);
+    check(`${backend}: kernel view from the URL (view=kernels): a filtered quick suite next to TensorFlow.js, table and chart drawn, Export JSON = webganLab.kernels() = webgan bench's envelope; a bad filter is named`,
+      fails.length === 0, `${fails.length ? `failed: ${fails.join('; ')} — ` : ''}${detail}`);
     check(`no console errors (kernel view, ${backend})`, errors.length === 0, errors.join(' | '));
     await page.close();
   }

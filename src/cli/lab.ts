@@ -62,6 +62,8 @@ export async function bundleLab(o: { tfjs?: boolean } = {}): Promise<LabFiles> {
       write: false, outfile: 'tfjs.js', minify: true, mainFields: ['browser', 'module', 'main'], external: EXTERNAL, logLevel: 'silent',
     });
     files['tfjs.js'] = t.outputFiles[0].contents;
+    // the page learns it from its own HTML (asking the server for a file that may be absent logs a 404)
+    files['index.html'] = new TextEncoder().encode(new TextDecoder().decode(files['index.html']).replace('<title>', `<meta name="webgan-tfjs" content="tfjs.js">\n<title>`));
   }
   return files;
 }

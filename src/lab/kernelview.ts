@@ -4,7 +4,7 @@
  * rate, TensorFlow.js beside it when the page has it, and the result as the JSON the CLI writes.
  */
 import type { KernelResult } from '../cli/bench/kernels.ts';
-import { headerLine } from '../cli/bench/report.ts';
+import { resultLabel } from '../cli/bench/report.ts';
 import type { FromKernelWorker, KernelsResult, KernelViewOptions, ToKernelWorker } from './kernels.ts';
 import type { LabBackend } from './settings.ts';
 
@@ -17,19 +17,16 @@ export class KernelView {
   private nextId = 1;
   private running = false;
   private result: KernelsResult | null = null;
-  /** whether the server sent tfjs.js (a checkout with the TensorFlow.js packages: src/cli/lab.ts) */
-  readonly tfjs: Promise<boolean>;
+  /** whether the server sends tfjs.js (`webgan lab` from a checkout with the TensorFlow.js packages marks the page: src/cli/lab.ts) */
+  readonly tfjs = !!document.querySelector('meta[name="webgan-tfjs"]');
 
   constructor(private readonly backend: LabBackend) {
-    this.tfjs = fetch(new URL('./tfjs.js', location.href), { method: 'HEAD' }).then((r) => r.ok, () => false);
-    void this.tfjs.then((ok) => {
-      const box = $<HTMLInputElement>('kernels-tfjs');
-      box.disabled = !ok;
-      box.checked = ok;
-      $('kernels-tfjs-note').textContent = ok
-        ? 'TensorFlow.js (tfjs-backend-webgpu, or -cpu on the CPU) runs each case beside webgan, on the same adapter'
-        : 'TensorFlow.js is not served with this page (it comes with `webgan lab` run from a checkout after `npm ci`): webgan alone';
-    });
+    const box = $<HTMLInputElement>('kernels-tfjs');
+    box.disabled = !this.tfjs;
+    box.checked = this.tfjs;
+    $('kernels-tfjs-note').textContent = this.tfjs
+      ? 'TensorFlow.js (tfjs-backend-webgpu, or -cpu on the CPU) runs each case beside webgan, on the same adapter'
+      : 'TensorFlow.js is not served with this page (it comes with `webgan lab` run from a checkout after `npm ci`): webgan alone';
     $('kernels-run').addEventListener('click', () => void this.run({ filter: $<HTMLInputElement>('kernels-filter').value, tfjs: $<HTMLInputElement>('kernels-tfjs').checked }).catch(() => {}));
     $('kernels-export').addEventListener('click', () => this.export());
   }
@@ -37,11 +34,11 @@ export class KernelView {
   /** Run the suite; resolves to the JSON object `webgan bench --suite kernels --quick --json` writes. */
   async run(o: KernelViewOptions = {}): Promise<KernelsResult> {
     if (this.running) throw new Error('a kernel run is in progress: wait for it to finish');
-    const tfjs = o.tfjs ?? (await this.tfjs);
+    const tfjs = o.tfjs ?? this.tfjs;
     const status = $('kernels-status');
     this.running = true;
     $<HTMLButtonElement>('kernels-run').disabled = true;
-    status.className = '';
+    status.classList.remove('bad');
     status.textContent = 'starting the backend…';
     const rows: KernelResult[] = [];
     const progress = $<HTMLProgressElement>('kernels-progress');
@@ -76,11 +73,11 @@ export class KernelView {
       });
       this.result = result;
       this.show(result.results);
-      status.textContent = `${headerLine(result)}: ${result.results.length} case${result.results.length === 1 ? '' : 's'}`;
+      status.textContent = `${resultLabel(result)}: ${result.results.length} case${result.results.length === 1 ? '' : 's'}`;
       $<HTMLButtonElement>('kernels-export').disabled = false;
       return result;
     } catch (e) {
-      status.className = 'bad';
+      status.classList.add('bad');
       status.textContent = (e as Error).message;
       throw e;
     } finally {
@@ -135,19 +132,20 @@ export function drawBars(canvas: HTMLCanvasElement, rows: KernelResult[]): void 
   const max: Record<string, number> = {};
   for (const r of rows) max[r.unit] = Math.max(max[r.unit] ?? 0, r.webganRate, r.tfjsRate ?? 0);
   ctx.fillStyle = COLORS.text;
-  ctx.fillText(tfjs ? 'rate per case (each unit on its own scale):' : 'rate per case (each unit on its own scale)', 4, 13);
+  ctx.fillText('rate per case (each unit on its own scale)', 4, 13);
   if (tfjs) {
     for (const [i, [name, color]] of [['webgan', COLORS.webgan], ['TensorFlow.js', COLORS.tfjs]].entries()) {
       ctx.fillStyle = color;
-      ctx.fillRect(230 + i * 90, 5, 10, 9);
+      ctx.fillRect(L + i * 90, 5, 10, 9);
       ctx.fillStyle = COLORS.text;
-      ctx.fillText(name, 244 + i * 90, 13);
+      ctx.fillText(name, L + 14 + i * 90, 13);
     }
   }
   rows.forEach((r, i) => {
     const y = T + i * rowH;
     ctx.fillStyle = COLORS.text;
-    const name = r.name.length > 42 ? `${r.name.slice(0, 41)}…` : r.name;
+    let name = r.name;
+    while (name.length > 4 && ctx.measureText(name).width > L - 12) name = `${name.slice(0, -2)}…`;
     ctx.fillText(name, 4, y + 11);
     const bars: [number | null, string][] = [[r.webganRate, COLORS.webgan], ...(tfjs ? [[r.tfjsRate, COLORS.tfjs] as [number | null, string]] : [])];
     bars.forEach(([v, color], j) => {

@@ -48,6 +48,7 @@ describe('webgan lab', () => {
   it('serves the page on http://localhost, 404 for anything else; TensorFlow.js for the kernel view when asked and installed', async () => {
     const files = await bundleLab({ tfjs: true });
     expect(files['tfjs.js']?.length).toBeGreaterThan(100_000); // a checkout has the dev dependencies
+    expect(new TextDecoder().decode(files['index.html'])).toContain('<meta name="webgan-tfjs" content="tfjs.js">'); // the page knows it is there
     const { server, url } = await serveLab(files);
     try {
       expect(url).toMatch(/^http:\/\/localhost:\d+\/$/);
@@ -81,6 +82,7 @@ describe('webgan lab', () => {
     expect(bad.err).toContain("--port must be 0 to 65535, got '70000'");
     const plain = await bundleLab(); // without { tfjs: true }: the page alone
     expect(plain['tfjs.js']).toBeUndefined();
+    expect(new TextDecoder().decode(plain['index.html'])).not.toContain('webgan-tfjs');
     const { server, url } = await serveLab(plain);
     try {
       const port = new URL(url).port;
