@@ -277,6 +277,29 @@ try {
     await page.close();
   }
 
+  // ---- the kernel view of the page as published (no tfjs.js): webgan alone, and it says so
+  {
+    const plain = await serveLab(await bundleLab());
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('console', (m: ConsoleMessage) => { if (m.type() === 'error') errors.push(m.text()); });
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${plain.url}?${small}&backend=cpu&view=kernels`);
+      await page.waitForFunction(() => !!window.webganLab);
+      const note = await page.locator('#kernels-tfjs-note').innerText();
+      const disabled = await page.locator('#kernels-tfjs').isDisabled();
+      const refused = await page.evaluate(() => window.webganLab.kernels({ tfjs: true }).then(() => 'resolved', (e: Error) => e.message));
+      const r = await page.evaluate(() => window.webganLab.kernels({ filter: '^matmul 256' }));
+      check('kernel view without TensorFlow.js (the published page): says so, refuses tfjs: true, runs webgan alone (tfjs null), no console errors',
+        /not served with this page/.test(note) && disabled && /not served with this page/.test(refused) && r.tfjs === null && r.results.length === 1 && r.results[0].tfjsRate === null && r.results[0].webganRate > 0 && errors.length === 0,
+        JSON.stringify({ note, disabled, refused, tfjs: r.tfjs, errors }));
+      await page.close();
+    } finally {
+      plain.server.close();
+    }
+  }
+
   // ---- checkpoints across the CLI and the page
   await wg.init({ backend: 'cpu' });
   const dir = mkdtempSync(join(tmpdir(), 'wg-lab-test-'));

@@ -10,7 +10,7 @@ import type { LabBackend } from './settings.ts';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const COLORS = { webgan: '#762a83', tfjs: '#999', text: '#333' };
-const fmt = (v: number | null, d = 2) => (v === null ? '—' : v >= 100 ? v.toFixed(0) : v.toFixed(d));
+const fmt = (v: number | null, d = 2) => (v === null ? '—' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(d));
 
 export class KernelView {
   private worker: Worker | null = null;
@@ -35,6 +35,7 @@ export class KernelView {
   async run(o: KernelViewOptions = {}): Promise<KernelsResult> {
     if (this.running) throw new Error('a kernel run is in progress: wait for it to finish');
     const tfjs = o.tfjs ?? this.tfjs;
+    if (tfjs && !this.tfjs) throw new Error('TensorFlow.js is not served with this page (`webgan lab` serves it from a checkout after `npm ci`): run without tfjs');
     const status = $('kernels-status');
     this.running = true;
     $<HTMLButtonElement>('kernels-run').disabled = true;
