@@ -18,6 +18,9 @@
  * with a message. The failure and cure buttons navigate to their settings and the run shows the
  * effect (vanishing gradients, WGAN-GP's; mode collapse, packing's); the gradient-norm, Wasserstein
  * and model-graph canvases are drawn; drawn data (drag, erase, "Train on the drawing") trains.
+ * The kernel view (view=kernels, WebGPU and the CPU): a filtered quick kernel suite
+ * next to TensorFlow.js (tfjs.js, served as `webgan lab` does from a checkout), table and chart
+ * drawn, Export JSON = webganLab.kernels() with `webgan bench --json`'s envelope; out/lab-kernels.png.
  * Saves a screenshot of the 2-D view in out/lab-2d.png (git-ignored, so a test run leaves the checkout
  * clean), and beside it lab-vanishing.png (the Vanishing gradients preset) and lab-model.png;
  * WEBGAN_LAB_SCREENSHOT=docs/results/lab-2d.png refreshes the ones the docs show.
@@ -90,7 +93,7 @@ if (!exe) {
   process.exit(1);
 }
 
-const files = await bundleLab();
+const files = await bundleLab({ tfjs: true }); // tfjs.js: TensorFlow.js for the kernel view, as `webgan lab` serves it from a checkout
 const { server, url } = await serveLab(files);
 console.log(`[lab] bundled the lab (main.js ${(files['main.js'].length / 1024).toFixed(0)} KiB, worker.js ${(files['worker.js'].length / 1024).toFixed(0)} KiB) in ${secs()} s; serving ${url}`);
 const browser = await chromium.launch({ executablePath: exe, headless: true, args: [...ARGS, ...(process.env.WEBGAN_BROWSER_ARGS ?? '').split(/\s+/).filter(Boolean)] });
@@ -320,6 +323,83 @@ try {
     check('same settings and seed replay the same run (reset, reload)', a === b && a === c && steps === 'step1 step2 step3 d3 g4 step5', steps);
     check('no console errors (replay)', errors.length === 0, errors.join(' | '));
     await page.close();
+  }
+
+  // ---- the kernel view from the URL: a small filtered suite on the page's adapter, TensorFlow.js beside it; Export JSON
+  for (const backend of [expectGpu ? 'webgpu' : 'cpu', 'cpu'] as const) {
+    const { page, errors } = await open(`${small}&backend=${backend}&view=kernels`);
+    const shown = await page.locator('#view-kernels').isVisible() && !(await page.locator('#view-2d').isVisible());
+    const tfjsOffered = await page.waitForFunction(() => !(document.getElementById('kernels-tfjs') as HTMLInputElement).disabled, null, { timeout: 10_000 }).then(() => true, () => false);
+    let detail = '';
+    const fails: string[] = [];
+    const want = (what: string, ok: boolean) => { if (!ok) fails.push(what); };
+    want('the view shown', shown);
+    want('TensorFlow.js offered', tfjsOffered);
+    if (backend !== 'cpu' || !expectGpu) {
+      // the Run button with a filter: one case, its table row and bars
+      await page.fill('#kernels-filter', '^matmul 256');
+      await page.click('#kernels-run');
+      await page.waitForFunction(() => /: 1 case$/.test(document.getElementById('kernels-status')!.textContent ?? '') || document.getElementById('kernels-status')!.className === 'bad', null, { timeout: 180_000 });
+      const rows = await page.locator('#kernels-table tr').count();
+      const chart = await canvasInk(page, 'kernels-chart');
+      const cells = await page.locator('#kernels-table tr').nth(1).innerText();
+      want('Run: one table row, the chart drawn', rows === 2 && chart.ink > 0.02 && chart.colours >= 3 && /matmul 256×256×256/.test(cells));
+      detail += `button: ${rows - 1} row (${cells.replace(/\s+/g, ' ')}), chart ${JSON.stringify(chart)}; `;
+    }
+    // webganLab.kernels: two cases; Export JSON downloads the same object
+    const r = await page.evaluate(() => window.webganLab.kernels({ filter: '^(matmul 256|conv2d dcgan D3)' }));
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#kernels-export')]);
+    const path = join(mkdtempSync(join(tmpdir(), 'wg-lab-kernels-')), dl.suggestedFilename());
+    await dl.saveAs(path);
+    const text = readFileSync(path, 'utf8');
+    const exported = JSON.parse(text);
+    const backendLine = await page.locator('#kernels-backend').innerText();
+    const rows = await page.locator('#kernels-table tr').count();
+    const chart = await canvasInk(page, 'kernels-chart');
+    want('Export JSON = webganLab.kernels()', text === JSON.stringify(r, null, 2) + '\n');
+    want('the envelope', exported.suite === 'kernels' && exported.quick === true && !Number.isNaN(Date.parse(exported.date)) && /Chrome/.test(exported.runtime) &&
+      exported.webgan?.backend === backend && typeof exported.webgan.adapter === 'string' && !!exported.webgan.info && exported.tfjs?.backend === backend && /^\d/.test(exported.tfjs.version));
+    want('the two cases', exported.results.map((x: { name: string }) => x.name).join() === 'matmul 256×256×256,conv2d dcgan D3 Conv 128→1 k7 s1 p0 7→1');
+    want('rates of both libraries, outputs agreeing', exported.results.every((x: { webganRate: number; tfjsRate: number; relDiff?: number }) => x.webganRate > 0 && x.tfjsRate > 0 && x.relDiff !== undefined && x.relDiff < 1e-3));
+    want('table and chart', rows === 3 && chart.ink > 0.02);
+    want('the backends named', (backend === 'cpu' ? /CPU backend/.test(backendLine) : /WebGPU — /.test(backendLine)) && /TensorFlow\.js \d/.test(backendLine));
+    detail += `exported ${dl.suggestedFilename()}: ${exported.results.map((x: { name: string; webganRate: number; tfjsRate: number; unit: string; relDiff?: number }) => `${x.name} webgan ${x.webganRate.toFixed(2)} / tfjs ${x.tfjsRate?.toFixed(2)} ${x.unit} (check ${x.relDiff?.toExponential(1)})`).join(', ')}; '${backendLine}'`;
+    if (backend !== 'cpu' || !expectGpu) {
+      await page.fill('#kernels-filter', '^(matmul 256|conv2d dcgan D3)');
+      await page.screenshot({ path: join(dirname(screenshot), 'lab-kernels.png'), fullPage: true });
+      console.log(`[lab] screenshot: ${join(dirname(screenshot), 'lab-kernels.png')}`);
+    }
+    // a bad filter: the reason, on the page and in the rejection
+    const bad = await page.evaluate(() => window.webganLab.kernels({ filter: '^conv3d' }).then(() => 'resolved', (e: Error) => e.message));
+    const badShown = await page.locator('#kernels-status').innerText();
+    want('a bad filter named', /filter '\^conv3d' matches no case/.test(bad) && badShown === bad);
+    check(`${backend}: kernel view from the URL (view=kernels): a filtered quick suite next to TensorFlow.js, table and chart drawn, Export JSON = webganLab.kernels() = webgan bench's envelope; a bad filter is named`,
+      fails.length === 0, `${fails.length ? `failed: ${fails.join('; ')} — ` : ''}${detail}`);
+    check(`no console errors (kernel view, ${backend})`, errors.length === 0, errors.join(' | '));
+    await page.close();
+  }
+
+  // ---- the kernel view of the page as published (no tfjs.js): webgan alone, and it says so
+  {
+    const plain = await serveLab(await bundleLab());
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('console', (m: ConsoleMessage) => { if (m.type() === 'error') errors.push(m.text()); });
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${plain.url}?${small}&backend=cpu&view=kernels`);
+      await page.waitForFunction(() => !!window.webganLab);
+      const note = await page.locator('#kernels-tfjs-note').innerText();
+      const disabled = await page.locator('#kernels-tfjs').isDisabled();
+      const refused = await page.evaluate(() => window.webganLab.kernels({ tfjs: true }).then(() => 'resolved', (e: Error) => e.message));
+      const r = await page.evaluate(() => window.webganLab.kernels({ filter: '^matmul 256' }));
+      check('kernel view without TensorFlow.js (the published page): says so, refuses tfjs: true, runs webgan alone (tfjs null), no console errors',
+        /not served with this page/.test(note) && disabled && /not served with this page/.test(refused) && r.tfjs === null && r.results.length === 1 && r.results[0].tfjsRate === null && r.results[0].webganRate > 0 && errors.length === 0,
+        JSON.stringify({ note, disabled, refused, tfjs: r.tfjs, errors }));
+      await page.close();
+    } finally {
+      plain.server.close();
+    }
   }
 
   // ---- checkpoints across the CLI and the page

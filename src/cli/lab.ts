@@ -8,19 +8,31 @@
  * package needs no bundler at run time, and a checkout always serves its current sources.
  */
 import http from 'node:http';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../gan/config.ts';
 
-/** The lab's files: index.html, main.js (the page), worker.js (training). */
-export type LabFiles = Record<'index.html' | 'main.js' | 'worker.js', Uint8Array>;
-const NAMES = ['index.html', 'main.js', 'worker.js'] as const;
+/**
+ * The lab's files: index.html, main.js (the page), worker.js (training), kernels.js (the kernel
+ * view's worker); and, served from a checkout only, tfjs.js (TensorFlow.js for the kernel view).
+ */
+export type LabFiles = Record<(typeof NAMES)[number], Uint8Array> & { 'tfjs.js'?: Uint8Array };
+const NAMES = ['index.html', 'main.js', 'worker.js', 'kernels.js'] as const;
+
+/** Node-only modules reached by dynamic import() on Node code paths, left as imports a browser never runs */
+const EXTERNAL = ['webgpu', 'esbuild', 'node:*', 'fs', 'fs/promises', 'path', 'os', 'url', 'zlib', 'crypto', 'worker_threads', 'child_process', 'pngjs', 'cli-progress', 'commander'];
 
 const fromSources = import.meta.url.endsWith('.ts');
 
-/** Bundle src/lab with esbuild (a checkout only: esbuild comes with the dev dependencies). */
-export async function bundleLab(): Promise<LabFiles> {
+/**
+ * Bundle src/lab with esbuild (a checkout only: esbuild comes with the dev dependencies). With
+ * `tfjs`, also bench/peers/tfjs.ts as tfjs.js when the TensorFlow.js packages (dev dependencies)
+ * resolve: the kernel view's comparison. TensorFlow.js never goes into dist/lab (DESIGN.md).
+ */
+export async function bundleLab(o: { tfjs?: boolean } = {}): Promise<LabFiles> {
   const srcLab = fileURLToPath(new URL('../lab/', import.meta.url));
   let esbuild: typeof import('esbuild');
   try {
@@ -29,7 +41,7 @@ export async function bundleLab(): Promise<LabFiles> {
     throw new Error(`bundling the lab needs esbuild (installed with the dev dependencies of a webgan checkout): ${(e as Error).message}`);
   }
   const r = await esbuild.build({
-    entryPoints: { main: join(srcLab, 'main.ts'), worker: join(srcLab, 'worker.ts') },
+    entryPoints: { main: join(srcLab, 'main.ts'), worker: join(srcLab, 'worker.ts'), kernels: join(srcLab, 'kernel-worker.ts') },
     bundle: true,
     format: 'esm',
     platform: 'browser',
@@ -38,18 +50,38 @@ export async function bundleLab(): Promise<LabFiles> {
     outdir: 'out',
     minify: true,
     sourcemap: false,
-    // Node-only modules reached by dynamic import() on Node code paths (the Dawn binding, files,
-    // worker threads): left as imports that a browser code path never runs
-    external: ['webgpu', 'node:*', 'fs', 'fs/promises', 'path', 'os', 'url', 'zlib', 'crypto', 'worker_threads', 'child_process', 'pngjs', 'cli-progress', 'commander'],
+    // the Dawn binding, files, worker threads: on Node code paths only
+    external: EXTERNAL,
     logLevel: 'silent',
   });
   const out = (name: string) => r.outputFiles.find((f) => f.path.endsWith(`/${name}`))!.contents;
-  return { 'index.html': new Uint8Array(await readFile(join(srcLab, 'index.html'))), 'main.js': out('main.js'), 'worker.js': out('worker.js') };
+  const files: LabFiles = { 'index.html': new Uint8Array(await readFile(join(srcLab, 'index.html'))), 'main.js': out('main.js'), 'worker.js': out('worker.js'), 'kernels.js': out('kernels.js') };
+  if (o.tfjs && tfjsInstalled()) {
+    const t = await esbuild.build({
+      entryPoints: [fileURLToPath(new URL('../../bench/peers/tfjs.ts', import.meta.url))], bundle: true, format: 'esm', platform: 'browser', target: 'es2022',
+      write: false, outfile: 'tfjs.js', minify: true, mainFields: ['browser', 'module', 'main'], external: EXTERNAL, logLevel: 'silent',
+    });
+    files['tfjs.js'] = t.outputFiles[0].contents;
+    // the page learns it from its own HTML (asking the server for a file that may be absent logs a 404)
+    files['index.html'] = new TextEncoder().encode(new TextDecoder().decode(files['index.html']).replace('<title>', `<meta name="webgan-tfjs" content="tfjs.js">\n<title>`));
+  }
+  return files;
 }
 
-/** The lab's files: bundled now from the sources, or the build's dist/lab. */
-export async function labFiles(): Promise<LabFiles> {
-  if (fromSources) return bundleLab();
+/** TensorFlow.js's packages for the kernel view's comparison (bench/peers/tfjs.ts) resolve here */
+function tfjsInstalled(): boolean {
+  const require = createRequire(import.meta.url);
+  try {
+    for (const p of ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-cpu']) require.resolve(p);
+    return existsSync(fileURLToPath(new URL('../../bench/peers/tfjs.ts', import.meta.url)));
+  } catch {
+    return false;
+  }
+}
+
+/** The lab's files: bundled now from the sources (with TensorFlow.js when `tfjs` and installed), or the build's dist/lab. */
+export async function labFiles(o: { tfjs?: boolean } = {}): Promise<LabFiles> {
+  if (fromSources) return bundleLab(o);
   const dir = fileURLToPath(new URL('../lab/', import.meta.url));
   const files = {} as LabFiles;
   for (const n of NAMES) {
@@ -74,7 +106,7 @@ const TYPES: Record<string, string> = { html: 'text/html; charset=utf-8', js: 't
 export async function serveLab(files: LabFiles, port = 0): Promise<{ server: http.Server; url: string }> {
   const server = http.createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/^\//, '') || 'index.html';
-    const body = (NAMES as readonly string[]).includes(path) ? files[path as keyof LabFiles] : null;
+    const body = [...NAMES, 'tfjs.js'].includes(path) ? files[path as keyof LabFiles] : undefined;
     if (!body) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       return;
@@ -93,16 +125,17 @@ export async function serveLab(files: LabFiles, port = 0): Promise<{ server: htt
 }
 
 export async function labCommand(o: { port?: number; out?: string }): Promise<void> {
-  const files = await labFiles();
+  // the static folder is the page as published; the server adds TensorFlow.js where a checkout has it
+  const files = await labFiles({ tfjs: !o.out });
   if (o.out) {
     await writeLab(o.out, files);
-    console.log(`webgan: wrote the lab to ${o.out} (index.html, main.js, worker.js); serve the folder over http://localhost or https`);
+    console.log(`webgan: wrote the lab to ${o.out} (${NAMES.join(', ')}); serve the folder over http://localhost or https`);
     return;
   }
   const { url } = await serveLab(files, o.port ?? 0).catch((e: Error & { code?: string }) => {
     throw e.code === 'EADDRINUSE' ? new ConfigError(`--port ${o.port}: the port is in use; pick another or leave --port out for a free one`) : e;
   });
-  console.log(`webgan lab: ${url}`);
+  console.log(`webgan lab: ${url}${files['tfjs.js'] ? ' (with TensorFlow.js for the kernel view)' : ''}`);
   console.log('open it in Chrome (WebGPU; the CPU backend where the browser has no adapter); Ctrl-C stops the server');
   await new Promise(() => {}); // serve until interrupted
 }

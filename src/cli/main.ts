@@ -155,7 +155,7 @@ export function buildCli(): Command {
       if (n < 0 || n > 65535) throw new InvalidArgumentError(`--port must be 0 to 65535, got '${v}'`);
       return n;
     })
-    .option('--out <dir>', 'write the page (index.html, main.js, worker.js) to this folder and exit')
+    .option('--out <dir>', 'write the page (index.html, main.js, worker.js, kernels.js) to this folder and exit')
     .action(async (o) => (await import('./lab.ts')).labCommand(o));
 
   program.command('info')

@@ -9,8 +9,10 @@ import { drawModelGraph, graphNodes } from './graph.ts';
 import { drawNormCurves, thin, type NormPoint } from './norms.ts';
 import { PRESETS, presetQuery, recognise } from './presets.ts';
 import { ModelView } from './modelview.ts';
+import { KernelView } from './kernelview.ts';
+import type { KernelsResult, KernelViewOptions } from './kernels.ts';
 import type { InterpolateOptions, ModelInfo, SampleOptions } from './model.ts';
-import type { BackendReport, FromWorker, ReplyValue, Request, ToWorker, WithoutId } from './protocol.ts';
+import type { BackendReport, FrameTiming, FromWorker, ReplyValue, Request, ToWorker, WithoutId } from './protocol.ts';
 import type { LabFrame, LabRecord, LabSetup } from './session.ts';
 import { LAB_VIEWS, PARAMS, paramText, parseSettings, settingsQuery, type LabSettings, type LabView } from './settings.ts';
 import { DrawPad } from './drawdata.ts';
@@ -34,8 +36,12 @@ export interface LabState {
   highQualityPct: number | null;
   reverseKl: number | null;
   histogram: number[] | null;
-  /** frames drawn */
+  /** frames received from the worker */
   frames: number;
+  /** times the page was drawn (frames that arrive between two animation frames are drawn once) */
+  drawn: number;
+  /** ms summed over the frames: the worker's training steps (with their read-back) and view data (LabSession.frame), the page's drawing (bench/lab-speed.ts) */
+  timing: { trainMs: number; frameMs: number; drawMs: number };
   stepsPerSec: number | null;
   settings: LabSettings;
   /** the mlp2d checkpoint the 2-D run was loaded from (Reset goes back to it), or null */
@@ -92,6 +98,12 @@ export interface WebganLab {
    * view that trains or benchmarks has the machine to itself. The URL's `view=` follows.
    */
   setView(view: LabView): Promise<void>;
+  /**
+   * The kernel view's run (it shows the view, so the 2-D run pauses): the quick kernel suite on the
+   * page's backend, `filter` a regular expression of case names, `tfjs` (default: when the page has
+   * TensorFlow.js) beside it. Resolves to the JSON `webgan bench --suite kernels --quick --json` writes.
+   */
+  kernels(opts?: KernelViewOptions): Promise<KernelsResult>;
 }
 
 declare global {
@@ -102,7 +114,7 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 const parsed = parseSettings(location.search);
 const state: LabState = {
   status: 'starting', error: null, step: 0, playing: false, backend: null, adapter: null, losses: null, history: [], modes: null, totalModes: null,
-  highQualityPct: null, reverseKl: null, histogram: null, frames: 0, stepsPerSec: null, settings: parsed.settings, loaded: null, model: null,
+  highQualityPct: null, reverseKl: null, histogram: null, frames: 0, drawn: 0, timing: { trainMs: 0, frameMs: 0, drawMs: 0 }, stepsPerSec: null, settings: parsed.settings, loaded: null, model: null,
   view: parsed.settings.view, gradNorms: null, gradLayers: null, wasserstein: null, preset: null,
   drawMode: false, drawing: parsed.settings.points?.slice() ?? [],
 };
@@ -181,6 +193,7 @@ let dirty = false;
 
 function draw(): void {
   dirty = false;
+  const t0 = performance.now();
   if (state.drawMode) pad.draw($<HTMLCanvasElement>('view').getContext('2d')!);
   else if (setup && lastFrame) {
     const range = drawView($<HTMLCanvasElement>('view').getContext('2d')!, setup, lastFrame, layers);
@@ -211,6 +224,8 @@ function draw(): void {
     : `no mode metrics for ${state.settings.data} (ring and grid have modes)`;
   const l = state.losses;
   $('latest').textContent = l ? `D loss ${l.lossD.toFixed(3)} · G loss ${l.lossG.toFixed(3)} · D(x) ${l.dReal.toFixed(3)} · D(G(z)) ${l.dFake.toFixed(3)}` : '';
+  state.drawn++;
+  state.timing.drawMs += performance.now() - t0;
 }
 const redraw = () => {
   if (!dirty) {
@@ -219,8 +234,10 @@ const redraw = () => {
   }
 };
 
-function onFrame(frame: LabFrame, records: LabRecord[], playing: boolean, ack: number[]): void {
+function onFrame(frame: LabFrame, records: LabRecord[], playing: boolean, ack: number[], timing: FrameTiming): void {
   lastFrame = frame;
+  state.timing.trainMs += timing.trainMs;
+  state.timing.frameMs += timing.frameMs;
   state.step = frame.step;
   state.playing = playing;
   state.frames++;
@@ -290,6 +307,7 @@ async function setView(view: LabView): Promise<void> {
 
 // ---------------------------------------------------------------- start
 const modelView = new ModelView(request);
+const kernelView = new KernelView(parsed.settings.backend);
 window.webganLab = {
   state: () => structuredClone(state),
   play: () => send('play'),
@@ -328,6 +346,10 @@ window.webganLab = {
   },
   checkpoint: async () => ((await request({ type: 'checkpoint' })) as Extract<ReplyValue, { type: 'checkpoint' }>).bytes,
   setView,
+  kernels: async (o: KernelViewOptions = {}) => {
+    await setView('kernels');
+    return kernelView.run(o);
+  },
 };
 
 // ---------------------------------------------------------------- checkpoints: load (file input, drag and drop), download
@@ -429,7 +451,7 @@ if (parsed.errors.length) {
   worker.onmessage = (ev: MessageEvent<FromWorker>) => {
     const m = ev.data;
     if (m.type === 'ready') onReady(m.backend, m.setup, m.loaded);
-    else if (m.type === 'frame') onFrame(m.frame, m.records, m.playing, m.ack);
+    else if (m.type === 'frame') onFrame(m.frame, m.records, m.playing, m.ack, m.timing);
     else if (m.type === 'reply') {
       const r = replies.get(m.id);
       replies.delete(m.id);

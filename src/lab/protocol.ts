@@ -34,10 +34,13 @@ export interface BackendReport {
   adapter: string;
 }
 
+/** the worker's time for one frame, ms: the training steps before it (with their read-back) and the view data (LabSession.frame) */
+export interface FrameTiming { trainMs: number; frameMs: number }
+
 /** worker → page */
 export type FromWorker =
   | { type: 'ready'; backend: BackendReport; setup: LabSetup; loaded: ModelInfo | null }
   | { type: 'reply'; id: number; ok: true; value: ReplyValue }
   | { type: 'reply'; id: number; ok: false; message: string }
-  | { type: 'frame'; frame: LabFrame; records: LabRecord[]; playing: boolean; ack: number[] }
+  | { type: 'frame'; frame: LabFrame; records: LabRecord[]; playing: boolean; ack: number[]; timing: FrameTiming }
   | { type: 'error'; message: string };

@@ -41,7 +41,7 @@ export interface LabSettings {
 }
 
 /** The page's views (tabs); `view=` in the URL picks the one it opens on. */
-export const LAB_VIEWS = ['2d', 'model'] as const;
+export const LAB_VIEWS = ['2d', 'model', 'kernels'] as const;
 export type LabView = (typeof LAB_VIEWS)[number];
 
 /** GAN Lab-sized networks and a batch the CPU fallback trains quickly. */

@@ -3,14 +3,13 @@
  * CPU), runs a LabSession and answers the page's commands (protocol.ts). While playing it trains
  * `speed` steps, then sends one frame; commands are taken between frames.
  */
-import { backendInfo, init } from '../init.ts';
 import type { TrainConfig } from '../gan/config.ts';
 import type { CheckpointMeta } from '../gan/trainer.ts';
 import type { LoadedCheckpoint } from '../io/checkpoint.ts';
 import { LabModel, readCheckpoint, type ModelInfo } from './model.ts';
 import type { BackendReport, FromWorker, ReplyValue, Request, ToWorker } from './protocol.ts';
 import { LabSession, type LabRecord } from './session.ts';
-import type { LabBackend } from './settings.ts';
+import { startBackend } from './backend.ts';
 
 const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
 
@@ -66,27 +65,21 @@ async function answer(c: Request): Promise<[ReplyValue, Transferable[]]> {
   return [{ type: 'checkpoint', bytes }, [bytes.buffer]];
 }
 
-async function startBackend(want: LabBackend): Promise<BackendReport> {
-  if (want !== 'cpu') {
-    try {
-      await init({ backend: 'webgpu' });
-      const i = backendInfo();
-      return { name: 'webgpu', adapter: [i.description, i.vendor, i.architecture].filter((v) => v && String(v).length).map(String).join(' · ') || 'unnamed adapter' };
-    } catch (e) {
-      if (want === 'webgpu') throw new Error(`backend=webgpu: ${(e as Error).message}`);
-      await init({ backend: 'cpu' });
-      return { name: 'cpu', adapter: `no WebGPU adapter (${(e as Error).message})` };
-    }
-  }
-  await init({ backend: 'cpu' });
-  return { name: 'cpu', adapter: 'forced by backend=cpu' };
-}
-
-async function sendFrame(records: LabRecord[], ack: number[]): Promise<void> {
+async function sendFrame(records: LabRecord[], ack: number[], trainMs: number): Promise<void> {
+  const t0 = performance.now();
   const frame = await session!.frame();
   const buffers = [frame.fake.buffer, frame.grads.buffer, frame.manifold.buffer, ...(frame.surface ? [frame.surface.buffer] : [])];
-  post({ type: 'frame', frame, records, playing, ack }, buffers);
+  post({ type: 'frame', frame, records, playing, ack, timing: { trainMs, frameMs: performance.now() - t0 } }, buffers);
 }
+
+/**
+ * Yield to the worker's message queue (the page's next commands): a MessageChannel message, not
+ * setTimeout(0), which browsers clamp to 4 ms once timers nest, a wait on every frame.
+ */
+const turn = new MessageChannel();
+const waiting: (() => void)[] = [];
+turn.port1.onmessage = () => waiting.shift()?.();
+const nextTurn = () => new Promise<void>((r) => { waiting.push(r); turn.port2.postMessage(null); });
 
 /** Commands, then training while playing; one frame per turn. Runs until idle. */
 async function loop(): Promise<void> {
@@ -123,11 +116,12 @@ async function loop(): Promise<void> {
           post({ type: 'ready', backend: report!, setup: session.setup, loaded: loaded?.info ?? null });
         }
       }
+      const t0 = performance.now();
       if (playing) records.push(await session.train(speed));
-      await sendFrame(records, ack);
+      await sendFrame(records, ack, performance.now() - t0);
       for (const [m, transfer] of replies) post(m, transfer);
       // let the page's next commands arrive
-      await new Promise((r) => setTimeout(r, 0));
+      await nextTurn();
     }
   } catch (e) {
     playing = false;

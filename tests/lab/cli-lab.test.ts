@@ -32,15 +32,23 @@ describe('webgan lab', () => {
     expect(html).toContain('<script type="module" src="./main.js">');
     const mainJs = readFileSync(join(dir, 'main.js'), 'utf8');
     const workerJs = readFileSync(join(dir, 'worker.js'), 'utf8');
+    const kernelsJs = readFileSync(join(dir, 'kernels.js'), 'utf8');
     expect(mainJs).toContain('worker.js');
+    expect(mainJs).toContain('kernels.js');
     expect(workerJs).toContain('navigator'); // the WebGPU device code is in the worker's bundle
-    // no relative imports left: the three files are all a server needs
-    for (const js of [mainJs, workerJs]) expect(js).not.toMatch(/from\s*["']\.\.?\//);
+    expect(kernelsJs).toContain('adam step'); // the kernel view's worker has the suite
+    // no relative imports left: the four files are all a server needs
+    for (const js of [mainJs, workerJs, kernelsJs]) expect(js).not.toMatch(/from\s*["']\.\.?\//);
     expect(existsSync(join(dir, 'session.js'))).toBe(false);
+    // the static folder is the page as published: no TensorFlow.js (DESIGN.md: bench/ only)
+    expect(existsSync(join(dir, 'tfjs.js'))).toBe(false);
+    for (const js of [mainJs, workerJs, kernelsJs]) expect(js).not.toContain('tfjs-core');
   });
 
-  it('serves the page on http://localhost, 404 for anything else', async () => {
-    const files = await bundleLab();
+  it('serves the page on http://localhost, 404 for anything else; TensorFlow.js for the kernel view when asked and installed', async () => {
+    const files = await bundleLab({ tfjs: true });
+    expect(files['tfjs.js']?.length).toBeGreaterThan(100_000); // a checkout has the dev dependencies
+    expect(new TextDecoder().decode(files['index.html'])).toContain('<meta name="webgan-tfjs" content="tfjs.js">'); // the page knows it is there
     const { server, url } = await serveLab(files);
     try {
       expect(url).toMatch(/^http:\/\/localhost:\d+\/$/);
@@ -57,6 +65,10 @@ describe('webgan lab', () => {
       expect(index.body).toContain('webgan lab');
       const w = await get('/worker.js');
       expect([w.status, w.type.split(';')[0], w.body.length]).toEqual([200, 'text/javascript', files['worker.js'].length]);
+      const k = await get('/kernels.js');
+      expect([k.status, k.body.length]).toEqual([200, files['kernels.js'].length]);
+      const t = await get('/tfjs.js');
+      expect([t.status, t.body.length]).toEqual([200, files['tfjs.js']!.length]);
       expect((await get('/../package.json')).status).toBe(404);
       expect((await get('/src/lab/main.ts')).status).toBe(404);
     } finally {
@@ -68,7 +80,10 @@ describe('webgan lab', () => {
     const bad = await cli('lab', '--port', '70000');
     expect(bad.code).toBe(2);
     expect(bad.err).toContain("--port must be 0 to 65535, got '70000'");
-    const { server, url } = await serveLab(await bundleLab());
+    const plain = await bundleLab(); // without { tfjs: true }: the page alone
+    expect(plain['tfjs.js']).toBeUndefined();
+    expect(new TextDecoder().decode(plain['index.html'])).not.toContain('webgan-tfjs');
+    const { server, url } = await serveLab(plain);
     try {
       const port = new URL(url).port;
       const busy = await cli('lab', '--port', port);

@@ -5,7 +5,7 @@
  */
 import { type KernelResult, kernelPreset, runKernelSuite } from './kernels.ts';
 import { profileTrainStep, type StepProfile } from './profile.ts';
-import { envelope, headerLine, kernelTable, trainTable, type BenchResult } from './report.ts';
+import { envelope, headerLine, kernelsResult, kernelTable, trainTable, type BenchResult } from './report.ts';
 import { ADD_PEER_HINT, type Peer } from './peer.ts';
 import { runTrainSuite, trainPreset, type TrainResult } from './train.ts';
 import type { PresetName } from '../../gan/models.ts';
@@ -60,7 +60,7 @@ export async function benchCommand(o: BenchOptions, loadPeer?: (backend: 'webgpu
     const rows: KernelResult[] = await runKernelSuite(opts, peer, (r) =>
       console.error(`  ${r.name}: webgan ${r.webganRate.toFixed(2)} ${r.unit}${r.tfjsRate !== null ? `, tfjs ${r.tfjsRate.toFixed(2)} (${r.ratio!.toFixed(2)}×)` : ''}`));
     console.log(kernelTable(rows));
-    result = { ...env, suite: 'kernels', results: rows };
+    result = kernelsResult(env, rows);
   } else if (o.suite === 'train') {
     const opts = trainPreset(quick ? 'quick' : 'full');
     if (o.preset) opts.cases = opts.cases.filter((c) => o.preset!.split(',').includes(c.preset));

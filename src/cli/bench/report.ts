@@ -60,6 +60,10 @@ export type BenchResult =
   | (BenchEnvelope & { suite: 'train'; results: TrainResult[] })
   | (BenchEnvelope & { suite: 'profile'; results: Omit<StepProfile, 'table'>[] });
 
+/** What `webgan bench --suite kernels --json FILE` writes (and the lab's kernel view exports): the envelope and the rows. */
+export const kernelsResult = (env: BenchEnvelope, results: KernelResult[]): KernelsResult => ({ ...env, suite: 'kernels', results });
+export type KernelsResult = Extract<BenchResult, { suite: 'kernels' }>;
+
 /** A column's heading: suite, date, runtime, webgan backend and adapter, and the peer it was compared with. */
 export function resultLabel(r: BenchEnvelope): string {
   const runtime = r.runtime.startsWith('Mozilla') ? `Chromium ${/Chrome\/([\d.]+)/.exec(r.runtime)?.[1] ?? ''}`.trim() : r.runtime.replace(/ \(v8 [^)]*\)$/, '');
