@@ -23,12 +23,16 @@ export const GRID_N = 64;
 /** samples the classifier sees per frame, from their own noise (seed + COVER_SEED) */
 export const COVER_N = 200;
 export const COVER_SEED = 104729;
+/** while playing, the worker measures the coverage every COVER_EVERY steps (every frame when stepped by hand) */
+export const COVER_EVERY = 10;
 /** a latent walk: WALK_ROWS strips of WALK_N images */
 export const WALK_N = 8;
 export const WALK_ROWS = 4;
 
 /** What the shipped classifier sees in COVER_N samples. */
 export interface Coverage {
+  /** the step it was measured at */
+  step: number;
   n: number;
   /** samples per predicted class (argmax), 10 classes */
   histogram: number[];
@@ -48,7 +52,7 @@ export interface ImageFrame {
 }
 
 /** The share per class and the conditional accuracy of classifier probabilities [n, 10] (labels: what each sample was asked for, or null). */
-export function coverageOf(probs: Float32Array, n: number, labels: Int32Array | null): Coverage {
+export function coverageOf(probs: Float32Array, n: number, labels: Int32Array | null, step: number): Coverage {
   const { covered, histogram } = classCoverage(probs, n, 10);
   let accuracy: number | null = null;
   if (labels) {
@@ -60,7 +64,7 @@ export function coverageOf(probs: Float32Array, n: number, labels: Int32Array | 
     }
     accuracy = hit / n;
   }
-  return { n, histogram, covered, accuracy };
+  return { step, n, histogram, covered, accuracy };
 }
 
 const classesInTurn = (n: number, k: number) => Int32Array.from({ length: n }, (_, i) => i % k);
@@ -126,16 +130,34 @@ export class ImageSession {
     return wg.tensor(label === null ? classesInTurn(n, k) : new Int32Array(n).fill(label), [n], { dtype: 'int32' });
   }
 
-  /** The grid of the fixed noise (one class, or the classes in turn) and the coverage of COVER_N samples (classes in turn), at the current parameters. */
-  async frame(label: number | null = null): Promise<ImageFrame> {
+  private lastCoverage: Coverage | null = null;
+
+  /** the step of the last coverage measurement, or null */
+  get lastCoverageStep(): number | null {
+    return this.lastCoverage?.step ?? null;
+  }
+
+  /**
+   * The grid of the fixed noise (one class, or the classes in turn) at the current parameters, and
+   * the coverage of COVER_N samples (classes in turn): measured now with `cover` (or on the first
+   * frame), else the last measurement (its `step` says when) — G on 200 samples costs more than a
+   * small batch's training step, so the worker measures it every few steps while playing.
+   */
+  async frame(label: number | null = null, cover = true): Promise<ImageFrame> {
     if (!this.conditional) label = null;
-    const both = wg.tidy(() => wg.concat([this.trainer.sample(this.zGrid, this.labels(GRID_N, label)), this.trainer.sample(this.zCover, this.labels(COVER_N, null))], 0));
+    const measure = cover || !this.lastCoverage;
+    const both = wg.tidy(() => {
+      const grid = this.trainer.sample(this.zGrid, this.labels(GRID_N, label));
+      return measure ? wg.concat([grid, this.trainer.sample(this.zCover, this.labels(COVER_N, null))], 0) : grid;
+    });
     const host = Float32Array.from(await both.data());
     both.dispose();
     const grid = host.slice(0, GRID_N * 784);
-    const { probs } = await classify(this.classifier, host.subarray(GRID_N * 784), COVER_N);
-    const coverage = coverageOf(probs, COVER_N, this.conditional ? classesInTurn(COVER_N, this.trainer.models.numClasses) : null);
-    return { step: this.step, grid, label, coverage };
+    if (measure) {
+      const { probs } = await classify(this.classifier, host.subarray(GRID_N * 784), COVER_N);
+      this.lastCoverage = coverageOf(probs, COVER_N, this.conditional ? classesInTurn(COVER_N, this.trainer.models.numClasses) : null, this.step);
+    }
+    return { step: this.step, grid, label, coverage: this.lastCoverage! };
   }
 
   /**

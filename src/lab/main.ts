@@ -6,6 +6,8 @@ import type { ModeMetrics } from '../gan/metrics.ts';
 import { MLP2D_DEFAULTS } from '../gan/models.ts';
 import { drawCurves, drawHistogram, drawView, COLORS, type Layers } from './draw.ts';
 import { ModelView } from './modelview.ts';
+import { ImageView, type WebganLabImage } from './imageview.ts';
+import { IMAGE_PARAMS } from './image-settings.ts';
 import type { InterpolateOptions, ModelInfo, SampleOptions } from './model.ts';
 import type { BackendReport, FromWorker, ReplyValue, Request, ToWorker, WithoutId } from './protocol.ts';
 import type { LabFrame, LabRecord, LabSetup } from './session.ts';
@@ -77,6 +79,8 @@ export interface WebganLab {
    * view that trains or benchmarks has the machine to itself. The URL's `view=` follows.
    */
   setView(view: LabView): Promise<void>;
+  /** the image view's run (dcgan / cdcgan on Fashion-MNIST; imageview.ts): state and controls, started on first use */
+  image: WebganLabImage;
 }
 
 declare global {
@@ -84,7 +88,7 @@ declare global {
 }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const parsed = parseSettings(location.search);
+const parsed = parseSettings(location.search, Object.keys(IMAGE_PARAMS));
 const state: LabState = {
   status: 'starting', error: null, step: 0, playing: false, backend: null, adapter: null, losses: null, history: [], modes: null, totalModes: null,
   highQualityPct: null, reverseKl: null, histogram: null, frames: 0, stepsPerSec: null, settings: parsed.settings, loaded: null, model: null,
@@ -243,6 +247,7 @@ function onReady(backend: BackendReport, s: LabSetup, loaded: ModelInfo | null):
 async function setView(view: LabView): Promise<void> {
   if (!LAB_VIEWS.includes(view)) throw new RangeError(`view must be one of ${LAB_VIEWS.join(', ')}, got '${view}'`);
   if (view !== '2d' && state.playing) await send('pause');
+  if (view !== 'image') await imageView.api.pause();
   state.view = view;
   document.querySelectorAll<HTMLButtonElement>('nav#tabs button').forEach((b) => b.classList.toggle('active', b.dataset.view === view));
   for (const v of LAB_VIEWS) $(`view-${v}`).hidden = v !== view;
@@ -253,10 +258,15 @@ async function setView(view: LabView): Promise<void> {
   const search = q.toString();
   history.replaceState(null, '', search ? `?${search}` : location.pathname);
   redraw();
+  if (view === 'image') void imageView.open().catch(() => {}); // its errors are shown in the view
 }
 
 // ---------------------------------------------------------------- start
 const modelView = new ModelView(request);
+// the image view's run plays on autoplay=1 when the page opens on it (the 2-D run then waits)
+const imageView = new ImageView(location.search, parsed.settings.backend, parsed.settings.autoplay && parsed.settings.view === 'image');
+/** the model view's dcgan / cdcgan checkpoint, which Continue training hands to the image view */
+let continuable: { bytes: Uint8Array; name: string } | null = null;
 window.webganLab = {
   state: () => structuredClone(state),
   play: () => send('play'),
@@ -280,6 +290,8 @@ window.webganLab = {
     sampleFrom = info.kind === '2d' ? 'run' : 'model';
     if (info.kind === 'model') {
       state.model = info;
+      continuable = info.preset === 'dcgan' || info.preset === 'cdcgan' ? { bytes: bytes.slice(), name } : null;
+      $('model-continue').hidden = !continuable;
       await setView('model');
       await modelView.show(info);
     }
@@ -295,6 +307,7 @@ window.webganLab = {
   },
   checkpoint: async () => ((await request({ type: 'checkpoint' })) as Extract<ReplyValue, { type: 'checkpoint' }>).bytes,
   setView,
+  image: imageView.api,
 };
 
 // ---------------------------------------------------------------- checkpoints: load (file input, drag and drop), download
@@ -351,6 +364,14 @@ document.addEventListener('drop', (e) => {
   const f = e.dataTransfer?.files[0];
   if (f) void loadFile(f);
 });
+$('model-continue').addEventListener('click', () => {
+  if (!continuable) return;
+  const { bytes, name } = continuable;
+  void setView('image').then(() => imageView.api.load(bytes, name)).then(
+    (run) => { $('ckpt-status').className = ''; $('ckpt-status').textContent = `${name}: ${run.config.preset} at step ${run.step}, continued in the image view (Reset returns to it)`; },
+    (e: Error) => { $('ckpt-status').className = 'bad'; $('ckpt-status').textContent = e.message; },
+  );
+});
 $('download').addEventListener('click', () => void download().catch((e: Error) => { $('ckpt-status').className = 'bad'; $('ckpt-status').textContent = e.message; }));
 const speedInput = $<HTMLInputElement>('speed');
 speedInput.value = String(parsed.settings.speed);
@@ -374,6 +395,6 @@ if (parsed.errors.length) {
   };
   worker.onerror = (e) => fail(`The training worker failed to load: ${e.message || 'see the console'}`);
   worker.postMessage({ type: 'init', config: parsed.config!, backend: parsed.settings.backend, speed: parsed.settings.speed } satisfies ToWorker);
-  if (parsed.settings.autoplay) void window.webganLab.play();
+  if (parsed.settings.autoplay && parsed.settings.view !== 'image') void window.webganLab.play();
 }
 draw();

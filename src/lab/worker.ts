@@ -3,14 +3,13 @@
  * CPU), runs a LabSession and answers the page's commands (protocol.ts). While playing it trains
  * `speed` steps, then sends one frame; commands are taken between frames.
  */
-import { backendInfo, init } from '../init.ts';
 import type { TrainConfig } from '../gan/config.ts';
 import type { CheckpointMeta } from '../gan/trainer.ts';
 import type { LoadedCheckpoint } from '../io/checkpoint.ts';
 import { LabModel, readCheckpoint, type ModelInfo } from './model.ts';
 import type { BackendReport, FromWorker, ReplyValue, Request, ToWorker } from './protocol.ts';
 import { LabSession, type LabRecord } from './session.ts';
-import type { LabBackend } from './settings.ts';
+import { startBackend } from './start-backend.ts';
 
 const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
 
@@ -64,22 +63,6 @@ async function answer(c: Request): Promise<[ReplyValue, Transferable[]]> {
   }
   const bytes = await session!.checkpoint();
   return [{ type: 'checkpoint', bytes }, [bytes.buffer]];
-}
-
-async function startBackend(want: LabBackend): Promise<BackendReport> {
-  if (want !== 'cpu') {
-    try {
-      await init({ backend: 'webgpu' });
-      const i = backendInfo();
-      return { name: 'webgpu', adapter: [i.description, i.vendor, i.architecture].filter((v) => v && String(v).length).map(String).join(' · ') || 'unnamed adapter' };
-    } catch (e) {
-      if (want === 'webgpu') throw new Error(`backend=webgpu: ${(e as Error).message}`);
-      await init({ backend: 'cpu' });
-      return { name: 'cpu', adapter: `no WebGPU adapter (${(e as Error).message})` };
-    }
-  }
-  await init({ backend: 'cpu' });
-  return { name: 'cpu', adapter: 'forced by backend=cpu' };
 }
 
 async function sendFrame(records: LabRecord[], ack: number[]): Promise<void> {
