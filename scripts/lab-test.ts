@@ -15,7 +15,10 @@
  * loads with loadGenerator and `webgan sample`; dcgan / cdcgan checkpoints dropped on the page open
  * the model view (grid, class picker) with the CLI's samples, a stylegan one (CPU) ψ and `webgan
  * interpolate`'s strips; a translation checkpoint is refused
- * with a message.
+ * with a message. The image view (CPU): bad image settings give a message; a cdcgan run from the URL
+ * trains, its grid, coverage and latent walk equal an ImageSession's in Node, its Download checkpoint
+ * continues in Node as in the page; the page's defaults train with autoplay (steps/s printed);
+ * Continue training carries a model-view checkpoint into it. Screenshot: out/lab-image.png.
  * Saves a screenshot of the 2-D view in out/lab-2d.png (git-ignored, so a test run leaves the checkout
  * clean); WEBGAN_LAB_SCREENSHOT=docs/results/lab-2d.png refreshes the one the docs show.
  *
@@ -39,6 +42,12 @@ import { TranslationTrainer } from '../src/gan/translation/trainer.ts';
 import { interpolation } from '../src/gan/stylegan/figures.ts';
 import type { StyleGenerator } from '../src/gan/stylegan/networks.ts';
 import { readNpy } from '../src/io/npy.ts';
+import { loadClassifier } from '../src/gan/classifier.ts';
+import { decodeCheckpoint } from '../src/io/checkpoint.ts';
+import type { CheckpointMeta } from '../src/gan/trainer.ts';
+import { ImageSession } from '../src/lab/image-session.ts';
+import { parseImageSettings } from '../src/lab/image-settings.ts';
+import type { ImageState } from '../src/lab/imageview.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const ARGS = ['--enable-unsafe-webgpu', '--headless=new', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'];
@@ -57,6 +66,15 @@ function check(name: string, ok: boolean, detail = ''): void {
 }
 
 const state = (page: Page) => page.evaluate(() => window.webganLab.state()) as Promise<LabState>;
+const imageState = (page: Page) => page.evaluate(() => window.webganLab.image.state()) as Promise<ImageState>;
+async function imageUntil(page: Page, pred: (s: ImageState) => boolean, timeoutMs: number): Promise<ImageState> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await imageState(page);
+    if (pred(s) || s.status === 'error' || Date.now() > end) return s;
+    await page.waitForTimeout(250);
+  }
+}
 async function until(page: Page, what: string, pred: (s: LabState) => boolean, timeoutMs: number): Promise<LabState> {
   const end = Date.now() + timeoutMs;
   for (;;) {
@@ -366,6 +384,109 @@ try {
     const s = await state(page);
     check(`${backend}: a translation checkpoint: a clear message, nothing else changes`, /pix2pix \(image translation\) checkpoint: not supported in the page yet/.test(msg) && s.status === 'ready' && s.model?.preset === 'cdcgan', msg);
     check(`no console errors (model view, ${backend})`, errors.length === 0, errors.join(' | '));
+    await page.close();
+  }
+
+  // ---- the image view: cdcgan / dcgan on Fashion-MNIST in its own worker (src/lab/imageview.ts), on the CPU
+  // (SwiftShader takes ~2 min to the first frame and ~2 min a step at batch 16: docs/lab.md)
+  {
+    const classifier = await loadClassifier();
+    {
+      const { page, errors } = await open('view=image&preset=stylegan&imgbatch=0');
+      const s = await imageUntil(page, (s) => s.status === 'error', 30_000);
+      const box = await page.locator('#image-errors').innerText();
+      check('image view: bad image settings in the URL give a message naming each in the view, no exception',
+        s.status === 'error' && await page.locator('#image-errors').isVisible() && /preset: must be one of dcgan, cdcgan, got 'stylegan'/.test(box) && /imgbatch: must be an integer from 1 to 1024/.test(box) && errors.length === 0,
+        JSON.stringify({ status: s.status, box, errors }));
+      await page.close();
+    }
+    const imgQuery = 'view=image&preset=cdcgan&imgbatch=4&imgseed=2';
+    const cfg = parseImageSettings(`?${imgQuery}`).config!;
+    const { page, errors } = await open(`${imgQuery}&backend=cpu`);
+    const s0 = await imageUntil(page, (s) => s.frames >= 1, 180_000);
+    await page.evaluate(async () => {
+      const img = window.webganLab.image;
+      for (let i = 0; i < 3; i++) await img.step();
+      await img.setClass(3);
+    });
+    const s = await imageState(page);
+    const grid = await page.evaluate(() => window.webganLab.image.grid());
+    const node = await ImageSession.create(cfg, classifier);
+    await node.train(3);
+    const nf = await node.frame(3);
+    const d = maxDiff(grid, nf.grid);
+    check(`cpu: the image view from the URL (${imgQuery}) trains 3 steps; its grid (class 3) = an ImageSession's in Node (max abs diff ${d.toExponential(2)} ≤ 1e-5), its coverage = classify's`,
+      s0.backend === 'cpu' && s.status === 'ready' && s.step === 3 && s.label === 3 && d <= 1e-5 && JSON.stringify(s.coverage) === JSON.stringify(nf.coverage) &&
+        s.coverage!.accuracy !== null && s.history.length === 3 && s.history.every((r) => Number.isFinite(r.lossD) && Number.isFinite(r.lossG)) && (await state(page)).view === 'image',
+      JSON.stringify({ step: s.step, label: s.label, coverage: s.coverage, node: nf.coverage, status: s.status, error: s.error }));
+    await page.waitForTimeout(300);
+    const inks = { grid: await canvasInk(page, 'image-grid'), bars: await canvasInk(page, 'image-coverage'), losses: await canvasInk(page, 'image-losses'), dout: await canvasInk(page, 'image-doutputs') };
+    check('image view: the grid, the coverage bars and the curves are drawn; the class picker is shown (cdcgan)',
+      inks.grid.ink > 0.3 && inks.grid.colours >= 3 && inks.bars.ink > 0.005 && inks.losses.ink > 0.01 && inks.dout.ink > 0.01 && await page.locator('#image-class-label').isVisible() &&
+        /all of class 3 Dress/.test(await page.locator('#image-caption').innerText()), JSON.stringify(inks));
+    const walk = await page.evaluate(() => window.webganLab.image.walk(5));
+    const dw = maxDiff(walk, await node.walk(5));
+    await page.click('#image-walk');
+    const walked = await page.waitForFunction(() => /latent walk, seed 0/.test(document.getElementById('image-walk-caption')!.textContent ?? ''), null, { timeout: 60_000 }).then(() => true, () => false);
+    const strip = await canvasInk(page, 'image-walk-strip');
+    check(`image view: a latent walk = the session's in Node (max abs diff ${dw.toExponential(2)}); the Latent walk button draws the strips`, dw <= 1e-5 && walked && strip.ink > 0.3, JSON.stringify(strip));
+    // Download checkpoint → continued in Node (ImageSession.fromCheckpoint: GanTrainer.restoreCheckpoint, as webgan train --resume) = the page continued
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#image-download')]);
+    const file = join(dir, 'page-image.safetensors');
+    await dl.saveAs(file);
+    await page.evaluate(async () => { for (let i = 0; i < 2; i++) await window.webganLab.image.step(); });
+    const after = await page.evaluate(() => window.webganLab.image.grid());
+    const ck = decodeCheckpoint<CheckpointMeta>(new Uint8Array(readFileSync(file)), 'page-image.safetensors');
+    const resumed = await ImageSession.fromCheckpoint(ck, 'page-image.safetensors', classifier);
+    await resumed.train(2);
+    const dr = maxDiff(after, (await resumed.frame(3)).grid);
+    check(`image view: Download checkpoint (${dl.suggestedFilename()}) resumes in Node: 2 more steps there = 2 more in the page (max abs diff ${dr.toExponential(2)} ≤ 1e-5)`,
+      dl.suggestedFilename() === 'webgan-lab-cdcgan-step-000003.safetensors' && ck.meta.step === 3 && JSON.stringify(ck.meta.config) === JSON.stringify(cfg) && dr <= 1e-5, `step ${ck.meta.step}`);
+    resumed.dispose();
+    node.dispose();
+    await page.screenshot({ path: join(dirname(screenshot), 'lab-image.png'), fullPage: true });
+    console.log(`[lab] screenshot: ${join(dirname(screenshot), 'lab-image.png')}`);
+    // leaving the view pauses its run
+    await page.evaluate(() => window.webganLab.image.play());
+    await page.evaluate(() => window.webganLab.setView('2d'));
+    const p1 = await imageState(page);
+    await page.waitForTimeout(1500);
+    const p2 = await imageState(page);
+    check('image view: leaving it pauses its run', !p1.playing && p2.step === p1.step, `${p1.step} → ${p2.step}`);
+    check('no console errors (image view, cpu)', errors.length === 0, errors.join(' | '));
+    await page.close();
+  }
+  {
+    // the page's defaults (dcgan, batch 16) with autoplay on the CPU fallback: the speed docs/lab.md reports
+    const { page, errors } = await open('view=image&backend=cpu&autoplay=1');
+    const s = await imageUntil(page, (s) => s.step >= 6, 240_000);
+    const rates = s.history.slice(1).map((r) => r.stepsPerSec);
+    check(`cpu: view=image&autoplay=1 trains dcgan at batch 16: ${(rates.reduce((a, b) => a + b, 0) / Math.max(rates.length, 1)).toFixed(2)} steps/s (grid every step, coverage every 10)`,
+      s.playing && s.step >= 6 && s.config?.preset === 'dcgan' && s.config.batch === 16 && s.coverage?.accuracy === null && !(await page.locator('#image-class-label').isVisible()) && errors.length === 0 && (await state(page)).playing === false,
+      `step ${s.step}, ${errors.join(' | ')}`);
+    await page.close();
+  }
+  {
+    // a dcgan / cdcgan checkpoint in the model view: Continue training carries it to the image view, where it trains on as in Node
+    const { page, errors } = await open(`${small}&backend=cpu`);
+    await until(page, 'ready', (s) => s.status === 'ready' && s.frames >= 1, 120_000);
+    await page.setInputFiles('#ckpt-file', { name: 'cdcgan.safetensors', mimeType: 'application/octet-stream', buffer: files.cdcgan });
+    await until(page, 'model', (s) => s.model?.preset === 'cdcgan', 120_000);
+    const visible = await page.locator('#model-continue').isVisible();
+    await page.click('#model-continue');
+    const s = await imageUntil(page, (s) => s.resumedFrom === 'cdcgan.safetensors' && s.frames >= 1, 180_000);
+    await page.evaluate(() => window.webganLab.image.step());
+    const grid = await page.evaluate(() => window.webganLab.image.grid());
+    const ck = decodeCheckpoint<CheckpointMeta>(new Uint8Array(files.cdcgan), 'cdcgan.safetensors');
+    const node = await ImageSession.fromCheckpoint(ck, 'cdcgan.safetensors', await loadClassifier());
+    await node.train(1);
+    const d = maxDiff(grid, (await node.frame(null)).grid);
+    node.dispose();
+    const after = await imageState(page);
+    check(`cpu: Continue training (model view, cdcgan step 1) trains on in the image view as in Node (max abs diff ${d.toExponential(2)} ≤ 1e-5)`,
+      visible && s.step === 1 && s.config?.batch === 4 && after.step === 2 && (await state(page)).view === 'image' && /continued from cdcgan\.safetensors \(step 1\)/.test(await page.locator('#image-summary').innerText()) &&
+        /continued in the image view/.test(await page.locator('#ckpt-status').innerText()) && d <= 1e-5 && errors.length === 0,
+      JSON.stringify({ visible, step: s.step, after: after.step, status: after.status, error: after.error, errors }));
     await page.close();
   }
 } catch (e) {

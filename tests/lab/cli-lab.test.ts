@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
-import { bundleLab, serveLab } from '../../src/cli/lab.ts';
+import { bundleLab, LAB_DATA, serveLab } from '../../src/cli/lab.ts';
 
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [], err: string[] = [];
@@ -32,10 +32,16 @@ describe('webgan lab', () => {
     expect(html).toContain('<script type="module" src="./main.js">');
     const mainJs = readFileSync(join(dir, 'main.js'), 'utf8');
     const workerJs = readFileSync(join(dir, 'worker.js'), 'utf8');
+    const imageJs = readFileSync(join(dir, 'image-worker.js'), 'utf8');
     expect(mainJs).toContain('worker.js');
+    expect(mainJs).toContain('image-worker.js');
     expect(workerJs).toContain('navigator'); // the WebGPU device code is in the worker's bundle
-    // no relative imports left: the three files are all a server needs
-    for (const js of [mainJs, workerJs]) expect(js).not.toMatch(/from\s*["']\.\.?\//);
+    expect(imageJs).toContain('navigator');
+    // no relative imports left: the bundles and the data are all a server needs
+    for (const js of [mainJs, workerJs, imageJs]) expect(js).not.toMatch(/from\s*["']\.\.?\//);
+    // the image view's data: the bundled files, unchanged
+    for (const f of LAB_DATA) expect(Buffer.compare(readFileSync(join(dir, f)), readFileSync(new URL(`../../${f}`, import.meta.url)))).toBe(0);
+    expect(r.out).toContain('image-worker.js, data/fashion-mnist/train-images-idx3-ubyte.gz');
     expect(existsSync(join(dir, 'session.js'))).toBe(false);
   });
 
@@ -57,6 +63,10 @@ describe('webgan lab', () => {
       expect(index.body).toContain('webgan lab');
       const w = await get('/worker.js');
       expect([w.status, w.type.split(';')[0], w.body.length]).toEqual([200, 'text/javascript', files['worker.js'].length]);
+      const labels = await get('/data/fashion-mnist/train-labels-idx1-ubyte.gz');
+      expect([labels.status, labels.type]).toEqual([200, 'application/gzip']);
+      expect((await get('/image-worker.js')).status).toBe(200);
+      expect((await get('/data/fashion-mnist/t10k-labels-idx1-ubyte.gz')).status).toBe(404); // only what the page fetches
       expect((await get('/../package.json')).status).toBe(404);
       expect((await get('/src/lab/main.ts')).status).toBe(404);
     } finally {
