@@ -49,6 +49,8 @@ export async function bundleLab(): Promise<LabFiles> {
     write: false,
     outdir: 'out',
     minify: true,
+    // class names survive minification: dcganInit (src/gan/models.ts) picks layers by constructor.name
+    keepNames: true,
     sourcemap: false,
     // Node-only modules reached by dynamic import() on Node code paths (the Dawn binding, files,
     // worker threads): left as imports that a browser code path never runs

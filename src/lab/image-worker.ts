@@ -5,7 +5,7 @@
  * sends one frame (grid, coverage); commands are taken between frames.
  */
 import { loadClassifier, type FashionClassifier } from '../gan/classifier.ts';
-import type { TrainConfig } from '../gan/config.ts';
+import { ConfigError, type TrainConfig } from '../gan/config.ts';
 import type { CheckpointMeta } from '../gan/trainer.ts';
 import { provideFashionMnist } from '../data/fashion.ts';
 import { readBytes } from '../io/fs.ts';
@@ -45,6 +45,7 @@ async function fresh(): Promise<ImageSession> {
 async function answer(c: ImageRequest): Promise<[ImageReplyValue, Transferable[]]> {
   if (c.type === 'load') {
     const r = readCheckpoint(c.bytes, c.name);
+    if (r.kind !== 'model') throw new ConfigError(`${c.name}: the image view continues dcgan and cdcgan checkpoints, not ${r.config.preset}`);
     const next = await ImageSession.fromCheckpoint(r.ck, c.name, classifier!);
     session?.dispose();
     session = next;

@@ -161,7 +161,12 @@ export class ImageView {
         reject(new Error(e.message));
       };
       w.postMessage({ type: 'init', config: this.parsed.config!, backend: this.backend, speed: this.st.settings.imgspeed, label: null } satisfies ToImageWorker);
-      if (this.autoplay) void this.send('play');
+      // (not send(): it awaits this very promise)
+      if (this.autoplay) {
+        const id = this.nextId++;
+        this.pending.set(id, () => {});
+        w.postMessage({ type: 'play', id } satisfies ToImageWorker);
+      }
     });
     return this.started;
   }
