@@ -14,8 +14,8 @@
  * WebGPU and on the CPU), and continues as a trainer resumed in Node; the page's Download checkpoint
  * loads with loadGenerator and `webgan sample`; dcgan / cdcgan checkpoints dropped on the page open
  * the model view (grid, class picker) with the CLI's samples, a stylegan one (CPU) ψ and `webgan
- * interpolate`'s strips; a translation checkpoint is refused
- * with a message. The image view (CPU): bad image settings give a message; a cdcgan run from the URL
+ * interpolate`'s strips; pix2pix (and on the CPU cyclegan) checkpoints translate an uploaded PNG
+ * with the numbers of `webgan translate --input DIR` (input | translation | reconstruction drawn). The image view (CPU): bad image settings give a message; a cdcgan run from the URL
  * trains, its grid, coverage and latent walk equal an ImageSession's in Node, its Download checkpoint
  * continues in Node as in the page; the page's defaults train with autoplay (steps/s printed);
  * Continue training carries a model-view checkpoint into it. Screenshot: out/lab-image.png.
@@ -26,7 +26,7 @@
  * run may take to improve, default 400), WEBGAN_LAB_NO_WEBGPU=1 (a machine whose Chromium has no
  * adapter: the WebGPU case expects the CPU fallback instead).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { chromium, type ConsoleMessage, type Page } from 'playwright-core';
@@ -38,7 +38,10 @@ import { main as cliMain } from '../src/cli/main.ts';
 import { drawSamples } from '../src/gan/evaluate.ts';
 import { runTraining } from '../src/gan/run.ts';
 import { GanTrainer, loadGenerator } from '../src/gan/trainer.ts';
-import { TranslationTrainer } from '../src/gan/translation/trainer.ts';
+import { loadTranslator, TranslationTrainer } from '../src/gan/translation/trainer.ts';
+import { translateImages } from '../src/gan/translation/translate.ts';
+import { loadImageFolder } from '../src/data/imagefolder.ts';
+import { encodePng } from '../src/io/png.ts';
 import { interpolation } from '../src/gan/stylegan/figures.ts';
 import type { StyleGenerator } from '../src/gan/stylegan/networks.ts';
 import { readNpy } from '../src/io/npy.ts';
@@ -324,9 +327,17 @@ try {
       t.dispose();
       files[preset] = readFileSync(join(dir, `${preset}.safetensors`));
     }
-    const tt = await TranslationTrainer.create({ preset: 'pix2pix', batch: 1, limit: 4, ngf: 4, ndf: 4 });
-    await tt.saveCheckpoint(join(dir, 'pix2pix.safetensors'));
-    tt.dispose();
+    for (const preset of ['pix2pix', 'cyclegan'] as const) {
+      const tt = await TranslationTrainer.create({ preset, batch: 1, limit: 4, ngf: 4, ndf: 4, seed: 3, ...(preset === 'cyclegan' ? { blocks: 1 } : {}) });
+      tt.trainStep();
+      await tt.saveCheckpoint(join(dir, `${preset}.safetensors`));
+      tt.dispose();
+    }
+    // an RGB PNG of 40 × 36 to translate (converted to luma, resized to 32 × 32 as webgan translate --input DIR does)
+    const px = new Uint8Array(40 * 36 * 3);
+    for (let y = 0; y < 36; y++) for (let x = 0; x < 40; x++) px.set([(x * 6) % 256, (y * 7) % 256, ((x + y) * 3) % 256], 3 * (y * 40 + x));
+    mkdirSync(join(dir, 'png'));
+    writeFileSync(join(dir, 'png', 'x.png'), await encodePng(px, 40, 36, 3));
   }
   for (const [backend, presets] of [[expectGpu ? 'webgpu' : 'cpu', ['dcgan', 'cdcgan']], ['cpu', ['stylegan', 'cdcgan']]] as const) {
     const tol = TOL[backend];
@@ -378,11 +389,26 @@ try {
       await page.screenshot({ path: join(dirname(screenshot), 'lab-model.png'), fullPage: true });
       console.log(`[lab] screenshot: ${join(dirname(screenshot), 'lab-model.png')}`);
     }
-    await page.setInputFiles('#ckpt-file', { name: 'pix2pix.safetensors', mimeType: 'application/octet-stream', buffer: readFileSync(join(dir, 'pix2pix.safetensors')) });
-    await page.waitForFunction(() => document.getElementById('ckpt-status')!.className === 'bad', null, { timeout: 30_000 }).catch(() => {});
-    const msg = await page.locator('#ckpt-status').innerText();
-    const s = await state(page);
-    check(`${backend}: a translation checkpoint: a clear message, nothing else changes`, /pix2pix \(image translation\) checkpoint: not supported in the page yet/.test(msg) && s.status === 'ready' && s.model?.preset === 'cdcgan', msg);
+    // translation checkpoints: an uploaded PNG translated as `webgan translate --input DIR` translates it
+    const png = readFileSync(join(dir, 'png', 'x.png'));
+    for (const tp of backend === 'cpu' ? ['pix2pix', 'cyclegan'] as const : ['pix2pix'] as const) {
+      await page.setInputFiles('#ckpt-file', { name: `${tp}.safetensors`, mimeType: 'application/octet-stream', buffer: readFileSync(join(dir, `${tp}.safetensors`)) });
+      const s = await until(page, 'translator', (s) => s.model?.preset === tp, 60_000);
+      const got = await page.evaluate(([b64]) => window.webganLab.translate(Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0)), 'a2b'), [png.toString('base64')] as const);
+      const { cfg, models } = await loadTranslator(join(dir, `${tp}.safetensors`));
+      const ds = await loadImageFolder(join(dir, 'png'), { size: [cfg.resolution!, cfg.resolution!], channels: models.channelsA as 1 | 3, labels: false });
+      const want = await translateImages(models, ds.images, ds.shape, 'a2b');
+      const back = tp === 'cyclegan' ? await translateImages(models, want.data, want.shape, 'b2a') : null;
+      const [di, d, dr] = [maxDiff(got.input, ds.images), maxDiff(got.output, want.data), back ? maxDiff(got.reconstruction!, back.data) : 0];
+      for (const n of Object.values(models.nets)) n.dispose();
+      await page.setInputFiles('#model-upload', { name: 'x.png', mimeType: 'image/png', buffer: png });
+      const drawn = await page.waitForFunction((tp) => new RegExp(`x\\.png: input \\| translation A → B${tp === 'cyclegan' ? ' \\| reconstruction' : ''}`).test(document.getElementById('model-caption')!.textContent ?? ''), tp, { timeout: 60_000 }).then(() => true, () => false);
+      const grid = await canvasInk(page, 'model-grid');
+      check(`${backend}: a ${tp} checkpoint: the model view translates an uploaded PNG as webgan translate --input DIR (input ${di.toExponential(2)}, translation ${d.toExponential(2)}${back ? `, reconstruction ${dr.toExponential(2)}` : ''} ≤ ${tol}), drawn input | translation${back ? ' | reconstruction' : ''}`,
+        s.model?.kind === 'translate' && s.status === 'ready' && di <= 1e-6 && d <= tol && dr <= tol && got.reconstruction === null === (tp === 'pix2pix') && drawn && grid.ink > 0.3 &&
+          await page.locator('#model-translate').isVisible() && !(await page.locator('#model-controls').isVisible()),
+        JSON.stringify({ grid, caption: await page.locator('#model-caption').innerText(), status: await page.locator('#ckpt-status').innerText() }));
+    }
     check(`no console errors (model view, ${backend})`, errors.length === 0, errors.join(' | '));
     await page.close();
   }

@@ -9,6 +9,7 @@ import { ModelView } from './modelview.ts';
 import { ImageView, type WebganLabImage } from './imageview.ts';
 import { IMAGE_PARAMS } from './image-settings.ts';
 import type { InterpolateOptions, ModelInfo, SampleOptions } from './model.ts';
+import type { Translation } from './translator.ts';
 import type { BackendReport, FromWorker, ReplyValue, Request, ToWorker, WithoutId } from './protocol.ts';
 import type { LabFrame, LabRecord, LabSetup } from './session.ts';
 import { LAB_VIEWS, PARAMS, parseSettings, settingsQuery, type LabSettings, type LabView } from './settings.ts';
@@ -72,6 +73,13 @@ export interface WebganLab {
    * space --truncation psi` draws (defaults 8, 1, 'w', 1; constant noise), flat [rows · n, C, H, W].
    */
   interpolate(seed: number, opts?: InterpolateOptions): Promise<number[]>;
+  /**
+   * A cyclegan / pix2pix checkpoint in the model view: translate a PNG (its bytes) in `direction`
+   * (default a2b), converted as `webgan translate --input DIR` converts a folder's PNGs. The numbers:
+   * the input as the networks see it, the translation `webgan translate` computes ([1, C, r, r]
+   * flat) and for cyclegan the reconstruction (translated back).
+   */
+  translate(png: Uint8Array, direction?: 'a2b' | 'b2a'): Promise<{ input: number[]; output: number[]; reconstruction: number[] | null; channels: [number, number]; resolution: number }>;
   /** The 2-D run's checkpoint, the `.safetensors` bytes `webgan train` writes (Download checkpoint saves them). */
   checkpoint(): Promise<Uint8Array>;
   /**
@@ -262,7 +270,27 @@ async function setView(view: LabView): Promise<void> {
 }
 
 // ---------------------------------------------------------------- start
-const modelView = new ModelView(request);
+/** PNG bytes → 8-bit RGBA as drawn, without colour conversion (loadImageFolder's pngjs gives the file's own values) */
+async function decodePngInPage(png: Uint8Array): Promise<{ rgba: Uint8Array; width: number; height: number }> {
+  let bmp: ImageBitmap;
+  try {
+    bmp = await createImageBitmap(new Blob([png as BlobPart], { type: 'image/png' }), { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+  } catch {
+    throw new Error('not a PNG image the browser can decode');
+  }
+  const c = new OffscreenCanvas(bmp.width, bmp.height);
+  const ctx = c.getContext('2d')!;
+  ctx.drawImage(bmp, 0, 0);
+  const d = ctx.getImageData(0, 0, bmp.width, bmp.height).data;
+  return { rgba: new Uint8Array(d.buffer, d.byteOffset, d.byteLength), width: bmp.width, height: bmp.height };
+}
+
+async function translatePng(png: Uint8Array, direction: 'a2b' | 'b2a' = 'a2b'): Promise<Translation> {
+  const { rgba, width, height } = await decodePngInPage(png);
+  return ((await request({ type: 'translate', rgba, width, height, direction }, [rgba.buffer])) as Extract<ReplyValue, { type: 'translate' }>).translation;
+}
+
+const modelView = new ModelView(request, translatePng);
 // the image view's run plays on autoplay=1 when the page opens on it (the 2-D run then waits)
 const imageView = new ImageView(location.search, parsed.settings.backend, parsed.settings.autoplay && parsed.settings.view === 'image');
 /** the model view's dcgan / cdcgan checkpoint, which Continue training hands to the image view */
@@ -288,7 +316,7 @@ window.webganLab = {
     const v = await request({ type: 'load', bytes: copy, name }, [copy.buffer]);
     const info = (v as Extract<ReplyValue, { type: 'load' }>).info;
     sampleFrom = info.kind === '2d' ? 'run' : 'model';
-    if (info.kind === 'model') {
+    if (info.kind !== '2d') {
       state.model = info;
       continuable = info.preset === 'dcgan' || info.preset === 'cdcgan' ? { bytes: bytes.slice(), name } : null;
       $('model-continue').hidden = !continuable;
@@ -300,6 +328,10 @@ window.webganLab = {
   sample: async (seed: number, n: number, opts: SampleOptions = {}) => {
     const v = await request({ type: 'sample', from: sampleFrom, seed, n, ...opts });
     return Array.from((v as Extract<ReplyValue, { samples: unknown }>).samples.data);
+  },
+  translate: async (png: Uint8Array, direction: 'a2b' | 'b2a' = 'a2b') => {
+    const t = await translatePng(png, direction);
+    return { input: Array.from(t.input), output: Array.from(t.output), reconstruction: t.reconstruction && Array.from(t.reconstruction), channels: t.channels, resolution: t.resolution };
   },
   interpolate: async (seed: number, o: InterpolateOptions = {}) => {
     const v = await request({ type: 'interpolate', seed, n: o.n ?? 8, rows: o.rows ?? 1, space: o.space ?? 'w', psi: o.psi });

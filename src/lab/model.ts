@@ -13,6 +13,7 @@ import { interpolation } from '../gan/stylegan/figures.ts';
 import type { StyleGenerator } from '../gan/stylegan/networks.ts';
 import { generatorFromCheckpoint, type CheckpointMeta } from '../gan/trainer.ts';
 import { decodeCheckpoint, type LoadedCheckpoint } from '../io/checkpoint.ts';
+import type { TranslationCheckpointMeta } from '../gan/translation/trainer.ts';
 
 /** Options of a draw: a class of a conditional preset (absent: cycle through the classes, as the CLI), ψ of stylegan. */
 export interface SampleOptions {
@@ -30,8 +31,8 @@ export interface InterpolateOptions {
 
 /** What the page learns about a loaded checkpoint. */
 export interface ModelInfo {
-  /** '2d': an mlp2d run, resumed in the 2-D view; 'model': a generator sampled in the model view */
-  kind: '2d' | 'model';
+  /** '2d': an mlp2d run, resumed in the 2-D view; 'model': a generator sampled in the model view; 'translate': a cyclegan / pix2pix checkpoint, translating in the model view */
+  kind: '2d' | 'model' | 'translate';
   name: string;
   preset: string;
   data: string;
@@ -45,14 +46,18 @@ export interface ModelInfo {
   style: boolean;
 }
 
-/** Decode and classify checkpoint bytes; a ConfigError says why the page cannot use them. */
-export function readCheckpoint(bytes: Uint8Array, name: string): { ck: LoadedCheckpoint<CheckpointMeta>; kind: '2d' | 'model'; config: TrainConfig } {
+/** A translation checkpoint's contents (readCheckpoint's `ck` when its kind is 'translate'). */
+export const translationCheckpoint = (ck: LoadedCheckpoint<CheckpointMeta>) => ck as unknown as LoadedCheckpoint<TranslationCheckpointMeta>;
+
+/**
+ * Decode and classify checkpoint bytes; a ConfigError says why the page cannot use them. For kind
+ * 'translate' `ck` holds a translation run (translationCheckpoint).
+ */
+export function readCheckpoint(bytes: Uint8Array, name: string): { ck: LoadedCheckpoint<CheckpointMeta>; kind: '2d' | 'model' | 'translate'; config: TrainConfig } {
   const ck = decodeCheckpoint<CheckpointMeta>(bytes, name);
   const kind = (ck.meta as { kind?: string } | null)?.kind;
-  if (kind === 'webgan-translation') {
-    throw new ConfigError(`${name}: a ${ck.meta.config.preset} (image translation) checkpoint: not supported in the page yet; use \`webgan translate --ckpt ${name}\``);
-  }
-  if (kind !== 'webgan-gan') throw new ConfigError(`${name}: not a webgan GAN checkpoint`);
+  if (kind === 'webgan-translation') return { ck, kind: 'translate', config: ck.meta.config };
+  if (kind !== 'webgan-gan') throw new ConfigError(`${name}: not a webgan GAN or translation checkpoint`);
   const config = ck.meta.config;
   return { ck, kind: config.preset === 'mlp2d' && isTwoD(config.data) ? '2d' : 'model', config };
 }

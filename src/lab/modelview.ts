@@ -7,6 +7,7 @@ import { FASHION_MNIST_CLASSES } from '../data/fashion.ts';
 import { drawImageGrid } from './draw.ts';
 import type { ModelInfo, SampleOptions } from './model.ts';
 import type { ReplyValue, Request, WithoutId } from './protocol.ts';
+import type { Translation } from './translator.ts';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const samplesOf = (v: ReplyValue) => (v as Extract<ReplyValue, { samples: unknown }>).samples;
@@ -14,8 +15,18 @@ const samplesOf = (v: ReplyValue) => (v as Extract<ReplyValue, { samples: unknow
 export class ModelView {
   private info: ModelInfo | null = null;
 
-  /** `ask` sends a request to the worker and resolves to its reply */
-  constructor(private readonly ask: (msg: WithoutId<Request>) => Promise<ReplyValue>) {
+  /**
+   * `ask` sends a request to the worker and resolves to its reply; `translate` is the page's
+   * webganLab.translate (a PNG's bytes and a direction → input, translation, reconstruction)
+   */
+  constructor(private readonly ask: (msg: WithoutId<Request>) => Promise<ReplyValue>, private readonly translate: (png: Uint8Array, direction: 'a2b' | 'b2a') => Promise<Translation>) {
+    const upload = $<HTMLInputElement>('model-upload');
+    const run = () => {
+      const f = upload.files?.[0];
+      if (f) void f.arrayBuffer().then((b) => this.drawTranslation(new Uint8Array(b), f.name));
+    };
+    upload.addEventListener('change', run);
+    $('model-direction').addEventListener('change', run);
     $('model-sample').addEventListener('click', () => void this.sample());
     $('model-interpolate').addEventListener('click', () => void this.interpolate());
     $('model-next').addEventListener('click', () => {
@@ -28,9 +39,21 @@ export class ModelView {
     $('model-psi').addEventListener('change', () => void this.sample());
   }
 
-  /** Show a newly loaded model and draw its first grid. */
+  /** Show a newly loaded model and draw its first grid (a translation checkpoint: the upload). */
   async show(info: ModelInfo): Promise<void> {
     this.info = info;
+    const translating = info.kind === 'translate';
+    $('model-controls').hidden = translating;
+    $('model-translate').hidden = !translating;
+    if (translating) {
+      $('model-grid').hidden = true;
+      $('model-info').textContent = `${info.name}: ${info.preset} on ${info.data}, step ${info.step}; images ${info.sampleShape.join(' × ')} (domain A)`;
+      const dir = $<HTMLSelectElement>('model-direction');
+      dir.value = 'a2b';
+      (dir.options[1] as HTMLOptionElement).disabled = info.preset === 'pix2pix';
+      $('model-caption').textContent = 'choose a PNG to translate';
+      return;
+    }
     $('model-controls').hidden = false;
     $('model-grid').hidden = false;
     $('model-caption').textContent = 'sampling…';
@@ -63,6 +86,28 @@ export class ModelView {
       const { data, shape } = samplesOf(await this.ask({ type: 'sample', from: 'model', seed, n, ...opts }));
       drawImageGrid($<HTMLCanvasElement>('model-grid'), data, shape);
       $('model-caption').textContent = `seed ${seed}, ${n} samples${opts.label !== undefined ? `, class ${opts.label}` : info.conditional ? ', classes in turn' : ''}${opts.psi !== undefined ? `, ψ ${opts.psi}` : ''} (webgan sample --seed ${seed} --n ${n}${opts.label !== undefined ? ` --class ${opts.label}` : ''}${opts.psi !== undefined && opts.psi !== 1 ? ` --truncation ${opts.psi}` : ''})`;
+    } catch (e) {
+      $('model-caption').textContent = (e as Error).message;
+    }
+  }
+
+  /** input | translation (| reconstruction for cyclegan), each at the run's resolution, in a row */
+  async drawTranslation(png: Uint8Array, name: string): Promise<void> {
+    const info = this.info;
+    if (info?.kind !== 'translate') return;
+    const direction = $<HTMLSelectElement>('model-direction').value as 'a2b' | 'b2a';
+    try {
+      const t = await this.translate(png, direction);
+      const r = t.resolution, px = r * r;
+      // one row of 3-channel tiles (grey tiles repeated), since the domains may differ in channels
+      const tiles = [t.input, t.output, ...(t.reconstruction ? [t.reconstruction] : [])];
+      const chans = [t.channels[0], t.channels[1], t.channels[0]];
+      const rgb = new Float32Array(tiles.length * 3 * px);
+      tiles.forEach((x, i) => { for (let k = 0; k < 3; k++) rgb.set(x.subarray((chans[i] === 3 ? k : 0) * px, ((chans[i] === 3 ? k : 0) + 1) * px), (i * 3 + k) * px); });
+      const canvas = $<HTMLCanvasElement>('model-grid');
+      canvas.hidden = false;
+      drawImageGrid(canvas, rgb, [tiles.length, 3, r, r], 480, tiles.length);
+      $('model-caption').textContent = `${name}: input | translation ${direction === 'a2b' ? 'A → B' : 'B → A'}${t.reconstruction ? ' | reconstruction (translated back)' : ''}, ${r} × ${r} (webgan translate --ckpt ${info.name} --input DIR --direction ${direction})`;
     } catch (e) {
       $('model-caption').textContent = (e as Error).message;
     }

@@ -175,11 +175,13 @@ describe('lab checkpoints', () => {
     run.dispose();
   }, 300_000);
 
-  it('says what it cannot load: a translation checkpoint, a file that is not a checkpoint, a corrupt one', async () => {
+  it('says what it cannot load: a file that is not a checkpoint, another kind of file, a corrupt one (a translation checkpoint: tests/lab/translate.test.ts)', async () => {
     const t = await TranslationTrainer.create({ preset: 'pix2pix', batch: 1, limit: 4, ngf: 4, ndf: 4 });
     const bytes = await encodeCheckpoint({ tensors: {}, meta: { kind: 'webgan-translation', config: t.cfg, step: 0 } });
     t.dispose();
-    expect(() => readCheckpoint(bytes, 'p2p.safetensors')).toThrow(/p2p\.safetensors: a pix2pix \(image translation\) checkpoint: not supported in the page yet/);
+    expect(readCheckpoint(bytes, 'p2p.safetensors').kind).toBe('translate');
+    const other = await encodeCheckpoint({ tensors: {}, meta: { kind: 'something-else' } });
+    expect(() => readCheckpoint(other, 'other.safetensors')).toThrow('other.safetensors: not a webgan GAN or translation checkpoint');
     expect(() => readCheckpoint(new TextEncoder().encode('hello'), 'x.txt')).toThrow(/checkpoint x\.txt:/);
     const s = await LabSession.create(parseSettings('?data=ring&batch=32&gdepth=1&gwidth=8&ddepth=1&dwidth=8').config!);
     const good = await s.checkpoint();

@@ -114,6 +114,11 @@ describe('image session', () => {
       expect(f.coverage.histogram).toEqual(want.histogram);
       expect(f.coverage.covered).toBe(want.covered);
       expect(f.coverage.histogram.reduce((a, b) => a + b, 0)).toBe(COVER_N);
+      // without `cover` a frame keeps the last measurement (and says its step); with it, measures again
+      await s.train(1);
+      const kept = await s.frame(null, false);
+      expect([kept.step, kept.coverage.step, kept.coverage.histogram]).toEqual([2, 1, want.histogram]);
+      expect((await s.frame(null, true)).coverage.step).toBe(2);
       if (cond) {
         let hit = 0;
         for (let i = 0; i < COVER_N; i++) {
