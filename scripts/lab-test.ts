@@ -15,7 +15,8 @@
  * loads with loadGenerator and `webgan sample`; dcgan / cdcgan checkpoints dropped on the page open
  * the model view (grid, class picker) with the CLI's samples, a stylegan one (CPU) ψ and `webgan
  * interpolate`'s strips; pix2pix (and on the CPU cyclegan) checkpoints translate an uploaded PNG
- * with the numbers of `webgan translate --input DIR` (input | translation | reconstruction drawn). The image view (CPU): bad image settings give a message; a cdcgan run from the URL
+ * with the numbers of `webgan translate --input DIR` (input | translation | reconstruction drawn);
+ * dcgan / cdcgan latent walks in Z in the model view equal LabModel.interpolate's in Node. The image view (CPU): bad image settings give a message; a cdcgan run from the URL
  * trains, its grid, coverage and latent walk equal an ImageSession's in Node, its Download checkpoint
  * continues in Node as in the page; the page's defaults train with autoplay (steps/s printed);
  * Continue training carries a model-view checkpoint into it. Screenshot: out/lab-image.png.
@@ -32,7 +33,7 @@ import { dirname, join, resolve } from 'node:path';
 import { chromium, type ConsoleMessage, type Page } from 'playwright-core';
 import { bundleLab, serveLab } from '../src/cli/lab.ts';
 import type { LabState } from '../src/lab/main.ts';
-import type { ModelInfo, SampleOptions } from '../src/lab/model.ts';
+import { LabModel, readCheckpoint, type ModelInfo, type SampleOptions } from '../src/lab/model.ts';
 import * as wg from '../src/index.ts';
 import { main as cliMain } from '../src/cli/main.ts';
 import { drawSamples } from '../src/gan/evaluate.ts';
@@ -367,6 +368,20 @@ try {
         (s.model as ModelInfo).step === 1 && s.view === 'model' && await page.locator('#view-model').isVisible() && !(await page.locator('#view-2d').isVisible()) && grid.ink > 0.3 && grid.colours >= 3 && d <= tol && dl <= tol &&
           classVisible === (preset === 'cdcgan') && (preset !== 'cdcgan' || classes === 11) && psiVisible === (preset === 'stylegan') && s.step === 0 && s.loaded === null,
         JSON.stringify({ grid, classes, classVisible, psiVisible, step: s.step, caption: await page.locator('#model-caption').innerText() }));
+      if (preset !== 'stylegan') {
+        // a latent walk in Z (slerp) through the checkpoint's G, as LabModel.interpolate computes it in Node
+        const o = { n: 4, rows: 2, space: 'z' as const, ...(preset === 'cdcgan' ? { label: 5 } : {}) };
+        const got = await page.evaluate((o) => window.webganLab.interpolate(3, o), o);
+        const saved = wg.getRngState();
+        const m = LabModel.fromCheckpoint(readCheckpoint(new Uint8Array(files[preset]), `${preset}.safetensors`).ck, `${preset}.safetensors`);
+        const want = await m.interpolate(3, o);
+        m.dispose();
+        wg.setRngState(saved);
+        const di = maxDiff(got, want.data);
+        await page.click('#model-interpolate');
+        const shown = await page.waitForFunction(() => /latent walk in Z \(slerp\): 4 strips of 8, seed 0/.test(document.getElementById('model-caption')!.textContent ?? ''), null, { timeout: 60_000 }).then(() => true, () => false);
+        check(`${backend}: ${preset}: a latent walk in the model view = LabModel.interpolate's in Node (max abs diff ${di.toExponential(2)} ≤ ${tol}); the Interpolate button draws it`, di <= tol && shown && !(await page.locator('#model-space').isVisible()), await page.locator('#model-caption').innerText());
+      }
       if (preset === 'stylegan') {
         // `webgan interpolate`'s strips: window.webganLab.interpolate and the Interpolate button
         const got = await page.evaluate(() => window.webganLab.interpolate(3, { n: 4, rows: 2, space: 'z', psi: 0.7 }));

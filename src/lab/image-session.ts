@@ -15,6 +15,7 @@ import { fixedNoise } from '../gan/samples.ts';
 import { slerpRows } from '../gan/stylegan/figures.ts';
 import { GanTrainer, type CheckpointMeta } from '../gan/trainer.ts';
 import type { LoadedCheckpoint } from '../io/checkpoint.ts';
+import type { GanModels } from '../gan/models.ts';
 import type { LabRecord } from './session.ts';
 import { IMAGE_PRESETS } from './image-settings.ts';
 
@@ -161,35 +162,11 @@ export class ImageSession {
   }
 
   /**
-   * A latent walk: WALK_ROWS pairs of z drawn from `seed` (z₀ then z₁, as `webgan interpolate` draws
-   * them) and WALK_N images along the great circle between each pair (slerp, `--space z`); cdcgan:
-   * row r in class `label` (null: class r). [WALK_ROWS · WALK_N, 1, 28, 28], row-major.
+   * A latent walk (latentWalk): WALK_ROWS strips of WALK_N images between pairs of z of `seed`;
+   * cdcgan: row r in class `label` (null: class r). [WALK_ROWS · WALK_N, 1, 28, 28], row-major.
    */
   async walk(seed: number, label: number | null = null): Promise<Float32Array> {
-    if (!(Number.isSafeInteger(seed) && seed >= 0)) throw new RangeError(`seed must be an integer ≥ 0, got ${seed}`);
-    const m = this.trainer.models;
-    const d = m.zDim;
-    const saved = wg.getRngState();
-    let a: Float32Array, b: Float32Array;
-    try {
-      wg.manualSeed(seed);
-      const [z0, z1] = [wg.randn([WALK_ROWS, d]), wg.randn([WALK_ROWS, d])];
-      [a, b] = [Float32Array.from(await z0.data()), Float32Array.from(await z1.data())];
-      z0.dispose(); z1.dispose();
-    } finally {
-      wg.setRngState(saved);
-    }
-    const z = new Float32Array(WALK_ROWS * WALK_N * d);
-    for (let i = 0; i < WALK_N; i++) {
-      const zi = slerpRows(a, b, WALK_ROWS, d, i / (WALK_N - 1));
-      for (let r = 0; r < WALK_ROWS; r++) z.set(zi.subarray(r * d, (r + 1) * d), (r * WALK_N + i) * d);
-    }
-    const labels = this.conditional ? Int32Array.from({ length: WALK_ROWS * WALK_N }, (_, j) => label ?? Math.floor(j / WALK_N) % m.numClasses) : null;
-    // dcgan and cdcgan take z as [n, d, 1, 1]
-    const x = wg.tidy(() => this.trainer.sample(wg.tensor(z, [WALK_ROWS * WALK_N, d, 1, 1]), labels ? wg.tensor(labels, [labels.length], { dtype: 'int32' }) : undefined));
-    const out = Float32Array.from(await x.data());
-    x.dispose();
-    return out;
+    return (await latentWalk(this.trainer.models, (z, y) => this.trainer.sample(z, y), seed, { n: WALK_N, rows: WALK_ROWS, label })).data;
   }
 
   /** The run's checkpoint as .safetensors bytes: what `webgan train` writes (`--resume FILE` continues it). */
@@ -203,3 +180,45 @@ export class ImageSession {
     this.zCover.dispose();
   }
 }
+
+/**
+ * A latent walk of a noise → image generator (not stylegan: its walks are `webgan interpolate`'s):
+ * `rows` pairs of z drawn from `seed` (all z₀ then all z₁, as `webgan interpolate` draws them) and
+ * `n` images along the great circle between each pair (slerp, `--space z`); conditional presets:
+ * row r in class `label` (null: class r mod the classes). `sample` is G in eval mode. The global
+ * random stream is put back. Returns [rows · n, C, H, W], row-major.
+ */
+export async function latentWalk(models: GanModels, sample: (z: Tensor, y?: Tensor) => Tensor, seed: number, o: { n: number; rows: number; label?: number | null }): Promise<{ data: Float32Array; shape: number[] }> {
+  const { n, rows } = o, label = o.label ?? null;
+  if (!(Number.isSafeInteger(seed) && seed >= 0)) throw new RangeError(`seed must be an integer ≥ 0, got ${seed}`);
+  if (!(Number.isSafeInteger(n) && n >= 2 && n <= 64 && Number.isSafeInteger(rows) && rows >= 1 && rows <= 64)) throw new RangeError(`n must be 2 to 64 and rows 1 to 64, got ${n} and ${rows}`);
+  if (label !== null && (!models.conditional || !(Number.isInteger(label) && label >= 0 && label < models.numClasses))) {
+    throw new RangeError(models.conditional ? `class must be in [0, ${models.numClasses}), got ${label}` : `a class needs a conditional model; ${models.preset} is not`);
+  }
+  const d = models.zDim;
+  const saved = wg.getRngState();
+  let a: Float32Array, b: Float32Array;
+  try {
+    wg.manualSeed(seed);
+    const [z0, z1] = [wg.randn([rows, d]), wg.randn([rows, d])];
+    [a, b] = [Float32Array.from(await z0.data()), Float32Array.from(await z1.data())];
+    z0.dispose(); z1.dispose();
+  } finally {
+    wg.setRngState(saved);
+  }
+  const z = new Float32Array(rows * n * d);
+  for (let i = 0; i < n; i++) {
+    const zi = slerpRows(a, b, rows, d, i / (n - 1));
+    for (let r = 0; r < rows; r++) z.set(zi.subarray(r * d, (r + 1) * d), (r * n + i) * d);
+  }
+  const labels = models.conditional ? Int32Array.from({ length: rows * n }, (_, j) => label ?? Math.floor(j / n) % models.numClasses) : null;
+  // the conv generators take z as [N, d, 1, 1], the MLPs as [N, d]
+  const zShape = CONV_Z.includes(models.preset) ? [rows * n, d, 1, 1] : [rows * n, d];
+  const x = wg.tidy(() => sample(wg.tensor(z, zShape), labels ? wg.tensor(labels, [labels.length], { dtype: 'int32' }) : undefined));
+  const data = Float32Array.from(await x.data());
+  const shape = x.shape.slice();
+  x.dispose();
+  return { data, shape };
+}
+
+const CONV_Z: string[] = ['dcgan', 'dcgan64', 'cdcgan'];

@@ -69,7 +69,9 @@ export interface WebganLab {
    */
   sample(seed: number, n: number, opts?: SampleOptions): Promise<number[]>;
   /**
-   * stylegan (the model view): the images `webgan interpolate --seed seed --n n --rows rows --space
+   * The model view's latent walks; for the other presets (space 'z' only, no ψ; `label` for the
+   * conditional ones, absent: row r in class r) 'rows' strips of n images slerped between two z of the seed.
+   * stylegan: the images `webgan interpolate --seed seed --n n --rows rows --space
    * space --truncation psi` draws (defaults 8, 1, 'w', 1; constant noise), flat [rows · n, C, H, W].
    */
   interpolate(seed: number, opts?: InterpolateOptions): Promise<number[]>;
@@ -334,7 +336,7 @@ window.webganLab = {
     return { input: Array.from(t.input), output: Array.from(t.output), reconstruction: t.reconstruction && Array.from(t.reconstruction), channels: t.channels, resolution: t.resolution };
   },
   interpolate: async (seed: number, o: InterpolateOptions = {}) => {
-    const v = await request({ type: 'interpolate', seed, n: o.n ?? 8, rows: o.rows ?? 1, space: o.space ?? 'w', psi: o.psi });
+    const v = await request({ type: 'interpolate', seed, n: o.n ?? 8, rows: o.rows ?? 1, space: o.space ?? (state.model?.style ? 'w' : 'z'), psi: o.psi, label: o.label });
     return Array.from((v as Extract<ReplyValue, { samples: unknown }>).samples.data);
   },
   checkpoint: async () => ((await request({ type: 'checkpoint' })) as Extract<ReplyValue, { type: 'checkpoint' }>).bytes,

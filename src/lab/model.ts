@@ -13,6 +13,7 @@ import { interpolation } from '../gan/stylegan/figures.ts';
 import type { StyleGenerator } from '../gan/stylegan/networks.ts';
 import { generatorFromCheckpoint, type CheckpointMeta } from '../gan/trainer.ts';
 import { decodeCheckpoint, type LoadedCheckpoint } from '../io/checkpoint.ts';
+import { latentWalk } from './image-session.ts';
 import type { TranslationCheckpointMeta } from '../gan/translation/trainer.ts';
 
 /** Options of a draw: a class of a conditional preset (absent: cycle through the classes, as the CLI), ψ of stylegan. */
@@ -21,8 +22,12 @@ export interface SampleOptions {
   psi?: number;
 }
 
-/** stylegan: `webgan interpolate`'s strips — rows pairs of endpoints, n images each, slerp in Z or lerp in W. */
+/**
+ * `webgan interpolate`'s strips — rows pairs of endpoints, n images each: stylegan slerp in Z or
+ * lerp in W; the other presets slerp in Z (latentWalk), conditional ones in class `label` (absent: row r in class r).
+ */
 export interface InterpolateOptions {
+  label?: number;
   n?: number;
   rows?: number;
   space?: 'z' | 'w';
@@ -105,9 +110,16 @@ export class LabModel {
     return sampleSeed(this.models, this.G, seed, n, o);
   }
 
-  /** stylegan: the images `webgan interpolate --seed seed --n n --rows rows --space space --truncation psi` draws (constant noise), [rows · n, C, H, W]. */
+  /** stylegan: the images `webgan interpolate --seed seed --n n --rows rows --space space --truncation psi` draws (constant noise); the others: latent walks in Z. [rows · n, C, H, W]. */
   async interpolate(seed: number, o: InterpolateOptions = {}): Promise<{ data: Float32Array; shape: number[] }> {
-    if (!this.models.style) throw new RangeError(`interpolation is for stylegan checkpoints; this is ${this.info.preset}`);
+    if (!this.models.style) {
+      // the other presets: a latent walk in Z (slerp), the image view's (latentWalk)
+      if (o.space === 'w') throw new RangeError(`interpolation in W is for stylegan; ${this.info.preset} walks in Z`);
+      if (o.psi !== undefined) throw new RangeError(`ψ applies to stylegan only, not ${this.info.preset}`);
+      const G = this.G, conditional = this.models.conditional;
+      return latentWalk(this.models, (z, y) => wg.noGrad(() => (conditional ? G.call(z, y) : G.call(z))), seed, { n: o.n ?? 8, rows: o.rows ?? 1, label: o.label });
+    }
+    if (o.label !== undefined) throw new RangeError('stylegan is not conditional: no class');
     const n = o.n ?? 8, rows = o.rows ?? 1;
     if (!(Number.isSafeInteger(seed) && seed >= 0)) throw new RangeError(`seed must be an integer ≥ 0, got ${seed}`);
     if (!(Number.isSafeInteger(n) && n >= 2 && n <= 64 && Number.isSafeInteger(rows) && rows >= 1 && rows <= 64)) throw new RangeError(`n must be 2 to 64 and rows 1 to 64, got ${n} and ${rows}`);

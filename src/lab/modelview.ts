@@ -64,7 +64,8 @@ export class ModelView {
     for (let k = 0; k < info.numClasses; k++) cls.append(new Option(`${k}${names[k] ? ` ${names[k]}` : ''}`, String(k)));
     $('model-class-label').hidden = !info.conditional;
     $('model-psi-label').hidden = !info.style;
-    $('model-interp').hidden = !info.style;
+    $('model-interp').hidden = false;
+    $('model-space').hidden = !info.style; // the other presets walk in Z
     await this.sample();
   }
 
@@ -113,17 +114,25 @@ export class ModelView {
     }
   }
 
-  /** stylegan: strips of 8 between two latents of the seed, one per 8 of the sample count: `webgan interpolate` */
+  /**
+   * Strips of 8 between two latents of the seed, one per 8 of the sample count: stylegan `webgan
+   * interpolate`'s; the other presets slerp in Z (conditional: the picked class, or strip r in class r)
+   */
   async interpolate(): Promise<void> {
-    if (!this.info?.style) return;
+    const info = this.info;
+    if (info?.kind !== 'model') return;
     const seed = this.seed();
     const rows = Math.max(1, Math.floor(Number($<HTMLSelectElement>('model-n').value) / 8));
-    const space = $<HTMLSelectElement>('model-space').value as 'z' | 'w';
-    const psi = Number($<HTMLInputElement>('model-psi').value);
+    const space = info.style ? $<HTMLSelectElement>('model-space').value as 'z' | 'w' : 'z';
+    const psi = info.style ? Number($<HTMLInputElement>('model-psi').value) : undefined;
+    const cls = $<HTMLSelectElement>('model-class').value;
+    const label = info.conditional && cls !== '' ? Number(cls) : undefined;
     try {
-      const { data, shape } = samplesOf(await this.ask({ type: 'interpolate', seed, n: 8, rows, space, psi }));
+      const { data, shape } = samplesOf(await this.ask({ type: 'interpolate', seed, n: 8, rows, space, psi, label }));
       drawImageGrid($<HTMLCanvasElement>('model-grid'), data, shape, 512, 8);
-      $('model-caption').textContent = `interpolation in ${space === 'z' ? 'Z (slerp)' : 'W (lerp)'}: ${rows} strip${rows > 1 ? 's' : ''} of 8, seed ${seed}, ψ ${psi} (webgan interpolate --seed ${seed} --n 8 --rows ${rows} --space ${space}${psi !== 1 ? ` --truncation ${psi}` : ''})`;
+      $('model-caption').textContent = info.style
+        ? `interpolation in ${space === 'z' ? 'Z (slerp)' : 'W (lerp)'}: ${rows} strip${rows > 1 ? 's' : ''} of 8, seed ${seed}, ψ ${psi} (webgan interpolate --seed ${seed} --n 8 --rows ${rows} --space ${space}${psi !== 1 ? ` --truncation ${psi}` : ''})`
+        : `latent walk in Z (slerp): ${rows} strip${rows > 1 ? 's' : ''} of 8, seed ${seed}${info.conditional ? (label === undefined ? ', strip r in class r' : `, class ${label}`) : ''} (as webgan interpolate --space z walks a stylegan's Z)`;
     } catch (e) {
       $('model-caption').textContent = (e as Error).message;
     }

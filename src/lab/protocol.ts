@@ -21,7 +21,7 @@ export type Request =
   | { type: 'load'; id: number; bytes: Uint8Array; name: string }
   | { type: 'sample'; id: number; from: 'run' | 'model'; seed: number; n: number; label?: number; psi?: number }
   | { type: 'checkpoint'; id: number }
-  | { type: 'interpolate'; id: number; seed: number; n: number; rows: number; space: 'z' | 'w'; psi?: number }
+  | { type: 'interpolate'; id: number; seed: number; n: number; rows: number; space: 'z' | 'w'; psi?: number; label?: number }
   | { type: 'translate'; id: number; rgba: Uint8Array; width: number; height: number; direction: 'a2b' | 'b2a' };
 
 /** a request as the page writes it (the id is added when it is sent) */

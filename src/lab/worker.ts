@@ -73,8 +73,8 @@ async function answer(c: Request): Promise<[ReplyValue, Transferable[]]> {
     return [{ type: 'sample', samples: { data, shape } }, [data.buffer]];
   }
   if (c.type === 'interpolate') {
-    if (!model) throw new Error('no model loaded: load a stylegan checkpoint first');
-    const samples = await model.interpolate(c.seed, { n: c.n, rows: c.rows, space: c.space, psi: c.psi });
+    if (!model) throw new Error('no model loaded: load an image checkpoint first');
+    const samples = await model.interpolate(c.seed, { n: c.n, rows: c.rows, space: c.space, psi: c.psi, label: c.label });
     return [{ type: 'interpolate', samples }, [samples.data.buffer]];
   }
   const bytes = await session!.checkpoint();

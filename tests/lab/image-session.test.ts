@@ -17,7 +17,7 @@ import { classCoverage } from '../../src/gan/metrics.ts';
 import { slerpRows } from '../../src/gan/stylegan/figures.ts';
 import { GanTrainer, loadGenerator } from '../../src/gan/trainer.ts';
 import { BUNDLED_FASHION_MNIST_DIR, loadFashionMnist, provideFashionMnist } from '../../src/data/fashion.ts';
-import { readCheckpoint } from '../../src/lab/model.ts';
+import { LabModel, readCheckpoint } from '../../src/lab/model.ts';
 import { COVER_N, COVER_SEED, GRID_N, ImageSession, WALK_N, WALK_ROWS } from '../../src/lab/image-session.ts';
 import { IMAGE_DEFAULTS, parseImageSettings } from '../../src/lab/image-settings.ts';
 import { parseSettings } from '../../src/lab/settings.ts';
@@ -199,6 +199,35 @@ describe('image session', () => {
     const other = { ...ck.ck, meta: { ...ck.ck.meta, config: { ...ck.ck.meta.config, preset: 'dcgan', data: '/my/images' } as TrainConfig } };
     await expect(ImageSession.fromCheckpoint(other, 'x.safetensors', classifier)).rejects.toThrow("x.safetensors: the image view trains on Fashion-MNIST (the page's data), not '/my/images'");
   }, 60_000);
+});
+
+describe('latent walks in the model view (the presets other than stylegan)', () => {
+  it('dcgan, cdcgan, mlp: strips slerped between two z of the seed through the checkpoint\'s G; W and ψ refused', async () => {
+    for (const preset of ['dcgan', 'cdcgan', 'mlp'] as const) {
+      const t = await GanTrainer.create({ preset, batch: 4, limit: 16, seed: 2 });
+      t.trainStep();
+      const bytes = await t.encodeCheckpoint();
+      t.dispose();
+      const m = LabModel.fromCheckpoint(readCheckpoint(bytes, `${preset}.safetensors`).ck, `${preset}.safetensors`);
+      const label = preset === 'cdcgan' ? 6 : undefined;
+      const rng = wg.getRngState();
+      const got = await m.interpolate(4, { n: 5, rows: 2, label });
+      expect(wg.getRngState()).toEqual(rng);
+      expect(got.shape).toEqual([10, 1, 28, 28]);
+      const d = m.models.zDim;
+      wg.manualSeed(4);
+      const a = Float32Array.from(await wg.randn([2, d]).data()), b = Float32Array.from(await wg.randn([2, d]).data());
+      wg.setRngState(rng);
+      for (const i of [0, 2, 4]) {
+        const z = wg.tensor(slerpRows(a, b, 2, d, i / 4), preset === 'mlp' ? [2, d] : [2, d, 1, 1]);
+        const x = await wg.noGrad(() => (preset === 'cdcgan' ? m.G.call(z, wg.tensor([6, 6], [2], { dtype: 'int32' })) : m.G.call(z))).data();
+        for (let r = 0; r < 2; r++) expect(Array.from(got.data.subarray((r * 5 + i) * 784, (r * 5 + i + 1) * 784))).toEqual(Array.from(x.subarray(r * 784, (r + 1) * 784)));
+      }
+      await expect(m.interpolate(4, { space: 'w' })).rejects.toThrow(`interpolation in W is for stylegan; ${preset} walks in Z`);
+      if (preset !== 'cdcgan') await expect(m.interpolate(4, { label: 1 })).rejects.toThrow(`a class needs a conditional model; ${preset} is not`);
+      m.dispose();
+    }
+  }, 120_000);
 });
 
 describe('Fashion-MNIST bytes a page provides', () => {
