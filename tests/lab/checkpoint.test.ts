@@ -166,7 +166,11 @@ describe('lab checkpoints', () => {
           expect(maxAbsDiff(lab.data, await images.data()), space).toBe(0);
           images.dispose();
         }
-      } else await expect(m.interpolate(3)).rejects.toThrow(/interpolation is for stylegan checkpoints/);
+      } else {
+        // the other presets walk in Z (their numbers: tests/lab/image-session.test.ts); W is stylegan's
+        expect((await m.interpolate(3, { n: 3 })).shape).toEqual([3, ...m.models.sampleShape]);
+        await expect(m.interpolate(3, { space: 'w' })).rejects.toThrow(/interpolation in W is for stylegan/);
+      }
       await expect(m.sample(5, 2, { psi: 0.5, label: 1 })).rejects.toThrow(cfg.preset === 'cdcgan' ? /ψ applies to stylegan only/ : /a class needs a conditional model/);
       m.dispose();
     }
