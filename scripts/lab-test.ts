@@ -16,7 +16,8 @@
  * the model view (grid, class picker) with the CLI's samples, a stylegan one (CPU) ψ and `webgan
  * interpolate`'s strips; pix2pix (and on the CPU cyclegan) checkpoints translate an uploaded PNG
  * with the numbers of `webgan translate --input DIR` (input | translation | reconstruction drawn);
- * dcgan / cdcgan latent walks in Z in the model view equal LabModel.interpolate's in Node. The image view (CPU): bad image settings give a message; a cdcgan run from the URL
+ * dcgan / cdcgan latent walks in Z in the model view equal LabModel.interpolate's in Node; stylegan's
+ * style mixing equals `webgan mix`'s figure (mixingFigure). The image view (CPU): bad image settings give a message; a cdcgan run from the URL
  * trains, its grid, coverage and latent walk equal an ImageSession's in Node, its Download checkpoint
  * continues in Node as in the page; the page's defaults train with autoplay (steps/s printed);
  * Continue training carries a model-view checkpoint into it. Screenshot: out/lab-image.png.
@@ -43,7 +44,7 @@ import { loadTranslator, TranslationTrainer } from '../src/gan/translation/train
 import { translateImages } from '../src/gan/translation/translate.ts';
 import { loadImageFolder } from '../src/data/imagefolder.ts';
 import { encodePng } from '../src/io/png.ts';
-import { interpolation } from '../src/gan/stylegan/figures.ts';
+import { interpolation, mixingFigure } from '../src/gan/stylegan/figures.ts';
 import type { StyleGenerator } from '../src/gan/stylegan/networks.ts';
 import { readNpy } from '../src/io/npy.ts';
 import { loadClassifier } from '../src/gan/classifier.ts';
@@ -394,6 +395,17 @@ try {
         await page.click('#model-interpolate');
         const shown = await page.waitForFunction(() => /webgan interpolate --seed 0 --n 8 --rows 4 --space w/.test(document.getElementById('model-caption')!.textContent ?? ''), null, { timeout: 60_000 }).then(() => true, () => false);
         check(`${backend}: stylegan interpolation in the page = webgan interpolate's (max abs diff ${di.toExponential(2)} ≤ ${tol}); the Interpolate button draws the strips`, di <= tol && shown, await page.locator('#model-caption').innerText());
+        // `webgan mix`'s figure: window.webganLab.mix and the Style mixing button
+        const gotMix = await page.evaluate(() => window.webganLab.mix(3, { rows: 2, cols: 3, psi: 0.8 }));
+        const saved2 = wg.getRngState();
+        const { G: G2 } = await loadGenerator(path);
+        const fig = mixingFigure(G2 as StyleGenerator, { rows: 2, cols: 3, ranges: ['coarse', 'middle', 'fine'], psi: 0.8, noise: 'const', seed: 3 });
+        const dm = maxDiff(gotMix, await fig.images.data());
+        fig.images.dispose();
+        wg.setRngState(saved2);
+        await page.click('#model-mix');
+        const mixShown = await page.waitForFunction(() => /style mixing, seed 0/.test(document.getElementById('model-caption')!.textContent ?? ''), null, { timeout: 60_000 }).then(() => true, () => false);
+        check(`${backend}: stylegan style mixing in the page = webgan mix's figure (max abs diff ${dm.toExponential(2)} ≤ ${tol}); the Style mixing button draws it`, dm <= tol && mixShown && (await canvasInk(page, 'model-grid')).ink > 0.3, await page.locator('#model-caption').innerText());
       }
     }
     // the picker: a class redraws the grid with that class (the caption names the CLI's flags)

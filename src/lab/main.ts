@@ -8,7 +8,7 @@ import { drawCurves, drawHistogram, drawView, COLORS, type Layers } from './draw
 import { ModelView } from './modelview.ts';
 import { ImageView, type WebganLabImage } from './imageview.ts';
 import { IMAGE_PARAMS } from './image-settings.ts';
-import type { InterpolateOptions, ModelInfo, SampleOptions } from './model.ts';
+import type { InterpolateOptions, MixOptions, ModelInfo, SampleOptions } from './model.ts';
 import type { Translation } from './translator.ts';
 import type { BackendReport, FromWorker, ReplyValue, Request, ToWorker, WithoutId } from './protocol.ts';
 import type { LabFrame, LabRecord, LabSetup } from './session.ts';
@@ -75,6 +75,11 @@ export interface WebganLab {
    * space --truncation psi` draws (defaults 8, 1, 'w', 1; constant noise), flat [rows · n, C, H, W].
    */
   interpolate(seed: number, opts?: InterpolateOptions): Promise<number[]>;
+  /**
+   * stylegan (the model view): `webgan mix --seed seed --rows rows --cols cols --styles ranges
+   * --truncation psi`'s figure (defaults 4, 6, coarse/middle/fine, 1), flat [(rows·R + 1)·(cols + 1), C, H, W].
+   */
+  mix(seed: number, opts?: MixOptions): Promise<number[]>;
   /**
    * A cyclegan / pix2pix checkpoint in the model view: translate a PNG (its bytes) in `direction`
    * (default a2b), converted as `webgan translate --input DIR` converts a folder's PNGs. The numbers:
@@ -329,6 +334,10 @@ window.webganLab = {
   },
   sample: async (seed: number, n: number, opts: SampleOptions = {}) => {
     const v = await request({ type: 'sample', from: sampleFrom, seed, n, ...opts });
+    return Array.from((v as Extract<ReplyValue, { samples: unknown }>).samples.data);
+  },
+  mix: async (seed: number, o: MixOptions = {}) => {
+    const v = await request({ type: 'mix', seed, rows: o.rows ?? 4, cols: o.cols ?? 6, ranges: o.ranges ?? ['coarse', 'middle', 'fine'], psi: o.psi ?? 1 });
     return Array.from((v as Extract<ReplyValue, { samples: unknown }>).samples.data);
   },
   translate: async (png: Uint8Array, direction: 'a2b' | 'b2a' = 'a2b') => {

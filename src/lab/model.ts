@@ -9,7 +9,7 @@ import type * as nn from '../nn/index.ts';
 import { ConfigError, isTwoD, type TrainConfig } from '../gan/config.ts';
 import { drawSamples } from '../gan/evaluate.ts';
 import type { GanModels } from '../gan/models.ts';
-import { interpolation } from '../gan/stylegan/figures.ts';
+import { interpolation, mixingFigure } from '../gan/stylegan/figures.ts';
 import type { StyleGenerator } from '../gan/stylegan/networks.ts';
 import { generatorFromCheckpoint, type CheckpointMeta } from '../gan/trainer.ts';
 import { decodeCheckpoint, type LoadedCheckpoint } from '../io/checkpoint.ts';
@@ -31,6 +31,14 @@ export interface InterpolateOptions {
   n?: number;
   rows?: number;
   space?: 'z' | 'w';
+  psi?: number;
+}
+
+/** stylegan: `webgan mix`'s figure — row and column sources, the style ranges copied (coarse, middle, fine or i-j), ψ. */
+export interface MixOptions {
+  rows?: number;
+  cols?: number;
+  ranges?: string[];
   psi?: number;
 }
 
@@ -129,6 +137,24 @@ export class LabModel {
     const shape = images.shape.slice();
     images.dispose();
     return { data, shape };
+  }
+
+  /**
+   * stylegan: `webgan mix --seed seed --rows rows --cols cols --styles ranges --truncation psi`'s
+   * figure (constant noise): the column sources on top, the row sources on the left, and per range
+   * each row source with those styles from each column source. [(rows·R + 1)·(cols + 1), C, H, W], row-major.
+   */
+  async mix(seed: number, o: MixOptions = {}): Promise<{ data: Float32Array; shape: number[]; nrow: number }> {
+    if (!this.models.style) throw new RangeError(`style mixing is for stylegan checkpoints; this is ${this.info.preset}`);
+    const rows = o.rows ?? 4, cols = o.cols ?? 6, ranges = o.ranges ?? ['coarse', 'middle', 'fine'], psi = o.psi ?? 1;
+    if (!(Number.isSafeInteger(seed) && seed >= 0)) throw new RangeError(`seed must be an integer ≥ 0, got ${seed}`);
+    if (!(Number.isSafeInteger(rows) && rows >= 1 && rows <= 16 && Number.isSafeInteger(cols) && cols >= 1 && cols <= 16)) throw new RangeError(`rows and cols must be 1 to 16, got ${rows} and ${cols}`);
+    if (!(psi >= 0 && Number.isFinite(psi))) throw new RangeError(`ψ must be a number ≥ 0, got ${psi}`);
+    const { images, nrow } = mixingFigure(this.G as StyleGenerator, { rows, cols, ranges, psi, noise: 'const', seed });
+    const data = Float32Array.from(await images.data());
+    const shape = images.shape.slice();
+    images.dispose();
+    return { data, shape, nrow };
   }
 
   dispose(): void {

@@ -29,6 +29,7 @@ export class ModelView {
     $('model-direction').addEventListener('change', run);
     $('model-sample').addEventListener('click', () => void this.sample());
     $('model-interpolate').addEventListener('click', () => void this.interpolate());
+    $('model-mix').addEventListener('click', () => void this.mix());
     $('model-next').addEventListener('click', () => {
       const seed = $<HTMLInputElement>('model-seed');
       seed.value = String((Number(seed.value) || 0) + 1);
@@ -66,6 +67,7 @@ export class ModelView {
     $('model-psi-label').hidden = !info.style;
     $('model-interp').hidden = false;
     $('model-space').hidden = !info.style; // the other presets walk in Z
+    $('model-mix').hidden = !info.style;
     await this.sample();
   }
 
@@ -87,6 +89,20 @@ export class ModelView {
       const { data, shape } = samplesOf(await this.ask({ type: 'sample', from: 'model', seed, n, ...opts }));
       drawImageGrid($<HTMLCanvasElement>('model-grid'), data, shape);
       $('model-caption').textContent = `seed ${seed}, ${n} samples${opts.label !== undefined ? `, class ${opts.label}` : info.conditional ? ', classes in turn' : ''}${opts.psi !== undefined ? `, ψ ${opts.psi}` : ''} (webgan sample --seed ${seed} --n ${n}${opts.label !== undefined ? ` --class ${opts.label}` : ''}${opts.psi !== undefined && opts.psi !== 1 ? ` --truncation ${opts.psi}` : ''})`;
+    } catch (e) {
+      $('model-caption').textContent = (e as Error).message;
+    }
+  }
+
+  /** stylegan: `webgan mix`'s figure for the seed (4 row, 6 column sources; coarse, middle, fine; ψ) */
+  async mix(): Promise<void> {
+    if (!this.info?.style) return;
+    const seed = this.seed();
+    const psi = Number($<HTMLInputElement>('model-psi').value);
+    try {
+      const { data, shape } = samplesOf(await this.ask({ type: 'mix', seed, rows: 4, cols: 6, ranges: ['coarse', 'middle', 'fine'], psi }));
+      drawImageGrid($<HTMLCanvasElement>('model-grid'), data, shape, 512, 7);
+      $('model-caption').textContent = `style mixing, seed ${seed}, ψ ${psi}: column sources on top, row sources on the left; blocks of rows take the coarse, middle and fine styles from the columns (webgan mix --seed ${seed}${psi !== 1 ? ` --truncation ${psi}` : ''})`;
     } catch (e) {
       $('model-caption').textContent = (e as Error).message;
     }

@@ -60,6 +60,11 @@ async function answer(c: Request): Promise<[ReplyValue, Transferable[]]> {
     [model, translator] = [next, null];
     return [{ type: 'load', info: next.info }, []];
   }
+  if (c.type === 'mix') {
+    if (!model) throw new Error('no model loaded: load a stylegan checkpoint first');
+    const { data, shape } = await model.mix(c.seed, { rows: c.rows, cols: c.cols, ranges: c.ranges, psi: c.psi });
+    return [{ type: 'mix', samples: { data, shape } }, [data.buffer]];
+  }
   if (c.type === 'translate') {
     if (!translator) throw new Error('no translation checkpoint loaded: load a cyclegan or pix2pix checkpoint first');
     const t = await translator.translate(c.rgba, c.width, c.height, c.direction);
@@ -99,7 +104,7 @@ async function loop(): Promise<void> {
       const replies: [FromWorker, Transferable[]][] = [];
       while (queue.length) {
         const c = queue.shift()!;
-        if (c.type === 'load' || c.type === 'sample' || c.type === 'checkpoint' || c.type === 'interpolate' || c.type === 'translate') {
+        if (c.type === 'load' || c.type === 'sample' || c.type === 'checkpoint' || c.type === 'interpolate' || c.type === 'mix' || c.type === 'translate') {
           try {
             const [value, transfer] = await answer(c);
             replies.push([{ type: 'reply', id: c.id, ok: true, value }, transfer]);

@@ -18,7 +18,7 @@ import { TranslationTrainer } from '../../src/gan/translation/trainer.ts';
 import { encodeCheckpoint } from '../../src/io/checkpoint.ts';
 import { readNpy } from '../../src/io/npy.ts';
 import { LabModel, readCheckpoint } from '../../src/lab/model.ts';
-import { interpolation } from '../../src/gan/stylegan/figures.ts';
+import { interpolation, mixingFigure } from '../../src/gan/stylegan/figures.ts';
 import type { StyleGenerator } from '../../src/gan/stylegan/networks.ts';
 import { LabSession } from '../../src/lab/session.ts';
 import { parseSettings } from '../../src/lab/settings.ts';
@@ -166,7 +166,18 @@ describe('lab checkpoints', () => {
           expect(maxAbsDiff(lab.data, await images.data()), space).toBe(0);
           images.dispose();
         }
+        // `webgan mix`'s figure: mixingFigure on loadGenerator's G (the CLI's path)
+        const mixed = await m.mix(3, { rows: 2, cols: 3, psi: 0.8 });
+        const saved = wg.getRngState();
+        const { G } = await loadGenerator(file);
+        const fig = mixingFigure(G as StyleGenerator, { rows: 2, cols: 3, ranges: ['coarse', 'middle', 'fine'], psi: 0.8, noise: 'const', seed: 3 });
+        wg.setRngState(saved);
+        expect([mixed.shape, mixed.nrow]).toEqual([[(2 * 3 + 1) * 4, ...m.info.sampleShape], fig.nrow]);
+        expect(maxAbsDiff(mixed.data, await fig.images.data())).toBe(0);
+        fig.images.dispose();
+        await expect(m.mix(3, { ranges: ['huge'] })).rejects.toThrow(/style range 'huge'/);
       } else {
+        await expect(m.mix(3)).rejects.toThrow(`style mixing is for stylegan checkpoints; this is ${cfg.preset}`);
         // the other presets walk in Z (their numbers: tests/lab/image-session.test.ts); W is stylegan's
         expect((await m.interpolate(3, { n: 3 })).shape).toEqual([3, ...m.models.sampleShape]);
         await expect(m.interpolate(3, { space: 'w' })).rejects.toThrow(/interpolation in W is for stylegan/);
