@@ -7,4 +7,4 @@ import { writeLab } from '../src/cli/lab.ts';
 
 const dir = process.argv[2] ?? 'dist/lab';
 await writeLab(dir);
-console.log(`build:lab: wrote ${dir}/index.html, main.js, worker.js, kernels.js`);
+console.log(`build:lab: wrote ${dir}/index.html, main.js, worker.js, image-worker.js, kernels.js and the image view's data`);

@@ -21,6 +21,13 @@
  * The kernel view (view=kernels, WebGPU and the CPU): a filtered quick kernel suite
  * next to TensorFlow.js (tfjs.js, served as `webgan lab` does from a checkout), table and chart
  * drawn, Export JSON = webganLab.kernels() with `webgan bench --json`'s envelope; out/lab-kernels.png.
+ * pix2pix (and on the CPU cyclegan) checkpoints translate an uploaded PNG
+ * with the numbers of `webgan translate --input DIR` (input | translation | reconstruction drawn);
+ * dcgan / cdcgan latent walks in Z in the model view equal LabModel.interpolate's in Node; stylegan's
+ * style mixing equals `webgan mix`'s figure (mixingFigure). The image view (CPU): bad image settings give a message; a cdcgan run from the URL
+ * trains, its grid, coverage and latent walk equal an ImageSession's in Node, its Download checkpoint
+ * continues in Node as in the page; the page's defaults train with autoplay (steps/s printed);
+ * Continue training carries a model-view checkpoint into it. Screenshot: out/lab-image.png.
  * Saves a screenshot of the 2-D view in out/lab-2d.png (git-ignored, so a test run leaves the checkout
  * clean), and beside it lab-vanishing.png (the Vanishing gradients preset) and lab-model.png;
  * WEBGAN_LAB_SCREENSHOT=docs/results/lab-2d.png refreshes the ones the docs show.
@@ -29,13 +36,13 @@
  * run may take to improve, default 400), WEBGAN_LAB_NO_WEBGPU=1 (a machine whose Chromium has no
  * adapter: the WebGPU case expects the CPU fallback instead).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { chromium, type ConsoleMessage, type Page } from 'playwright-core';
 import { bundleLab, serveLab } from '../src/cli/lab.ts';
 import type { LabState } from '../src/lab/main.ts';
-import type { ModelInfo, SampleOptions } from '../src/lab/model.ts';
+import { LabModel, readCheckpoint, type ModelInfo, type SampleOptions } from '../src/lab/model.ts';
 import { presetQuery, type PresetName } from '../src/lab/presets.ts';
 import { parseSettings } from '../src/lab/settings.ts';
 import * as wg from '../src/index.ts';
@@ -43,10 +50,19 @@ import { main as cliMain } from '../src/cli/main.ts';
 import { drawSamples } from '../src/gan/evaluate.ts';
 import { runTraining } from '../src/gan/run.ts';
 import { GanTrainer, loadGenerator } from '../src/gan/trainer.ts';
-import { TranslationTrainer } from '../src/gan/translation/trainer.ts';
-import { interpolation } from '../src/gan/stylegan/figures.ts';
+import { loadTranslator, TranslationTrainer } from '../src/gan/translation/trainer.ts';
+import { translateImages } from '../src/gan/translation/translate.ts';
+import { loadImageFolder } from '../src/data/imagefolder.ts';
+import { encodePng } from '../src/io/png.ts';
+import { interpolation, mixingFigure } from '../src/gan/stylegan/figures.ts';
 import type { StyleGenerator } from '../src/gan/stylegan/networks.ts';
 import { readNpy } from '../src/io/npy.ts';
+import { loadClassifier } from '../src/gan/classifier.ts';
+import { decodeCheckpoint } from '../src/io/checkpoint.ts';
+import type { CheckpointMeta } from '../src/gan/trainer.ts';
+import { ImageSession } from '../src/lab/image-session.ts';
+import { parseImageSettings } from '../src/lab/image-settings.ts';
+import type { ImageState } from '../src/lab/imageview.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const ARGS = ['--enable-unsafe-webgpu', '--headless=new', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'];
@@ -65,6 +81,15 @@ function check(name: string, ok: boolean, detail = ''): void {
 }
 
 const state = (page: Page) => page.evaluate(() => window.webganLab.state()) as Promise<LabState>;
+const imageState = (page: Page) => page.evaluate(() => window.webganLab.image.state()) as Promise<ImageState>;
+async function imageUntil(page: Page, pred: (s: ImageState) => boolean, timeoutMs: number): Promise<ImageState> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await imageState(page);
+    if (pred(s) || s.status === 'error' || Date.now() > end) return s;
+    await page.waitForTimeout(250);
+  }
+}
 async function until(page: Page, what: string, pred: (s: LabState) => boolean, timeoutMs: number): Promise<LabState> {
   const end = Date.now() + timeoutMs;
   for (;;) {
@@ -487,9 +512,17 @@ try {
       t.dispose();
       files[preset] = readFileSync(join(dir, `${preset}.safetensors`));
     }
-    const tt = await TranslationTrainer.create({ preset: 'pix2pix', batch: 1, limit: 4, ngf: 4, ndf: 4 });
-    await tt.saveCheckpoint(join(dir, 'pix2pix.safetensors'));
-    tt.dispose();
+    for (const preset of ['pix2pix', 'cyclegan'] as const) {
+      const tt = await TranslationTrainer.create({ preset, batch: 1, limit: 4, ngf: 4, ndf: 4, seed: 3, ...(preset === 'cyclegan' ? { blocks: 1 } : {}) });
+      tt.trainStep();
+      await tt.saveCheckpoint(join(dir, `${preset}.safetensors`));
+      tt.dispose();
+    }
+    // an RGB PNG of 40 × 36 to translate (converted to luma, resized to 32 × 32 as webgan translate --input DIR does)
+    const px = new Uint8Array(40 * 36 * 3);
+    for (let y = 0; y < 36; y++) for (let x = 0; x < 40; x++) px.set([(x * 6) % 256, (y * 7) % 256, ((x + y) * 3) % 256], 3 * (y * 40 + x));
+    mkdirSync(join(dir, 'png'));
+    writeFileSync(join(dir, 'png', 'x.png'), await encodePng(px, 40, 36, 3));
   }
   for (const [backend, presets] of [[expectGpu ? 'webgpu' : 'cpu', ['dcgan', 'cdcgan']], ['cpu', ['stylegan', 'cdcgan']]] as const) {
     const tol = TOL[backend];
@@ -519,6 +552,20 @@ try {
         (s.model as ModelInfo).step === 1 && s.view === 'model' && await page.locator('#view-model').isVisible() && !(await page.locator('#view-2d').isVisible()) && grid.ink > 0.3 && grid.colours >= 3 && d <= tol && dl <= tol &&
           classVisible === (preset === 'cdcgan') && (preset !== 'cdcgan' || classes === 11) && psiVisible === (preset === 'stylegan') && s.step === 0 && s.loaded === null,
         JSON.stringify({ grid, classes, classVisible, psiVisible, step: s.step, caption: await page.locator('#model-caption').innerText() }));
+      if (preset !== 'stylegan') {
+        // a latent walk in Z (slerp) through the checkpoint's G, as LabModel.interpolate computes it in Node
+        const o = { n: 4, rows: 2, space: 'z' as const, ...(preset === 'cdcgan' ? { label: 5 } : {}) };
+        const got = await page.evaluate((o) => window.webganLab.interpolate(3, o), o);
+        const saved = wg.getRngState();
+        const m = LabModel.fromCheckpoint(readCheckpoint(new Uint8Array(files[preset]), `${preset}.safetensors`).ck, `${preset}.safetensors`);
+        const want = await m.interpolate(3, o);
+        m.dispose();
+        wg.setRngState(saved);
+        const di = maxDiff(got, want.data);
+        await page.click('#model-interpolate');
+        const shown = await page.waitForFunction(() => /latent walk in Z \(slerp\): 4 strips of 8, seed 0/.test(document.getElementById('model-caption')!.textContent ?? ''), null, { timeout: 60_000 }).then(() => true, () => false);
+        check(`${backend}: ${preset}: a latent walk in the model view = LabModel.interpolate's in Node (max abs diff ${di.toExponential(2)} ≤ ${tol}); the Interpolate button draws it`, di <= tol && shown && !(await page.locator('#model-space').isVisible()), await page.locator('#model-caption').innerText());
+      }
       if (preset === 'stylegan') {
         // `webgan interpolate`'s strips: window.webganLab.interpolate and the Interpolate button
         const got = await page.evaluate(() => window.webganLab.interpolate(3, { n: 4, rows: 2, space: 'z', psi: 0.7 }));
@@ -531,6 +578,17 @@ try {
         await page.click('#model-interpolate');
         const shown = await page.waitForFunction(() => /webgan interpolate --seed 0 --n 8 --rows 4 --space w/.test(document.getElementById('model-caption')!.textContent ?? ''), null, { timeout: 60_000 }).then(() => true, () => false);
         check(`${backend}: stylegan interpolation in the page = webgan interpolate's (max abs diff ${di.toExponential(2)} ≤ ${tol}); the Interpolate button draws the strips`, di <= tol && shown, await page.locator('#model-caption').innerText());
+        // `webgan mix`'s figure: window.webganLab.mix and the Style mixing button
+        const gotMix = await page.evaluate(() => window.webganLab.mix(3, { rows: 2, cols: 3, psi: 0.8 }));
+        const saved2 = wg.getRngState();
+        const { G: G2 } = await loadGenerator(path);
+        const fig = mixingFigure(G2 as StyleGenerator, { rows: 2, cols: 3, ranges: ['coarse', 'middle', 'fine'], psi: 0.8, noise: 'const', seed: 3 });
+        const dm = maxDiff(gotMix, await fig.images.data());
+        fig.images.dispose();
+        wg.setRngState(saved2);
+        await page.click('#model-mix');
+        const mixShown = await page.waitForFunction(() => /style mixing, seed 0/.test(document.getElementById('model-caption')!.textContent ?? ''), null, { timeout: 60_000 }).then(() => true, () => false);
+        check(`${backend}: stylegan style mixing in the page = webgan mix's figure (max abs diff ${dm.toExponential(2)} ≤ ${tol}); the Style mixing button draws it`, dm <= tol && mixShown && (await canvasInk(page, 'model-grid')).ink > 0.3, await page.locator('#model-caption').innerText());
       }
     }
     // the picker: a class redraws the grid with that class (the caption names the CLI's flags)
@@ -541,12 +599,130 @@ try {
       await page.screenshot({ path: join(dirname(screenshot), 'lab-model.png'), fullPage: true });
       console.log(`[lab] screenshot: ${join(dirname(screenshot), 'lab-model.png')}`);
     }
-    await page.setInputFiles('#ckpt-file', { name: 'pix2pix.safetensors', mimeType: 'application/octet-stream', buffer: readFileSync(join(dir, 'pix2pix.safetensors')) });
-    await page.waitForFunction(() => document.getElementById('ckpt-status')!.className === 'bad', null, { timeout: 30_000 }).catch(() => {});
-    const msg = await page.locator('#ckpt-status').innerText();
-    const s = await state(page);
-    check(`${backend}: a translation checkpoint: a clear message, nothing else changes`, /pix2pix \(image translation\) checkpoint: not supported in the page yet/.test(msg) && s.status === 'ready' && s.model?.preset === 'cdcgan', msg);
+    // translation checkpoints: an uploaded PNG translated as `webgan translate --input DIR` translates it
+    const png = readFileSync(join(dir, 'png', 'x.png'));
+    for (const tp of backend === 'cpu' ? ['pix2pix', 'cyclegan'] as const : ['pix2pix'] as const) {
+      await page.setInputFiles('#ckpt-file', { name: `${tp}.safetensors`, mimeType: 'application/octet-stream', buffer: readFileSync(join(dir, `${tp}.safetensors`)) });
+      const s = await until(page, 'translator', (s) => s.model?.preset === tp, 60_000);
+      const got = await page.evaluate(([b64]) => window.webganLab.translate(Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0)), 'a2b'), [png.toString('base64')] as const);
+      const { cfg, models } = await loadTranslator(join(dir, `${tp}.safetensors`));
+      const ds = await loadImageFolder(join(dir, 'png'), { size: [cfg.resolution!, cfg.resolution!], channels: models.channelsA as 1 | 3, labels: false });
+      const want = await translateImages(models, ds.images, ds.shape, 'a2b');
+      const back = tp === 'cyclegan' ? await translateImages(models, want.data, want.shape, 'b2a') : null;
+      const [di, d, dr] = [maxDiff(got.input, ds.images), maxDiff(got.output, want.data), back ? maxDiff(got.reconstruction!, back.data) : 0];
+      for (const n of Object.values(models.nets)) n.dispose();
+      await page.setInputFiles('#model-upload', { name: 'x.png', mimeType: 'image/png', buffer: png });
+      const drawn = await page.waitForFunction((tp) => new RegExp(`x\\.png: input \\| translation A → B${tp === 'cyclegan' ? ' \\| reconstruction' : ''}`).test(document.getElementById('model-caption')!.textContent ?? ''), tp, { timeout: 60_000 }).then(() => true, () => false);
+      const grid = await canvasInk(page, 'model-grid');
+      check(`${backend}: a ${tp} checkpoint: the model view translates an uploaded PNG as webgan translate --input DIR (input ${di.toExponential(2)}, translation ${d.toExponential(2)}${back ? `, reconstruction ${dr.toExponential(2)}` : ''} ≤ ${tol}), drawn input | translation${back ? ' | reconstruction' : ''}`,
+        s.model?.kind === 'translate' && s.status === 'ready' && di <= 1e-6 && d <= tol && dr <= tol && got.reconstruction === null === (tp === 'pix2pix') && drawn && grid.ink > 0.3 &&
+          await page.locator('#model-translate').isVisible() && !(await page.locator('#model-controls').isVisible()),
+        JSON.stringify({ grid, caption: await page.locator('#model-caption').innerText(), status: await page.locator('#ckpt-status').innerText() }));
+    }
     check(`no console errors (model view, ${backend})`, errors.length === 0, errors.join(' | '));
+    await page.close();
+  }
+
+  // ---- the image view: cdcgan / dcgan on Fashion-MNIST in its own worker (src/lab/imageview.ts), on the CPU
+  // (SwiftShader takes ~2 min to the first frame and ~2 min a step at batch 16: docs/lab.md)
+  {
+    const classifier = await loadClassifier();
+    {
+      const { page, errors } = await open('view=image&preset=stylegan&imgbatch=0');
+      const s = await imageUntil(page, (s) => s.status === 'error', 30_000);
+      const box = await page.locator('#image-errors').innerText();
+      check('image view: bad image settings in the URL give a message naming each in the view, no exception',
+        s.status === 'error' && await page.locator('#image-errors').isVisible() && /preset: must be one of dcgan, cdcgan, got 'stylegan'/.test(box) && /imgbatch: must be an integer from 1 to 1024/.test(box) && errors.length === 0,
+        JSON.stringify({ status: s.status, box, errors }));
+      await page.close();
+    }
+    const imgQuery = 'view=image&preset=cdcgan&imgbatch=4&imgseed=2';
+    const cfg = parseImageSettings(`?${imgQuery}`).config!;
+    const { page, errors } = await open(`${imgQuery}&backend=cpu`);
+    const s0 = await imageUntil(page, (s) => s.frames >= 1, 180_000);
+    await page.evaluate(async () => {
+      const img = window.webganLab.image;
+      for (let i = 0; i < 3; i++) await img.step();
+      await img.setClass(3);
+    });
+    const s = await imageState(page);
+    const grid = await page.evaluate(() => window.webganLab.image.grid());
+    const node = await ImageSession.create(cfg, classifier);
+    await node.train(3);
+    const nf = await node.frame(3);
+    const d = maxDiff(grid, nf.grid);
+    check(`cpu: the image view from the URL (${imgQuery}) trains 3 steps; its grid (class 3) = an ImageSession's in Node (max abs diff ${d.toExponential(2)} ≤ 1e-5), its coverage = classify's`,
+      s0.backend === 'cpu' && s.status === 'ready' && s.step === 3 && s.label === 3 && d <= 1e-5 && JSON.stringify(s.coverage) === JSON.stringify(nf.coverage) &&
+        s.coverage!.accuracy !== null && s.history.length === 3 && s.history.every((r) => Number.isFinite(r.lossD) && Number.isFinite(r.lossG)) && (await state(page)).view === 'image',
+      JSON.stringify({ step: s.step, label: s.label, coverage: s.coverage, node: nf.coverage, status: s.status, error: s.error }));
+    await page.waitForTimeout(300);
+    const inks = { grid: await canvasInk(page, 'image-grid'), bars: await canvasInk(page, 'image-coverage'), losses: await canvasInk(page, 'image-losses'), dout: await canvasInk(page, 'image-doutputs') };
+    check('image view: the grid, the coverage bars and the curves are drawn; the class picker is shown (cdcgan)',
+      inks.grid.ink > 0.3 && inks.grid.colours >= 3 && inks.bars.ink > 0.005 && inks.losses.ink > 0.01 && inks.dout.ink > 0.01 && await page.locator('#image-class-label').isVisible() &&
+        /all of class 3 Dress/.test(await page.locator('#image-caption').innerText()), JSON.stringify(inks));
+    const walk = await page.evaluate(() => window.webganLab.image.walk(5));
+    const dw = maxDiff(walk, await node.walk(5));
+    await page.click('#image-walk');
+    const walked = await page.waitForFunction(() => /latent walk, seed 0/.test(document.getElementById('image-walk-caption')!.textContent ?? ''), null, { timeout: 60_000 }).then(() => true, () => false);
+    const strip = await canvasInk(page, 'image-walk-strip');
+    check(`image view: a latent walk = the session's in Node (max abs diff ${dw.toExponential(2)}); the Latent walk button draws the strips`, dw <= 1e-5 && walked && strip.ink > 0.3, JSON.stringify(strip));
+    // Download checkpoint → continued in Node (ImageSession.fromCheckpoint: GanTrainer.restoreCheckpoint, as webgan train --resume) = the page continued
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#image-download')]);
+    const file = join(dir, 'page-image.safetensors');
+    await dl.saveAs(file);
+    await page.evaluate(async () => { for (let i = 0; i < 2; i++) await window.webganLab.image.step(); });
+    const after = await page.evaluate(() => window.webganLab.image.grid());
+    const ck = decodeCheckpoint<CheckpointMeta>(new Uint8Array(readFileSync(file)), 'page-image.safetensors');
+    const resumed = await ImageSession.fromCheckpoint(ck, 'page-image.safetensors', classifier);
+    await resumed.train(2);
+    const dr = maxDiff(after, (await resumed.frame(3)).grid);
+    check(`image view: Download checkpoint (${dl.suggestedFilename()}) resumes in Node: 2 more steps there = 2 more in the page (max abs diff ${dr.toExponential(2)} ≤ 1e-5)`,
+      dl.suggestedFilename() === 'webgan-lab-cdcgan-step-000003.safetensors' && ck.meta.step === 3 && JSON.stringify(ck.meta.config) === JSON.stringify(cfg) && dr <= 1e-5, `step ${ck.meta.step}`);
+    resumed.dispose();
+    node.dispose();
+    await page.screenshot({ path: join(dirname(screenshot), 'lab-image.png'), fullPage: true });
+    console.log(`[lab] screenshot: ${join(dirname(screenshot), 'lab-image.png')}`);
+    // leaving the view pauses its run
+    await page.evaluate(() => window.webganLab.image.play());
+    await page.evaluate(() => window.webganLab.setView('2d'));
+    const p1 = await imageState(page);
+    await page.waitForTimeout(1500);
+    const p2 = await imageState(page);
+    check('image view: leaving it pauses its run', !p1.playing && p2.step === p1.step, `${p1.step} → ${p2.step}`);
+    check('no console errors (image view, cpu)', errors.length === 0, errors.join(' | '));
+    await page.close();
+  }
+  {
+    // the page's defaults (dcgan, batch 16) with autoplay on the CPU fallback: the speed docs/lab.md reports
+    const { page, errors } = await open('view=image&backend=cpu&autoplay=1');
+    const s = await imageUntil(page, (s) => s.step >= 6, 240_000);
+    const rates = s.history.slice(1).map((r) => r.stepsPerSec);
+    check(`cpu: view=image&autoplay=1 trains dcgan at batch 16: ${(rates.reduce((a, b) => a + b, 0) / Math.max(rates.length, 1)).toFixed(2)} steps/s (grid every step, coverage every 10)`,
+      s.playing && s.step >= 6 && s.config?.preset === 'dcgan' && s.config.batch === 16 && s.coverage?.accuracy === null && !(await page.locator('#image-class-label').isVisible()) && errors.length === 0 && (await state(page)).playing === false,
+      `step ${s.step}, ${errors.join(' | ')}`);
+    await page.close();
+  }
+  {
+    // a dcgan / cdcgan checkpoint in the model view: Continue training carries it to the image view, where it trains on as in Node
+    const { page, errors } = await open(`${small}&backend=cpu`);
+    await until(page, 'ready', (s) => s.status === 'ready' && s.frames >= 1, 120_000);
+    await page.setInputFiles('#ckpt-file', { name: 'cdcgan.safetensors', mimeType: 'application/octet-stream', buffer: files.cdcgan });
+    await until(page, 'model', (s) => s.model?.preset === 'cdcgan', 120_000);
+    const visible = await page.locator('#model-continue').isVisible();
+    await page.click('#model-continue');
+    const s = await imageUntil(page, (s) => s.resumedFrom === 'cdcgan.safetensors' && s.frames >= 1, 180_000);
+    await page.evaluate(() => window.webganLab.image.step());
+    const grid = await page.evaluate(() => window.webganLab.image.grid());
+    const ck = decodeCheckpoint<CheckpointMeta>(new Uint8Array(files.cdcgan), 'cdcgan.safetensors');
+    const node = await ImageSession.fromCheckpoint(ck, 'cdcgan.safetensors', await loadClassifier());
+    await node.train(1);
+    const d = maxDiff(grid, (await node.frame(null)).grid);
+    node.dispose();
+    const after = await imageState(page);
+    check(`cpu: Continue training (model view, cdcgan step 1) trains on in the image view as in Node (max abs diff ${d.toExponential(2)} ≤ 1e-5)`,
+      visible && s.step === 1 && s.config?.batch === 4 && after.step === 2 && (await state(page)).view === 'image' && /continued from cdcgan\.safetensors \(step 1\)/.test(await page.locator('#image-summary').innerText()) &&
+        /continued in the image view/.test(await page.locator('#ckpt-status').innerText()) && d <= 1e-5 && errors.length === 0,
+      JSON.stringify({ visible, step: s.step, after: after.step, status: after.status, error: after.error, errors }));
     await page.close();
   }
 } catch (e) {

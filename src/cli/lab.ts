@@ -11,19 +11,31 @@ import http from 'node:http';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../gan/config.ts';
 
 /**
- * The lab's files: index.html, main.js (the page), worker.js (training), kernels.js (the kernel
- * view's worker); and, served from a checkout only, tfjs.js (TensorFlow.js for the kernel view).
+ * The lab's files: index.html, main.js (the page), worker.js (training), image-worker.js (the image
+ * view), kernels.js (the kernel view's worker), and LAB_DATA; served from a checkout only, tfjs.js
+ * (TensorFlow.js for the kernel view).
  */
-export type LabFiles = Record<(typeof NAMES)[number], Uint8Array> & { 'tfjs.js'?: Uint8Array };
-const NAMES = ['index.html', 'main.js', 'worker.js', 'kernels.js'] as const;
+export type LabFiles = Record<(typeof NAMES)[number], Uint8Array> & Record<string, Uint8Array>;
+const NAMES = ['index.html', 'main.js', 'worker.js', 'image-worker.js', 'kernels.js'] as const;
 
 /** Node-only modules reached by dynamic import() on Node code paths, left as imports a browser never runs */
 const EXTERNAL = ['webgpu', 'esbuild', 'node:*', 'fs', 'fs/promises', 'path', 'os', 'url', 'zlib', 'crypto', 'worker_threads', 'child_process', 'pngjs', 'cli-progress', 'commander'];
+/**
+ * What the image view fetches (src/lab/image-worker.ts): the bundled Fashion-MNIST training files
+ * (all 20,000 images, 8.7 MB, so a run continues with `webgan train --resume` on the same data) and
+ * the classifier, served unchanged from the checkout's or the package's data/ and models/.
+ */
+export const LAB_DATA = ['data/fashion-mnist/train-images-idx3-ubyte.gz', 'data/fashion-mnist/train-labels-idx1-ubyte.gz', 'models/fashion-classifier.safetensors'] as const;
+
+async function labData(): Promise<Record<string, Uint8Array>> {
+  const root = new URL('../../', import.meta.url);
+  return Object.fromEntries(await Promise.all(LAB_DATA.map(async (n) => [n, new Uint8Array(await readFile(new URL(n, root)))] as const)));
+}
 
 const fromSources = import.meta.url.endsWith('.ts');
 
@@ -41,7 +53,7 @@ export async function bundleLab(o: { tfjs?: boolean } = {}): Promise<LabFiles> {
     throw new Error(`bundling the lab needs esbuild (installed with the dev dependencies of a webgan checkout): ${(e as Error).message}`);
   }
   const r = await esbuild.build({
-    entryPoints: { main: join(srcLab, 'main.ts'), worker: join(srcLab, 'worker.ts'), kernels: join(srcLab, 'kernel-worker.ts') },
+    entryPoints: { main: join(srcLab, 'main.ts'), worker: join(srcLab, 'worker.ts'), 'image-worker': join(srcLab, 'image-worker.ts'), kernels: join(srcLab, 'kernel-worker.ts') },
     bundle: true,
     format: 'esm',
     platform: 'browser',
@@ -49,13 +61,15 @@ export async function bundleLab(o: { tfjs?: boolean } = {}): Promise<LabFiles> {
     write: false,
     outdir: 'out',
     minify: true,
+    // class names survive minification: dcganInit (src/gan/models.ts) picks layers by constructor.name
+    keepNames: true,
     sourcemap: false,
     // the Dawn binding, files, worker threads: on Node code paths only
     external: EXTERNAL,
     logLevel: 'silent',
   });
   const out = (name: string) => r.outputFiles.find((f) => f.path.endsWith(`/${name}`))!.contents;
-  const files: LabFiles = { 'index.html': new Uint8Array(await readFile(join(srcLab, 'index.html'))), 'main.js': out('main.js'), 'worker.js': out('worker.js'), 'kernels.js': out('kernels.js') };
+  const files: LabFiles = { 'index.html': new Uint8Array(await readFile(join(srcLab, 'index.html'))), 'main.js': out('main.js'), 'worker.js': out('worker.js'), 'kernels.js': out('kernels.js'), 'image-worker.js': out('image-worker.js'), ...(await labData()) };
   if (o.tfjs && tfjsInstalled()) {
     const t = await esbuild.build({
       entryPoints: [fileURLToPath(new URL('../../bench/peers/tfjs.ts', import.meta.url))], bundle: true, format: 'esm', platform: 'browser', target: 'es2022',
@@ -83,7 +97,7 @@ function tfjsInstalled(): boolean {
 export async function labFiles(o: { tfjs?: boolean } = {}): Promise<LabFiles> {
   if (fromSources) return bundleLab(o);
   const dir = fileURLToPath(new URL('../lab/', import.meta.url));
-  const files = {} as LabFiles;
+  const files = (await labData()) as LabFiles;
   for (const n of NAMES) {
     try {
       files[n] = new Uint8Array(await readFile(join(dir, n)));
@@ -97,16 +111,19 @@ export async function labFiles(o: { tfjs?: boolean } = {}): Promise<LabFiles> {
 export async function writeLab(dir: string, files?: LabFiles): Promise<void> {
   const f = files ?? (await labFiles());
   await mkdir(dir, { recursive: true });
-  for (const n of NAMES) await writeFile(join(dir, n), f[n]);
+  for (const [n, bytes] of Object.entries(f)) {
+    await mkdir(dirname(join(dir, n)), { recursive: true });
+    await writeFile(join(dir, n), bytes);
+  }
 }
 
-const TYPES: Record<string, string> = { html: 'text/html; charset=utf-8', js: 'text/javascript; charset=utf-8' };
+const TYPES: Record<string, string> = { html: 'text/html; charset=utf-8', js: 'text/javascript; charset=utf-8', gz: 'application/gzip', safetensors: 'application/octet-stream' };
 
 /** Serve the files on 127.0.0.1:port (0: a free one); resolves to the server and its URL. */
 export async function serveLab(files: LabFiles, port = 0): Promise<{ server: http.Server; url: string }> {
   const server = http.createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/^\//, '') || 'index.html';
-    const body = [...NAMES, 'tfjs.js'].includes(path) ? files[path as keyof LabFiles] : undefined;
+    const body = Object.hasOwn(files, path) ? files[path] : null;
     if (!body) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       return;
@@ -129,7 +146,7 @@ export async function labCommand(o: { port?: number; out?: string }): Promise<vo
   const files = await labFiles({ tfjs: !o.out });
   if (o.out) {
     await writeLab(o.out, files);
-    console.log(`webgan: wrote the lab to ${o.out} (${NAMES.join(', ')}); serve the folder over http://localhost or https`);
+    console.log(`webgan: wrote the lab to ${o.out} (${[...NAMES, ...LAB_DATA].join(', ')}); serve the folder over http://localhost or https`);
     return;
   }
   const { url } = await serveLab(files, o.port ?? 0).catch((e: Error & { code?: string }) => {

@@ -149,13 +149,13 @@ export function buildCli(): Command {
     .action(async (file, o) => (await import('./eval.ts')).evalCommand(file, o));
 
   program.command('lab')
-    .description('the lab: train mlp2d live in the browser (WebGPU or CPU) — serve it on http://localhost:PORT, or write it as a static folder with --out')
+    .description('the lab: train mlp2d, dcgan and cdcgan live in the browser (WebGPU or CPU) — serve it on http://localhost:PORT, or write it as a static folder with --out')
     .option('--port <n>', 'port (default: a free one)', (v: string) => {
       const n = int('--port')(v);
       if (n < 0 || n > 65535) throw new InvalidArgumentError(`--port must be 0 to 65535, got '${v}'`);
       return n;
     })
-    .option('--out <dir>', 'write the page (index.html, main.js, worker.js, kernels.js) to this folder and exit')
+    .option('--out <dir>', 'write the page (index.html, main.js, worker.js, image-worker.js, kernels.js, the image view\'s data/ and models/) to this folder and exit')
     .action(async (o) => (await import('./lab.ts')).labCommand(o));
 
   program.command('info')

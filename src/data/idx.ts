@@ -155,9 +155,15 @@ export async function loadIdxDataset(dir: PathLike, opts: IdxDatasetOptions = {}
   const imgPath = await findFile(dir, stems('images', 3));
   const lblPath = await findFile(dir, stems('labels', 1));
   const [img, lbl] = await Promise.all([readIdx(imgPath, { expectDims: 3 }), readIdx(lblPath, { expectDims: 1 })]);
+  return idxDataset(img, lbl, opts, `${pathString(imgPath)}, ${pathString(lblPath)}`);
+}
+
+/** The dataset of decoded IDX images [N, H, W] and labels [N] (loadIdxDataset's files, or bytes a page fetched); `where` names them in errors. */
+export function idxDataset(img: IdxArray, lbl: IdxArray, opts: Pick<IdxDatasetOptions, 'limit' | 'transpose'>, where: string): ImageDataset {
+  if (img.dims.length !== 3 || lbl.dims.length !== 1) throw new Error(`IDX dataset: expected images [N, H, W] and labels [N], got [${img.dims}] and [${lbl.dims}] (${where})`);
   if (img.type !== 'u8' || lbl.type !== 'u8') throw new Error(`IDX dataset: expected u8 images and labels, got ${img.type} and ${lbl.type}`);
   let [n, h, w] = img.dims;
-  if (lbl.dims[0] !== n) throw new Error(`IDX dataset: ${n} images but ${lbl.dims[0]} labels (${pathString(imgPath)}, ${pathString(lblPath)})`);
+  if (lbl.dims[0] !== n) throw new Error(`IDX dataset: ${n} images but ${lbl.dims[0]} labels (${where})`);
   if (opts.limit !== undefined) n = Math.min(n, Math.max(0, Math.floor(opts.limit)));
   const px = h * w;
   let images: Float32Array;

@@ -70,7 +70,7 @@ export function resizePlane(src: Float32Array, h: number, w: number, oh: number,
 }
 
 /** RGBA 8-bit → C planes of values in [0, 255]. */
-export function rgbaToPlanes(rgba: Uint8Array, h: number, w: number, channels: 1 | 3): Float32Array[] {
+export function rgbaToPlanes(rgba: Uint8Array | Uint8ClampedArray, h: number, w: number, channels: 1 | 3): Float32Array[] {
   const planes = Array.from({ length: channels }, () => new Float32Array(h * w));
   for (let i = 0; i < h * w; i++) {
     const r = rgba[4 * i], g = rgba[4 * i + 1], b = rgba[4 * i + 2];
@@ -82,6 +82,17 @@ export function rgbaToPlanes(rgba: Uint8Array, h: number, w: number, channels: 1
     }
   }
   return planes;
+}
+
+/** One decoded image (8-bit RGBA, h×w) as [C, oh, ow] in [−1, 1]: luma or RGB, resized (loadImageFolder's conversion; the lab's upload). */
+export function rgbaToImage(rgba: Uint8Array | Uint8ClampedArray, h: number, w: number, oh: number, ow: number, channels: 1 | 3, mode: 'bilinear' | 'nearest' = 'bilinear'): Float32Array {
+  const out = new Float32Array(channels * oh * ow);
+  const planes = rgbaToPlanes(rgba, h, w, channels);
+  for (let c = 0; c < channels; c++) {
+    const p = resizePlane(planes[c], h, w, oh, ow, mode);
+    for (let i = 0; i < oh * ow; i++) out[c * oh * ow + i] = p[i] / 127.5 - 1;
+  }
+  return out;
 }
 
 export async function loadImageFolder(dir: PathLike, opts: ImageFolderOptions = {}): Promise<ImageFolderDataset> {
@@ -109,12 +120,7 @@ export async function loadImageFolder(dir: PathLike, opts: ImageFolderOptions = 
       throw new Error(`loadImageFolder: ${files[k]} is ${img.width}x${img.height}, the first image is ${ow}x${oh}; pass {size}`);
     }
     images ??= new Float32Array(files.length * channels * oh * ow);
-    const planes = rgbaToPlanes(img.rgba, img.height, img.width, channels);
-    for (let c = 0; c < channels; c++) {
-      const p = resizePlane(planes[c], img.height, img.width, oh, ow, mode);
-      const base = (k * channels + c) * oh * ow;
-      for (let i = 0; i < oh * ow; i++) images[base + i] = p[i] / 127.5 - 1;
-    }
+    images.set(rgbaToImage(img.rgba, img.height, img.width, oh, ow, channels, mode), k * channels * oh * ow);
   }
   const labels = classNames ? Int32Array.from(files, (f) => classNames.indexOf(f.split('/')[0])) : undefined;
   return { images: images!, shape: [files.length, channels, oh, ow], labels, classNames, files };

@@ -9,9 +9,12 @@ import { drawModelGraph, graphNodes } from './graph.ts';
 import { drawNormCurves, thin, type NormPoint } from './norms.ts';
 import { PRESETS, presetQuery, recognise } from './presets.ts';
 import { ModelView } from './modelview.ts';
+import { ImageView, type WebganLabImage } from './imageview.ts';
+import { IMAGE_PARAMS } from './image-settings.ts';
 import { KernelView } from './kernelview.ts';
 import type { KernelsResult, KernelViewOptions } from './kernels.ts';
-import type { InterpolateOptions, ModelInfo, SampleOptions } from './model.ts';
+import type { InterpolateOptions, MixOptions, ModelInfo, SampleOptions } from './model.ts';
+import type { Translation } from './translator.ts';
 import type { BackendReport, FrameTiming, FromWorker, ReplyValue, Request, ToWorker, WithoutId } from './protocol.ts';
 import type { LabFrame, LabRecord, LabSetup } from './session.ts';
 import { LAB_VIEWS, PARAMS, paramText, parseSettings, settingsQuery, type LabSettings, type LabView } from './settings.ts';
@@ -87,10 +90,24 @@ export interface WebganLab {
    */
   sample(seed: number, n: number, opts?: SampleOptions): Promise<number[]>;
   /**
-   * stylegan (the model view): the images `webgan interpolate --seed seed --n n --rows rows --space
+   * The model view's latent walks; for the other presets (space 'z' only, no ψ; `label` for the
+   * conditional ones, absent: row r in class r) 'rows' strips of n images slerped between two z of the seed.
+   * stylegan: the images `webgan interpolate --seed seed --n n --rows rows --space
    * space --truncation psi` draws (defaults 8, 1, 'w', 1; constant noise), flat [rows · n, C, H, W].
    */
   interpolate(seed: number, opts?: InterpolateOptions): Promise<number[]>;
+  /**
+   * stylegan (the model view): `webgan mix --seed seed --rows rows --cols cols --styles ranges
+   * --truncation psi`'s figure (defaults 4, 6, coarse/middle/fine, 1), flat [(rows·R + 1)·(cols + 1), C, H, W].
+   */
+  mix(seed: number, opts?: MixOptions): Promise<number[]>;
+  /**
+   * A cyclegan / pix2pix checkpoint in the model view: translate a PNG (its bytes) in `direction`
+   * (default a2b), converted as `webgan translate --input DIR` converts a folder's PNGs. The numbers:
+   * the input as the networks see it, the translation `webgan translate` computes ([1, C, r, r]
+   * flat) and for cyclegan the reconstruction (translated back).
+   */
+  translate(png: Uint8Array, direction?: 'a2b' | 'b2a'): Promise<{ input: number[]; output: number[]; reconstruction: number[] | null; channels: [number, number]; resolution: number }>;
   /** The 2-D run's checkpoint, the `.safetensors` bytes `webgan train` writes (Download checkpoint saves them). */
   checkpoint(): Promise<Uint8Array>;
   /**
@@ -104,6 +121,8 @@ export interface WebganLab {
    * TensorFlow.js) beside it. Resolves to the JSON `webgan bench --suite kernels --quick --json` writes.
    */
   kernels(opts?: KernelViewOptions): Promise<KernelsResult>;
+  /** the image view's run (dcgan / cdcgan on Fashion-MNIST; imageview.ts): state and controls, started on first use */
+  image: WebganLabImage;
 }
 
 declare global {
@@ -111,7 +130,7 @@ declare global {
 }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const parsed = parseSettings(location.search);
+const parsed = parseSettings(location.search, Object.keys(IMAGE_PARAMS));
 const state: LabState = {
   status: 'starting', error: null, step: 0, playing: false, backend: null, adapter: null, losses: null, history: [], modes: null, totalModes: null,
   highQualityPct: null, reverseKl: null, histogram: null, frames: 0, drawn: 0, timing: { trainMs: 0, frameMs: 0, drawMs: 0 }, stepsPerSec: null, settings: parsed.settings, loaded: null, model: null,
@@ -183,7 +202,12 @@ function buildForm(s: LabSettings): void {
     const q = new URLSearchParams();
     form.querySelectorAll('input').forEach((input) => { if (input.value.trim() !== '') q.set(input.name, input.value.trim()); });
     const next = parseSettings('?' + q.toString());
-    location.search = next.errors.length ? q.toString() : settingsQuery(next.settings);
+    // the image view's parameters are not in this form: they stay as the URL has them
+    const image = new URLSearchParams();
+    for (const [k, v] of new URLSearchParams(location.search)) if (k in IMAGE_PARAMS) image.set(k, v);
+    const rest = image.toString();
+    const own = next.errors.length ? q.toString() : settingsQuery(next.settings);
+    location.search = [own, rest].filter(Boolean).join('&');
   });
 }
 
@@ -293,6 +317,7 @@ function onReady(backend: BackendReport, s: LabSetup, loaded: ModelInfo | null):
 async function setView(view: LabView): Promise<void> {
   if (!LAB_VIEWS.includes(view)) throw new RangeError(`view must be one of ${LAB_VIEWS.join(', ')}, got '${view}'`);
   if (view !== '2d' && state.playing) await send('pause');
+  if (view !== 'image') await imageView.api.pause();
   state.view = view;
   document.querySelectorAll<HTMLButtonElement>('nav#tabs button').forEach((b) => b.classList.toggle('active', b.dataset.view === view));
   for (const v of LAB_VIEWS) $(`view-${v}`).hidden = v !== view;
@@ -303,10 +328,35 @@ async function setView(view: LabView): Promise<void> {
   const search = q.toString();
   history.replaceState(null, '', search ? `?${search}` : location.pathname);
   redraw();
+  if (view === 'image') void imageView.open().catch(() => {}); // its errors are shown in the view
 }
 
 // ---------------------------------------------------------------- start
-const modelView = new ModelView(request);
+/** PNG bytes → 8-bit RGBA as drawn, without colour conversion (loadImageFolder's pngjs gives the file's own values) */
+async function decodePngInPage(png: Uint8Array): Promise<{ rgba: Uint8Array; width: number; height: number }> {
+  let bmp: ImageBitmap;
+  try {
+    bmp = await createImageBitmap(new Blob([png as BlobPart], { type: 'image/png' }), { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+  } catch {
+    throw new Error('not a PNG image the browser can decode');
+  }
+  const c = new OffscreenCanvas(bmp.width, bmp.height);
+  const ctx = c.getContext('2d')!;
+  ctx.drawImage(bmp, 0, 0);
+  const d = ctx.getImageData(0, 0, bmp.width, bmp.height).data;
+  return { rgba: new Uint8Array(d.buffer, d.byteOffset, d.byteLength), width: bmp.width, height: bmp.height };
+}
+
+async function translatePng(png: Uint8Array, direction: 'a2b' | 'b2a' = 'a2b'): Promise<Translation> {
+  const { rgba, width, height } = await decodePngInPage(png);
+  return ((await request({ type: 'translate', rgba, width, height, direction }, [rgba.buffer])) as Extract<ReplyValue, { type: 'translate' }>).translation;
+}
+
+const modelView = new ModelView(request, translatePng);
+// the image view's run plays on autoplay=1 when the page opens on it (the 2-D run then waits)
+const imageView = new ImageView(location.search, parsed.settings.backend, parsed.settings.autoplay && parsed.settings.view === 'image');
+/** the model view's dcgan / cdcgan checkpoint, which Continue training hands to the image view */
+let continuable: { bytes: Uint8Array; name: string } | null = null;
 const kernelView = new KernelView(parsed.settings.backend);
 window.webganLab = {
   state: () => structuredClone(state),
@@ -329,8 +379,10 @@ window.webganLab = {
     const v = await request({ type: 'load', bytes: copy, name }, [copy.buffer]);
     const info = (v as Extract<ReplyValue, { type: 'load' }>).info;
     sampleFrom = info.kind === '2d' ? 'run' : 'model';
-    if (info.kind === 'model') {
+    if (info.kind !== '2d') {
       state.model = info;
+      continuable = info.preset === 'dcgan' || info.preset === 'cdcgan' ? { bytes: bytes.slice(), name } : null;
+      $('model-continue').hidden = !continuable;
       await setView('model');
       await modelView.show(info);
     }
@@ -340,8 +392,16 @@ window.webganLab = {
     const v = await request({ type: 'sample', from: sampleFrom, seed, n, ...opts });
     return Array.from((v as Extract<ReplyValue, { samples: unknown }>).samples.data);
   },
+  mix: async (seed: number, o: MixOptions = {}) => {
+    const v = await request({ type: 'mix', seed, rows: o.rows ?? 4, cols: o.cols ?? 6, ranges: o.ranges ?? ['coarse', 'middle', 'fine'], psi: o.psi ?? 1 });
+    return Array.from((v as Extract<ReplyValue, { samples: unknown }>).samples.data);
+  },
+  translate: async (png: Uint8Array, direction: 'a2b' | 'b2a' = 'a2b') => {
+    const t = await translatePng(png, direction);
+    return { input: Array.from(t.input), output: Array.from(t.output), reconstruction: t.reconstruction && Array.from(t.reconstruction), channels: t.channels, resolution: t.resolution };
+  },
   interpolate: async (seed: number, o: InterpolateOptions = {}) => {
-    const v = await request({ type: 'interpolate', seed, n: o.n ?? 8, rows: o.rows ?? 1, space: o.space ?? 'w', psi: o.psi });
+    const v = await request({ type: 'interpolate', seed, n: o.n ?? 8, rows: o.rows ?? 1, space: o.space ?? (state.model?.style ? 'w' : 'z'), psi: o.psi, label: o.label });
     return Array.from((v as Extract<ReplyValue, { samples: unknown }>).samples.data);
   },
   checkpoint: async () => ((await request({ type: 'checkpoint' })) as Extract<ReplyValue, { type: 'checkpoint' }>).bytes,
@@ -350,6 +410,7 @@ window.webganLab = {
     await setView('kernels');
     return kernelView.run(o);
   },
+  image: imageView.api,
 };
 
 // ---------------------------------------------------------------- checkpoints: load (file input, drag and drop), download
@@ -438,6 +499,14 @@ document.addEventListener('drop', (e) => {
   const f = e.dataTransfer?.files[0];
   if (f) void loadFile(f);
 });
+$('model-continue').addEventListener('click', () => {
+  if (!continuable) return;
+  const { bytes, name } = continuable;
+  void setView('image').then(() => imageView.api.load(bytes, name)).then(
+    (run) => { $('ckpt-status').className = ''; $('ckpt-status').textContent = `${name}: ${run.config.preset} at step ${run.step}, continued in the image view (Reset returns to it)`; },
+    (e: Error) => { $('ckpt-status').className = 'bad'; $('ckpt-status').textContent = e.message; },
+  );
+});
 $('download').addEventListener('click', () => void download().catch((e: Error) => { $('ckpt-status').className = 'bad'; $('ckpt-status').textContent = e.message; }));
 const speedInput = $<HTMLInputElement>('speed');
 speedInput.value = String(parsed.settings.speed);
@@ -461,6 +530,6 @@ if (parsed.errors.length) {
   };
   worker.onerror = (e) => fail(`The training worker failed to load: ${e.message || 'see the console'}`);
   worker.postMessage({ type: 'init', config: parsed.config!, backend: parsed.settings.backend, speed: parsed.settings.speed } satisfies ToWorker);
-  if (parsed.settings.autoplay) void window.webganLab.play();
+  if (parsed.settings.autoplay && parsed.settings.view !== 'image') void window.webganLab.play();
 }
 draw();

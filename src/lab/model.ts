@@ -9,10 +9,12 @@ import type * as nn from '../nn/index.ts';
 import { ConfigError, isTwoD, type TrainConfig } from '../gan/config.ts';
 import { drawSamples } from '../gan/evaluate.ts';
 import type { GanModels } from '../gan/models.ts';
-import { interpolation } from '../gan/stylegan/figures.ts';
+import { interpolation, mixingFigure } from '../gan/stylegan/figures.ts';
 import type { StyleGenerator } from '../gan/stylegan/networks.ts';
 import { generatorFromCheckpoint, type CheckpointMeta } from '../gan/trainer.ts';
 import { decodeCheckpoint, type LoadedCheckpoint } from '../io/checkpoint.ts';
+import { latentWalk } from './image-session.ts';
+import type { TranslationCheckpointMeta } from '../gan/translation/trainer.ts';
 
 /** Options of a draw: a class of a conditional preset (absent: cycle through the classes, as the CLI), ψ of stylegan. */
 export interface SampleOptions {
@@ -20,18 +22,30 @@ export interface SampleOptions {
   psi?: number;
 }
 
-/** stylegan: `webgan interpolate`'s strips — rows pairs of endpoints, n images each, slerp in Z or lerp in W. */
+/**
+ * `webgan interpolate`'s strips — rows pairs of endpoints, n images each: stylegan slerp in Z or
+ * lerp in W; the other presets slerp in Z (latentWalk), conditional ones in class `label` (absent: row r in class r).
+ */
 export interface InterpolateOptions {
+  label?: number;
   n?: number;
   rows?: number;
   space?: 'z' | 'w';
   psi?: number;
 }
 
+/** stylegan: `webgan mix`'s figure — row and column sources, the style ranges copied (coarse, middle, fine or i-j), ψ. */
+export interface MixOptions {
+  rows?: number;
+  cols?: number;
+  ranges?: string[];
+  psi?: number;
+}
+
 /** What the page learns about a loaded checkpoint. */
 export interface ModelInfo {
-  /** '2d': an mlp2d run, resumed in the 2-D view; 'model': a generator sampled in the model view */
-  kind: '2d' | 'model';
+  /** '2d': an mlp2d run, resumed in the 2-D view; 'model': a generator sampled in the model view; 'translate': a cyclegan / pix2pix checkpoint, translating in the model view */
+  kind: '2d' | 'model' | 'translate';
   name: string;
   preset: string;
   data: string;
@@ -45,14 +59,18 @@ export interface ModelInfo {
   style: boolean;
 }
 
-/** Decode and classify checkpoint bytes; a ConfigError says why the page cannot use them. */
-export function readCheckpoint(bytes: Uint8Array, name: string): { ck: LoadedCheckpoint<CheckpointMeta>; kind: '2d' | 'model'; config: TrainConfig } {
+/** A translation checkpoint's contents (readCheckpoint's `ck` when its kind is 'translate'). */
+export const translationCheckpoint = (ck: LoadedCheckpoint<CheckpointMeta>) => ck as unknown as LoadedCheckpoint<TranslationCheckpointMeta>;
+
+/**
+ * Decode and classify checkpoint bytes; a ConfigError says why the page cannot use them. For kind
+ * 'translate' `ck` holds a translation run (translationCheckpoint).
+ */
+export function readCheckpoint(bytes: Uint8Array, name: string): { ck: LoadedCheckpoint<CheckpointMeta>; kind: '2d' | 'model' | 'translate'; config: TrainConfig } {
   const ck = decodeCheckpoint<CheckpointMeta>(bytes, name);
   const kind = (ck.meta as { kind?: string } | null)?.kind;
-  if (kind === 'webgan-translation') {
-    throw new ConfigError(`${name}: a ${ck.meta.config.preset} (image translation) checkpoint: not supported in the page yet; use \`webgan translate --ckpt ${name}\``);
-  }
-  if (kind !== 'webgan-gan') throw new ConfigError(`${name}: not a webgan GAN checkpoint`);
+  if (kind === 'webgan-translation') return { ck, kind: 'translate', config: ck.meta.config };
+  if (kind !== 'webgan-gan') throw new ConfigError(`${name}: not a webgan GAN or translation checkpoint`);
   const config = ck.meta.config;
   return { ck, kind: config.preset === 'mlp2d' && isTwoD(config.data) ? '2d' : 'model', config };
 }
@@ -100,9 +118,16 @@ export class LabModel {
     return sampleSeed(this.models, this.G, seed, n, o);
   }
 
-  /** stylegan: the images `webgan interpolate --seed seed --n n --rows rows --space space --truncation psi` draws (constant noise), [rows · n, C, H, W]. */
+  /** stylegan: the images `webgan interpolate --seed seed --n n --rows rows --space space --truncation psi` draws (constant noise); the others: latent walks in Z. [rows · n, C, H, W]. */
   async interpolate(seed: number, o: InterpolateOptions = {}): Promise<{ data: Float32Array; shape: number[] }> {
-    if (!this.models.style) throw new RangeError(`interpolation is for stylegan checkpoints; this is ${this.info.preset}`);
+    if (!this.models.style) {
+      // the other presets: a latent walk in Z (slerp), the image view's (latentWalk)
+      if (o.space === 'w') throw new RangeError(`interpolation in W is for stylegan; ${this.info.preset} walks in Z`);
+      if (o.psi !== undefined) throw new RangeError(`ψ applies to stylegan only, not ${this.info.preset}`);
+      const G = this.G, conditional = this.models.conditional;
+      return latentWalk(this.models, (z, y) => wg.noGrad(() => (conditional ? G.call(z, y) : G.call(z))), seed, { n: o.n ?? 8, rows: o.rows ?? 1, label: o.label });
+    }
+    if (o.label !== undefined) throw new RangeError('stylegan is not conditional: no class');
     const n = o.n ?? 8, rows = o.rows ?? 1;
     if (!(Number.isSafeInteger(seed) && seed >= 0)) throw new RangeError(`seed must be an integer ≥ 0, got ${seed}`);
     if (!(Number.isSafeInteger(n) && n >= 2 && n <= 64 && Number.isSafeInteger(rows) && rows >= 1 && rows <= 64)) throw new RangeError(`n must be 2 to 64 and rows 1 to 64, got ${n} and ${rows}`);
@@ -112,6 +137,24 @@ export class LabModel {
     const shape = images.shape.slice();
     images.dispose();
     return { data, shape };
+  }
+
+  /**
+   * stylegan: `webgan mix --seed seed --rows rows --cols cols --styles ranges --truncation psi`'s
+   * figure (constant noise): the column sources on top, the row sources on the left, and per range
+   * each row source with those styles from each column source. [(rows·R + 1)·(cols + 1), C, H, W], row-major.
+   */
+  async mix(seed: number, o: MixOptions = {}): Promise<{ data: Float32Array; shape: number[]; nrow: number }> {
+    if (!this.models.style) throw new RangeError(`style mixing is for stylegan checkpoints; this is ${this.info.preset}`);
+    const rows = o.rows ?? 4, cols = o.cols ?? 6, ranges = o.ranges ?? ['coarse', 'middle', 'fine'], psi = o.psi ?? 1;
+    if (!(Number.isSafeInteger(seed) && seed >= 0)) throw new RangeError(`seed must be an integer ≥ 0, got ${seed}`);
+    if (!(Number.isSafeInteger(rows) && rows >= 1 && rows <= 16 && Number.isSafeInteger(cols) && cols >= 1 && cols <= 16)) throw new RangeError(`rows and cols must be 1 to 16, got ${rows} and ${cols}`);
+    if (!(psi >= 0 && Number.isFinite(psi))) throw new RangeError(`ψ must be a number ≥ 0, got ${psi}`);
+    const { images, nrow } = mixingFigure(this.G as StyleGenerator, { rows, cols, ranges, psi, noise: 'const', seed });
+    const data = Float32Array.from(await images.data());
+    const shape = images.shape.slice();
+    images.dispose();
+    return { data, shape, nrow };
   }
 
   dispose(): void {

@@ -7,6 +7,7 @@ import { FASHION_MNIST_CLASSES } from '../data/fashion.ts';
 import { drawImageGrid } from './draw.ts';
 import type { ModelInfo, SampleOptions } from './model.ts';
 import type { ReplyValue, Request, WithoutId } from './protocol.ts';
+import type { Translation } from './translator.ts';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const samplesOf = (v: ReplyValue) => (v as Extract<ReplyValue, { samples: unknown }>).samples;
@@ -14,10 +15,21 @@ const samplesOf = (v: ReplyValue) => (v as Extract<ReplyValue, { samples: unknow
 export class ModelView {
   private info: ModelInfo | null = null;
 
-  /** `ask` sends a request to the worker and resolves to its reply */
-  constructor(private readonly ask: (msg: WithoutId<Request>) => Promise<ReplyValue>) {
+  /**
+   * `ask` sends a request to the worker and resolves to its reply; `translate` is the page's
+   * webganLab.translate (a PNG's bytes and a direction → input, translation, reconstruction)
+   */
+  constructor(private readonly ask: (msg: WithoutId<Request>) => Promise<ReplyValue>, private readonly translate: (png: Uint8Array, direction: 'a2b' | 'b2a') => Promise<Translation>) {
+    const upload = $<HTMLInputElement>('model-upload');
+    const run = () => {
+      const f = upload.files?.[0];
+      if (f) void f.arrayBuffer().then((b) => this.drawTranslation(new Uint8Array(b), f.name));
+    };
+    upload.addEventListener('change', run);
+    $('model-direction').addEventListener('change', run);
     $('model-sample').addEventListener('click', () => void this.sample());
     $('model-interpolate').addEventListener('click', () => void this.interpolate());
+    $('model-mix').addEventListener('click', () => void this.mix());
     $('model-next').addEventListener('click', () => {
       const seed = $<HTMLInputElement>('model-seed');
       seed.value = String((Number(seed.value) || 0) + 1);
@@ -28,9 +40,21 @@ export class ModelView {
     $('model-psi').addEventListener('change', () => void this.sample());
   }
 
-  /** Show a newly loaded model and draw its first grid. */
+  /** Show a newly loaded model and draw its first grid (a translation checkpoint: the upload). */
   async show(info: ModelInfo): Promise<void> {
     this.info = info;
+    const translating = info.kind === 'translate';
+    $('model-controls').hidden = translating;
+    $('model-translate').hidden = !translating;
+    if (translating) {
+      $('model-grid').hidden = true;
+      $('model-info').textContent = `${info.name}: ${info.preset} on ${info.data}, step ${info.step}; images ${info.sampleShape.join(' × ')} (domain A)`;
+      const dir = $<HTMLSelectElement>('model-direction');
+      dir.value = 'a2b';
+      (dir.options[1] as HTMLOptionElement).disabled = info.preset === 'pix2pix';
+      $('model-caption').textContent = 'choose a PNG to translate';
+      return;
+    }
     $('model-controls').hidden = false;
     $('model-grid').hidden = false;
     $('model-caption').textContent = 'sampling…';
@@ -41,7 +65,9 @@ export class ModelView {
     for (let k = 0; k < info.numClasses; k++) cls.append(new Option(`${k}${names[k] ? ` ${names[k]}` : ''}`, String(k)));
     $('model-class-label').hidden = !info.conditional;
     $('model-psi-label').hidden = !info.style;
-    $('model-interp').hidden = !info.style;
+    $('model-interp').hidden = false;
+    $('model-space').hidden = !info.style; // the other presets walk in Z
+    $('model-mix').hidden = !info.style;
     await this.sample();
   }
 
@@ -68,17 +94,61 @@ export class ModelView {
     }
   }
 
-  /** stylegan: strips of 8 between two latents of the seed, one per 8 of the sample count: `webgan interpolate` */
-  async interpolate(): Promise<void> {
+  /** stylegan: `webgan mix`'s figure for the seed (4 row, 6 column sources; coarse, middle, fine; ψ) */
+  async mix(): Promise<void> {
     if (!this.info?.style) return;
     const seed = this.seed();
-    const rows = Math.max(1, Math.floor(Number($<HTMLSelectElement>('model-n').value) / 8));
-    const space = $<HTMLSelectElement>('model-space').value as 'z' | 'w';
     const psi = Number($<HTMLInputElement>('model-psi').value);
     try {
-      const { data, shape } = samplesOf(await this.ask({ type: 'interpolate', seed, n: 8, rows, space, psi }));
+      const { data, shape } = samplesOf(await this.ask({ type: 'mix', seed, rows: 4, cols: 6, ranges: ['coarse', 'middle', 'fine'], psi }));
+      drawImageGrid($<HTMLCanvasElement>('model-grid'), data, shape, 512, 7);
+      $('model-caption').textContent = `style mixing, seed ${seed}, ψ ${psi}: column sources on top, row sources on the left; blocks of rows take the coarse, middle and fine styles from the columns (webgan mix --seed ${seed}${psi !== 1 ? ` --truncation ${psi}` : ''})`;
+    } catch (e) {
+      $('model-caption').textContent = (e as Error).message;
+    }
+  }
+
+  /** input | translation (| reconstruction for cyclegan), each at the run's resolution, in a row */
+  async drawTranslation(png: Uint8Array, name: string): Promise<void> {
+    const info = this.info;
+    if (info?.kind !== 'translate') return;
+    const direction = $<HTMLSelectElement>('model-direction').value as 'a2b' | 'b2a';
+    try {
+      const t = await this.translate(png, direction);
+      const r = t.resolution, px = r * r;
+      // one row of 3-channel tiles (grey tiles repeated), since the domains may differ in channels
+      const tiles = [t.input, t.output, ...(t.reconstruction ? [t.reconstruction] : [])];
+      const chans = [t.channels[0], t.channels[1], t.channels[0]];
+      const rgb = new Float32Array(tiles.length * 3 * px);
+      tiles.forEach((x, i) => { for (let k = 0; k < 3; k++) rgb.set(x.subarray((chans[i] === 3 ? k : 0) * px, ((chans[i] === 3 ? k : 0) + 1) * px), (i * 3 + k) * px); });
+      const canvas = $<HTMLCanvasElement>('model-grid');
+      canvas.hidden = false;
+      drawImageGrid(canvas, rgb, [tiles.length, 3, r, r], 480, tiles.length);
+      $('model-caption').textContent = `${name}: input | translation ${direction === 'a2b' ? 'A → B' : 'B → A'}${t.reconstruction ? ' | reconstruction (translated back)' : ''}, ${r} × ${r} (webgan translate --ckpt ${info.name} --input DIR --direction ${direction})`;
+    } catch (e) {
+      $('model-caption').textContent = (e as Error).message;
+    }
+  }
+
+  /**
+   * Strips of 8 between two latents of the seed, one per 8 of the sample count: stylegan `webgan
+   * interpolate`'s; the other presets slerp in Z (conditional: the picked class, or strip r in class r)
+   */
+  async interpolate(): Promise<void> {
+    const info = this.info;
+    if (info?.kind !== 'model') return;
+    const seed = this.seed();
+    const rows = Math.max(1, Math.floor(Number($<HTMLSelectElement>('model-n').value) / 8));
+    const space = info.style ? $<HTMLSelectElement>('model-space').value as 'z' | 'w' : 'z';
+    const psi = info.style ? Number($<HTMLInputElement>('model-psi').value) : undefined;
+    const cls = $<HTMLSelectElement>('model-class').value;
+    const label = info.conditional && cls !== '' ? Number(cls) : undefined;
+    try {
+      const { data, shape } = samplesOf(await this.ask({ type: 'interpolate', seed, n: 8, rows, space, psi, label }));
       drawImageGrid($<HTMLCanvasElement>('model-grid'), data, shape, 512, 8);
-      $('model-caption').textContent = `interpolation in ${space === 'z' ? 'Z (slerp)' : 'W (lerp)'}: ${rows} strip${rows > 1 ? 's' : ''} of 8, seed ${seed}, ψ ${psi} (webgan interpolate --seed ${seed} --n 8 --rows ${rows} --space ${space}${psi !== 1 ? ` --truncation ${psi}` : ''})`;
+      $('model-caption').textContent = info.style
+        ? `interpolation in ${space === 'z' ? 'Z (slerp)' : 'W (lerp)'}: ${rows} strip${rows > 1 ? 's' : ''} of 8, seed ${seed}, ψ ${psi} (webgan interpolate --seed ${seed} --n 8 --rows ${rows} --space ${space}${psi !== 1 ? ` --truncation ${psi}` : ''})`
+        : `latent walk in Z (slerp): ${rows} strip${rows > 1 ? 's' : ''} of 8, seed ${seed}${info.conditional ? (label === undefined ? ', strip r in class r' : `, class ${label}`) : ''} (as webgan interpolate --space z walks a stylegan's Z)`;
     } catch (e) {
       $('model-caption').textContent = (e as Error).message;
     }

@@ -2,6 +2,7 @@
 import type { TrainConfig } from '../gan/config.ts';
 import type { LabFrame, LabRecord, LabSetup } from './session.ts';
 import type { ModelInfo } from './model.ts';
+import type { Translation } from './translator.ts';
 import type { LabBackend } from './settings.ts';
 
 /** page → worker. `id` comes back as `ack` on the frame that follows the command. */
@@ -20,13 +21,15 @@ export type Request =
   | { type: 'load'; id: number; bytes: Uint8Array; name: string }
   | { type: 'sample'; id: number; from: 'run' | 'model'; seed: number; n: number; label?: number; psi?: number }
   | { type: 'checkpoint'; id: number }
-  | { type: 'interpolate'; id: number; seed: number; n: number; rows: number; space: 'z' | 'w'; psi?: number };
+  | { type: 'interpolate'; id: number; seed: number; n: number; rows: number; space: 'z' | 'w'; psi?: number; label?: number }
+  | { type: 'mix'; id: number; seed: number; rows: number; cols: number; ranges: string[]; psi: number }
+  | { type: 'translate'; id: number; rgba: Uint8Array; width: number; height: number; direction: 'a2b' | 'b2a' };
 
 /** a request as the page writes it (the id is added when it is sent) */
 export type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 export interface Samples { data: Float32Array; shape: number[] }
-export type ReplyValue = { type: 'load'; info: ModelInfo } | { type: 'sample' | 'interpolate'; samples: Samples } | { type: 'checkpoint'; bytes: Uint8Array };
+export type ReplyValue = { type: 'load'; info: ModelInfo } | { type: 'sample' | 'interpolate' | 'mix'; samples: Samples } | { type: 'checkpoint'; bytes: Uint8Array } | { type: 'translate'; translation: Translation };
 
 export interface BackendReport {
   name: 'webgpu' | 'cpu';

@@ -41,7 +41,7 @@ export interface LabSettings {
 }
 
 /** The page's views (tabs); `view=` in the URL picks the one it opens on. */
-export const LAB_VIEWS = ['2d', 'model', 'kernels'] as const;
+export const LAB_VIEWS = ['2d', 'model', 'image', 'kernels'] as const;
 export type LabView = (typeof LAB_VIEWS)[number];
 
 /** GAN Lab-sized networks and a batch the CPU fallback trains quickly. */
@@ -50,27 +50,27 @@ export const LAB_DEFAULTS: LabSettings = {
 };
 
 /** Each URL parameter: how to read it and the TrainConfig flag it becomes (for resolveConfig's messages). */
-type Reader = (v: string) => unknown;
-const int = (min: number, max: number): Reader => (v) => {
+export type Reader = (v: string) => unknown;
+export const int = (min: number, max: number): Reader => (v) => {
   const n = Number(v);
   if (v.trim() === '' || !Number.isSafeInteger(n) || n < min || n > max) throw new Error(`must be an integer from ${min} to ${max}, got '${v}'`);
   return n;
 };
-const positive: Reader = (v) => {
+export const positive: Reader = (v) => {
   const n = Number(v);
   if (v.trim() === '' || !Number.isFinite(n) || n <= 0) throw new Error(`must be a positive number, got '${v}'`);
   return n;
 };
-const nonNegative: Reader = (v) => {
+export const nonNegative: Reader = (v) => {
   const n = Number(v);
   if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new Error(`must be a non-negative number, got '${v}'`);
   return n;
 };
-const oneOf = (choices: readonly string[]): Reader => (v) => {
+export const oneOf = (choices: readonly string[]): Reader => (v) => {
   if (!choices.includes(v)) throw new Error(`must be one of ${choices.join(', ')}, got '${v}'`);
   return v;
 };
-const flag: Reader = (v) => {
+export const flag: Reader = (v) => {
   if (v === '1' || v === 'true' || v === '') return true;
   if (v === '0' || v === 'false') return false;
   throw new Error(`must be 1 or 0, got '${v}'`);
@@ -116,14 +116,18 @@ export function trainConfigOf(s: LabSettings): Partial<TrainConfig> {
   };
 }
 
-/** Read `location.search` (or any query string): defaults for what is absent, a message for what is wrong. */
-export function parseSettings(search: string): ParsedSettings {
+/**
+ * Read `location.search` (or any query string): defaults for what is absent, a message for what is
+ * wrong. `others`: the parameters another view reads itself (the image view's, image-settings.ts).
+ */
+export function parseSettings(search: string, others: readonly string[] = []): ParsedSettings {
   const q = new URLSearchParams(search);
   const settings: LabSettings = { ...LAB_DEFAULTS };
   const errors: string[] = [];
   for (const [k, v] of q) {
+    if (others.includes(k)) continue;
     if (!(k in PARAMS)) {
-      errors.push(`unknown URL parameter '${k}' (known: ${Object.keys(PARAMS).join(', ')})`);
+      errors.push(`unknown URL parameter '${k}' (known: ${[...Object.keys(PARAMS), ...others].join(', ')})`);
       continue;
     }
     try {

@@ -6,7 +6,8 @@
 import type { TrainConfig } from '../gan/config.ts';
 import type { CheckpointMeta } from '../gan/trainer.ts';
 import type { LoadedCheckpoint } from '../io/checkpoint.ts';
-import { LabModel, readCheckpoint, type ModelInfo } from './model.ts';
+import { LabModel, readCheckpoint, translationCheckpoint, type ModelInfo } from './model.ts';
+import { LabTranslator } from './translator.ts';
 import type { BackendReport, FromWorker, ReplyValue, Request, ToWorker } from './protocol.ts';
 import { LabSession, type LabRecord } from './session.ts';
 import { startBackend } from './backend.ts';
@@ -23,6 +24,8 @@ let needFrame = false;
 const queue: Extract<ToWorker, { id: number }>[] = [];
 /** the model view's generator (an image preset's checkpoint) */
 let model: LabModel | null = null;
+/** or the model view's translator (a cyclegan / pix2pix checkpoint) */
+let translator: LabTranslator | null = null;
 /** the mlp2d checkpoint the 2-D run was loaded from: Reset goes back to it */
 let loaded: { ck: LoadedCheckpoint<CheckpointMeta>; info: ModelInfo } | null = null;
 
@@ -44,21 +47,39 @@ async function answer(c: Request): Promise<[ReplyValue, Transferable[]]> {
       post({ type: 'ready', backend: report!, setup: session.setup, loaded: loaded.info });
       return [{ type: 'load', info: loaded.info }, []];
     }
+    if (r.kind === 'translate') {
+      const next = LabTranslator.fromCheckpoint(translationCheckpoint(r.ck), c.name);
+      model?.dispose();
+      translator?.dispose();
+      [model, translator] = [null, next];
+      return [{ type: 'load', info: next.info }, []];
+    }
     const next = LabModel.fromCheckpoint(r.ck, c.name);
     model?.dispose();
-    model = next;
-    return [{ type: 'load', info: model.info }, []];
+    translator?.dispose();
+    [model, translator] = [next, null];
+    return [{ type: 'load', info: next.info }, []];
+  }
+  if (c.type === 'mix') {
+    if (!model) throw new Error('no model loaded: load a stylegan checkpoint first');
+    const { data, shape } = await model.mix(c.seed, { rows: c.rows, cols: c.cols, ranges: c.ranges, psi: c.psi });
+    return [{ type: 'mix', samples: { data, shape } }, [data.buffer]];
+  }
+  if (c.type === 'translate') {
+    if (!translator) throw new Error('no translation checkpoint loaded: load a cyclegan or pix2pix checkpoint first');
+    const t = await translator.translate(c.rgba, c.width, c.height, c.direction);
+    return [{ type: 'translate', translation: t }, [t.input.buffer, t.output.buffer, ...(t.reconstruction ? [t.reconstruction.buffer] : [])]];
   }
   if (c.type === 'sample') {
     const o = { label: c.label, psi: c.psi };
-    if (c.from === 'model' && !model) throw new Error('no model loaded: load an image checkpoint first');
+    if (c.from === 'model' && !model) throw new Error(translator ? 'the model view holds a translation checkpoint: it translates images (translate), it does not sample' : 'no model loaded: load an image checkpoint first');
     const data = c.from === 'model' ? await model!.sample(c.seed, c.n, o) : await session!.sample(c.seed, c.n, o);
     const shape = [c.n, ...(c.from === 'model' ? model!.models : session!.trainer.models).sampleShape];
     return [{ type: 'sample', samples: { data, shape } }, [data.buffer]];
   }
   if (c.type === 'interpolate') {
-    if (!model) throw new Error('no model loaded: load a stylegan checkpoint first');
-    const samples = await model.interpolate(c.seed, { n: c.n, rows: c.rows, space: c.space, psi: c.psi });
+    if (!model) throw new Error('no model loaded: load an image checkpoint first');
+    const samples = await model.interpolate(c.seed, { n: c.n, rows: c.rows, space: c.space, psi: c.psi, label: c.label });
     return [{ type: 'interpolate', samples }, [samples.data.buffer]];
   }
   const bytes = await session!.checkpoint();
@@ -93,7 +114,7 @@ async function loop(): Promise<void> {
       const replies: [FromWorker, Transferable[]][] = [];
       while (queue.length) {
         const c = queue.shift()!;
-        if (c.type === 'load' || c.type === 'sample' || c.type === 'checkpoint' || c.type === 'interpolate') {
+        if (c.type === 'load' || c.type === 'sample' || c.type === 'checkpoint' || c.type === 'interpolate' || c.type === 'mix' || c.type === 'translate') {
           try {
             const [value, transfer] = await answer(c);
             replies.push([{ type: 'reply', id: c.id, ok: true, value }, transfer]);

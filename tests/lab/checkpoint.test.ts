@@ -18,7 +18,7 @@ import { TranslationTrainer } from '../../src/gan/translation/trainer.ts';
 import { encodeCheckpoint } from '../../src/io/checkpoint.ts';
 import { readNpy } from '../../src/io/npy.ts';
 import { LabModel, readCheckpoint } from '../../src/lab/model.ts';
-import { interpolation } from '../../src/gan/stylegan/figures.ts';
+import { interpolation, mixingFigure } from '../../src/gan/stylegan/figures.ts';
 import type { StyleGenerator } from '../../src/gan/stylegan/networks.ts';
 import { LabSession } from '../../src/lab/session.ts';
 import { parseSettings } from '../../src/lab/settings.ts';
@@ -166,7 +166,22 @@ describe('lab checkpoints', () => {
           expect(maxAbsDiff(lab.data, await images.data()), space).toBe(0);
           images.dispose();
         }
-      } else await expect(m.interpolate(3)).rejects.toThrow(/interpolation is for stylegan checkpoints/);
+        // `webgan mix`'s figure: mixingFigure on loadGenerator's G (the CLI's path)
+        const mixed = await m.mix(3, { rows: 2, cols: 3, psi: 0.8 });
+        const saved = wg.getRngState();
+        const { G } = await loadGenerator(file);
+        const fig = mixingFigure(G as StyleGenerator, { rows: 2, cols: 3, ranges: ['coarse', 'middle', 'fine'], psi: 0.8, noise: 'const', seed: 3 });
+        wg.setRngState(saved);
+        expect([mixed.shape, mixed.nrow]).toEqual([[(2 * 3 + 1) * 4, ...m.info.sampleShape], fig.nrow]);
+        expect(maxAbsDiff(mixed.data, await fig.images.data())).toBe(0);
+        fig.images.dispose();
+        await expect(m.mix(3, { ranges: ['huge'] })).rejects.toThrow(/style range 'huge'/);
+      } else {
+        await expect(m.mix(3)).rejects.toThrow(`style mixing is for stylegan checkpoints; this is ${cfg.preset}`);
+        // the other presets walk in Z (their numbers: tests/lab/image-session.test.ts); W is stylegan's
+        expect((await m.interpolate(3, { n: 3 })).shape).toEqual([3, ...m.models.sampleShape]);
+        await expect(m.interpolate(3, { space: 'w' })).rejects.toThrow(/interpolation in W is for stylegan/);
+      }
       await expect(m.sample(5, 2, { psi: 0.5, label: 1 })).rejects.toThrow(cfg.preset === 'cdcgan' ? /ψ applies to stylegan only/ : /a class needs a conditional model/);
       m.dispose();
     }
@@ -175,11 +190,13 @@ describe('lab checkpoints', () => {
     run.dispose();
   }, 300_000);
 
-  it('says what it cannot load: a translation checkpoint, a file that is not a checkpoint, a corrupt one', async () => {
+  it('says what it cannot load: a file that is not a checkpoint, another kind of file, a corrupt one (a translation checkpoint: tests/lab/translate.test.ts)', async () => {
     const t = await TranslationTrainer.create({ preset: 'pix2pix', batch: 1, limit: 4, ngf: 4, ndf: 4 });
     const bytes = await encodeCheckpoint({ tensors: {}, meta: { kind: 'webgan-translation', config: t.cfg, step: 0 } });
     t.dispose();
-    expect(() => readCheckpoint(bytes, 'p2p.safetensors')).toThrow(/p2p\.safetensors: a pix2pix \(image translation\) checkpoint: not supported in the page yet/);
+    expect(readCheckpoint(bytes, 'p2p.safetensors').kind).toBe('translate');
+    const other = await encodeCheckpoint({ tensors: {}, meta: { kind: 'something-else' } });
+    expect(() => readCheckpoint(other, 'other.safetensors')).toThrow('other.safetensors: not a webgan GAN or translation checkpoint');
     expect(() => readCheckpoint(new TextEncoder().encode('hello'), 'x.txt')).toThrow(/checkpoint x\.txt:/);
     const s = await LabSession.create(parseSettings('?data=ring&batch=32&gdepth=1&gwidth=8&ddepth=1&dwidth=8').config!);
     const good = await s.checkpoint();

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
-import { bundleLab, serveLab } from '../../src/cli/lab.ts';
+import { bundleLab, LAB_DATA, serveLab } from '../../src/cli/lab.ts';
 
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [], err: string[] = [];
@@ -33,12 +33,18 @@ describe('webgan lab', () => {
     const mainJs = readFileSync(join(dir, 'main.js'), 'utf8');
     const workerJs = readFileSync(join(dir, 'worker.js'), 'utf8');
     const kernelsJs = readFileSync(join(dir, 'kernels.js'), 'utf8');
+    const imageJs = readFileSync(join(dir, 'image-worker.js'), 'utf8');
     expect(mainJs).toContain('worker.js');
     expect(mainJs).toContain('kernels.js');
+    expect(mainJs).toContain('image-worker.js');
     expect(workerJs).toContain('navigator'); // the WebGPU device code is in the worker's bundle
+    expect(imageJs).toContain('navigator');
     expect(kernelsJs).toContain('adam step'); // the kernel view's worker has the suite
-    // no relative imports left: the four files are all a server needs
-    for (const js of [mainJs, workerJs, kernelsJs]) expect(js).not.toMatch(/from\s*["']\.\.?\//);
+    // no relative imports left: the bundles and the data are all a server needs
+    for (const js of [mainJs, workerJs, kernelsJs, imageJs]) expect(js).not.toMatch(/from\s*["']\.\.?\//);
+    // the image view's data: the bundled files, unchanged
+    for (const f of LAB_DATA) expect(Buffer.compare(readFileSync(join(dir, f)), readFileSync(new URL(`../../${f}`, import.meta.url)))).toBe(0);
+    expect(r.out).toContain('data/fashion-mnist/train-images-idx3-ubyte.gz');
     expect(existsSync(join(dir, 'session.js'))).toBe(false);
     // the static folder is the page as published: no TensorFlow.js (DESIGN.md: bench/ only)
     expect(existsSync(join(dir, 'tfjs.js'))).toBe(false);
@@ -69,6 +75,10 @@ describe('webgan lab', () => {
       expect([k.status, k.body.length]).toEqual([200, files['kernels.js'].length]);
       const t = await get('/tfjs.js');
       expect([t.status, t.body.length]).toEqual([200, files['tfjs.js']!.length]);
+      const labels = await get('/data/fashion-mnist/train-labels-idx1-ubyte.gz');
+      expect([labels.status, labels.type]).toEqual([200, 'application/gzip']);
+      expect((await get('/image-worker.js')).status).toBe(200);
+      expect((await get('/data/fashion-mnist/t10k-labels-idx1-ubyte.gz')).status).toBe(404); // only what the page fetches
       expect((await get('/../package.json')).status).toBe(404);
       expect((await get('/src/lab/main.ts')).status).toBe(404);
     } finally {

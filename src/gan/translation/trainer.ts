@@ -2,7 +2,7 @@ import * as wg from '../../index.ts';
 import type { Tensor } from '../../index.ts';
 import * as nn from '../../nn/index.ts';
 import { philoxWords, uniformFromWord } from '../../base/philox.ts';
-import { loadCheckpoint, saveCheckpoint } from '../../io/checkpoint.ts';
+import { loadCheckpoint, saveCheckpoint, type LoadedCheckpoint } from '../../io/checkpoint.ts';
 import { saveImageGrid } from '../../io/png.ts';
 import { ConfigError, lrFactor, resolveConfig, type TrainConfig } from '../config.ts';
 import { flattenOpt, gradAndWeightNorms, pick, prefixed, unflattenOpt, withCheckpointTensors, type Curve, type LogRecord, type RunTrainer } from '../trainer.ts';
@@ -336,7 +336,11 @@ export class TranslationTrainer implements RunTrainer {
 
 /** A translation checkpoint's config and networks (eval mode), for `translate` and `eval`. */
 export async function loadTranslator(path: string): Promise<{ cfg: TrainConfig; models: TranslationModels; step: number }> {
-  const ck = await loadCheckpoint<TranslationCheckpointMeta>(path);
+  return translatorFromCheckpoint(await loadCheckpoint<TranslationCheckpointMeta>(path), path);
+}
+
+/** loadTranslator of a decoded checkpoint (a file's, or bytes the lab was given); `path` names it in errors. */
+export function translatorFromCheckpoint(ck: LoadedCheckpoint<TranslationCheckpointMeta>, path: string): { cfg: TrainConfig; models: TranslationModels; step: number } {
   if (ck.meta?.kind !== 'webgan-translation') {
     const other = (ck.meta as { kind?: string } | null)?.kind === 'webgan-gan' ? ` (it is a ${(ck.meta as unknown as { config: TrainConfig }).config.preset} checkpoint: use webgan sample)` : '';
     throw new ConfigError(`${path}: not a webgan translation checkpoint (cyclegan / pix2pix)${other}`);

@@ -1,0 +1,135 @@
+/**
+ * The image view's worker: starts a backend, fetches the page's Fashion-MNIST training files and
+ * the shipped classifier from its own server (next to this script), runs an ImageSession and
+ * answers the page's commands (image-protocol.ts). While playing it trains `speed` steps, then
+ * sends one frame (grid, coverage); commands are taken between frames.
+ */
+import { loadClassifier, type FashionClassifier } from '../gan/classifier.ts';
+import { ConfigError, type TrainConfig } from '../gan/config.ts';
+import type { CheckpointMeta } from '../gan/trainer.ts';
+import { provideFashionMnist } from '../data/fashion.ts';
+import { readBytes } from '../io/fs.ts';
+import type { LoadedCheckpoint } from '../io/checkpoint.ts';
+import type { FromImageWorker, ImageReplyValue, ImageRequest, ImageRun, ToImageWorker } from './image-protocol.ts';
+import { COVER_EVERY, ImageSession, WALK_N, WALK_ROWS } from './image-session.ts';
+import { readCheckpoint } from './model.ts';
+import type { BackendReport } from './protocol.ts';
+import type { LabRecord } from './session.ts';
+import { startBackend } from './backend.ts';
+
+/** The files `webgan lab` serves next to the page (src/cli/lab.ts, LAB_DATA). */
+export const DATA_FILES = { images: 'data/fashion-mnist/train-images-idx3-ubyte.gz', labels: 'data/fashion-mnist/train-labels-idx1-ubyte.gz', classifier: 'models/fashion-classifier.safetensors' };
+
+const post = (m: FromImageWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
+const here = (path: string) => new URL(path, self.location.href);
+
+let session: ImageSession | null = null;
+let classifier: FashionClassifier | null = null;
+let config: TrainConfig | null = null;
+let report: BackendReport | null = null;
+let playing = false;
+let speed = 1;
+let label: number | null = null;
+let looping = false;
+let needFrame = false;
+const queue: Extract<ToImageWorker, { id: number }>[] = [];
+/** the checkpoint the run continues: Reset goes back to it */
+let loaded: { ck: LoadedCheckpoint<CheckpointMeta>; name: string } | null = null;
+
+const runOf = (s: ImageSession): ImageRun => ({ config: s.trainer.cfg, step: s.step, resumedFrom: loaded?.name ?? null });
+
+async function fresh(): Promise<ImageSession> {
+  return loaded ? ImageSession.fromCheckpoint(loaded.ck, loaded.name, classifier!) : ImageSession.create(config!, classifier!);
+}
+
+async function answer(c: ImageRequest): Promise<[ImageReplyValue, Transferable[]]> {
+  if (c.type === 'load') {
+    const r = readCheckpoint(c.bytes, c.name);
+    if (r.kind !== 'model') throw new ConfigError(`${c.name}: the image view continues dcgan and cdcgan checkpoints, not ${r.config.preset}`);
+    const next = await ImageSession.fromCheckpoint(r.ck, c.name, classifier!);
+    session?.dispose();
+    session = next;
+    loaded = { ck: r.ck, name: c.name };
+    playing = false;
+    post({ type: 'ready', backend: report!, run: runOf(session) });
+    return [{ type: 'load', run: runOf(session) }, []];
+  }
+  if (c.type === 'walk') {
+    const data = await session!.walk(c.seed, c.label);
+    return [{ type: 'walk', data, shape: [WALK_ROWS * WALK_N, 1, 28, 28] }, [data.buffer]];
+  }
+  const bytes = await session!.checkpoint();
+  return [{ type: 'checkpoint', bytes }, [bytes.buffer]];
+}
+
+async function loop(): Promise<void> {
+  if (looping) return;
+  looping = true;
+  try {
+    while (session && (queue.length || playing || needFrame)) {
+      needFrame = false;
+      const records: LabRecord[] = [];
+      const ack: number[] = [];
+      const replies: [FromImageWorker, Transferable[]][] = [];
+      while (queue.length) {
+        const c = queue.shift()!;
+        if (c.type === 'load' || c.type === 'walk' || c.type === 'checkpoint') {
+          try {
+            const [value, transfer] = await answer(c);
+            if (c.type === 'load') records.length = 0;
+            replies.push([{ type: 'reply', id: c.id, ok: true, value }, transfer]);
+          } catch (e) {
+            replies.push([{ type: 'reply', id: c.id, ok: false, message: (e as Error).message }, []]);
+          }
+          continue;
+        }
+        ack.push(c.id);
+        if (c.type === 'play') playing = true;
+        else if (c.type === 'pause') playing = false;
+        else if (c.type === 'speed') speed = c.speed;
+        else if (c.type === 'label') label = c.label;
+        else if (c.type === 'step') records.push(await session.train(1));
+        else if (c.type === 'reset') {
+          session.dispose();
+          session = await fresh();
+          records.length = 0;
+          post({ type: 'ready', backend: report!, run: runOf(session) });
+        }
+      }
+      if (playing) records.push(await session.train(speed));
+      const last = session.lastCoverageStep;
+      const frame = await session.frame(label, !playing || last === null || session.step - last >= COVER_EVERY);
+      post({ type: 'frame', frame, records, playing, ack }, [frame.grid.buffer]);
+      for (const [m, transfer] of replies) post(m, transfer);
+      await new Promise((r) => setTimeout(r, 0));
+    }
+  } catch (e) {
+    playing = false;
+    post({ type: 'error', message: (e as Error).stack ?? String(e) });
+  } finally {
+    looping = false;
+  }
+}
+
+self.onmessage = async (ev: MessageEvent<ToImageWorker>) => {
+  const m = ev.data;
+  try {
+    if (m.type === 'init') {
+      config = m.config;
+      speed = m.speed;
+      label = m.label;
+      report = await startBackend(m.backend);
+      post({ type: 'status', message: 'fetching the Fashion-MNIST training files and the classifier…' });
+      const [images, labels, weights] = await Promise.all([readBytes(here(DATA_FILES.images)), readBytes(here(DATA_FILES.labels)), here(DATA_FILES.classifier)]);
+      provideFashionMnist('train', { images, labels }, 'the page\'s Fashion-MNIST training files');
+      classifier = await loadClassifier(weights);
+      post({ type: 'status', message: 'building the run…' });
+      session = await ImageSession.create(config, classifier);
+      post({ type: 'ready', backend: report, run: runOf(session) });
+      needFrame = true;
+    } else queue.push(m);
+    void loop();
+  } catch (e) {
+    post({ type: 'error', message: (e as Error).message });
+  }
+};

@@ -1,0 +1,90 @@
+/**
+ * Translation checkpoints in the lab's model view (src/lab/translator.ts), in Node on the CPU: an
+ * uploaded PNG is translated with the numbers `webgan translate --input DIR` computes for the same
+ * PNG in a folder (loadImageFolder + translateImages), and the PNG the CLI writes holds them.
+ * The page itself: scripts/lab-test.ts.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import * as wg from '../../src/index.ts';
+import { main } from '../../src/cli/main.ts';
+import { decodePng, loadImageFolder } from '../../src/data/imagefolder.ts';
+import { loadTranslator, TranslationTrainer } from '../../src/gan/translation/trainer.ts';
+import { translateImages } from '../../src/gan/translation/translate.ts';
+import { encodePng } from '../../src/io/png.ts';
+import { readCheckpoint, translationCheckpoint } from '../../src/lab/model.ts';
+import { LabTranslator } from '../../src/lab/translator.ts';
+
+beforeAll(async () => { await wg.init({ backend: 'cpu' }); });
+
+async function cli(...args: string[]): Promise<{ code: number; err: string }> {
+  const err: string[] = [];
+  const error = vi.spyOn(console, 'error').mockImplementation((...a) => { err.push(a.join(' ')); });
+  try {
+    return { code: await main(args), err: err.join('\n') };
+  } finally {
+    error.mockRestore();
+  }
+}
+
+/** a 40 × 36 RGB PNG of smooth colours (luma and resizing both matter) */
+async function testPng(): Promise<Uint8Array> {
+  const w = 40, h = 36, px = new Uint8Array(w * h * 3);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) px.set([(x * 6) % 256, (y * 7) % 256, ((x + y) * 3) % 256], 3 * (y * w + x));
+  return encodePng(px, w, h, 3);
+}
+
+describe('lab translation', () => {
+  for (const preset of ['pix2pix', 'cyclegan'] as const) {
+    it(`${preset}: an uploaded PNG is translated as \`webgan translate --input DIR\` translates it`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'wg-lab-tr-'));
+      const t = await TranslationTrainer.create({ preset, batch: 1, limit: 4, ngf: 4, ndf: 4, seed: 1, ...(preset === 'cyclegan' ? { blocks: 1 } : {}) });
+      t.trainStep();
+      const ckPath = join(dir, `${preset}.safetensors`);
+      await t.saveCheckpoint(ckPath);
+      t.dispose();
+      const png = await testPng();
+      mkdirSync(join(dir, 'in'));
+      writeFileSync(join(dir, 'in', 'x.png'), png);
+
+      const read = readCheckpoint(new Uint8Array(readFileSync(ckPath)), `${preset}.safetensors`);
+      expect(read.kind).toBe('translate');
+      const rng = wg.getRngState();
+      const lab = LabTranslator.fromCheckpoint(translationCheckpoint(read.ck), `${preset}.safetensors`);
+      expect(wg.getRngState()).toEqual(rng); // building the networks does not disturb a run beside it
+      expect(lab.info).toMatchObject({ kind: 'translate', preset, step: 1, sampleShape: [1, 32, 32] });
+      const img = await decodePng(png);
+      const got = await lab.translate(img.rgba, img.width, img.height, 'a2b');
+
+      // the CLI's path: loadTranslator, loadImageFolder (resized to the run's resolution), translateImages
+      const { cfg, models } = await loadTranslator(ckPath);
+      const ds = await loadImageFolder(join(dir, 'in'), { size: [cfg.resolution!, cfg.resolution!], channels: models.channelsA as 1 | 3, labels: false });
+      const want = await translateImages(models, ds.images, ds.shape, 'a2b');
+      expect(Array.from(got.input)).toEqual(Array.from(ds.images));
+      expect(Array.from(got.output)).toEqual(Array.from(want.data));
+      expect([got.channels, got.resolution]).toEqual([[1, 1], 32]);
+      if (preset === 'cyclegan') {
+        const back = await translateImages(models, want.data, want.shape, 'b2a');
+        expect(Array.from(got.reconstruction!)).toEqual(Array.from(back.data));
+        const b2a = await lab.translate(img.rgba, img.width, img.height, 'b2a');
+        expect(Array.from(b2a.output)).toEqual(Array.from((await translateImages(models, ds.images, ds.shape, 'b2a')).data));
+      } else {
+        expect(got.reconstruction).toBeNull();
+        await expect(lab.translate(img.rgba, img.width, img.height, 'b2a')).rejects.toThrow('direction b2a: pix2pix translates A → B only');
+      }
+      await expect(lab.translate(img.rgba, img.width + 1, img.height, 'a2b')).rejects.toThrow(`an image of 41 × 36 needs ${4 * 41 * 36} RGBA bytes`);
+
+      // and the PNG `webgan translate` writes holds these numbers (to its 8 bits)
+      const r = await cli('translate', '--ckpt', ckPath, '--input', join(dir, 'in'), '--out', join(dir, 'out'), '--backend', 'cpu');
+      expect(r.code, r.err).toBe(0);
+      const out = await decodePng(new Uint8Array(readFileSync(join(dir, 'out', 'x.png'))));
+      let worst = 0;
+      for (let i = 0; i < 32 * 32; i++) worst = Math.max(worst, Math.abs(out.rgba[4 * i] / 255 - (Math.min(Math.max(got.output[i], -1), 1) + 1) / 2));
+      expect(worst).toBeLessThanOrEqual(0.5 / 255 + 1e-6);
+      for (const n of Object.values(models.nets)) n.dispose();
+      lab.dispose();
+    }, 180_000);
+  }
+});
