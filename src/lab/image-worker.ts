@@ -16,6 +16,7 @@ import { readCheckpoint } from './model.ts';
 import type { BackendReport } from './protocol.ts';
 import type { LabRecord } from './session.ts';
 import { startBackend } from './backend.ts';
+import { CommandLoop } from './worker-loop.ts';
 
 /** The files `webgan lab` serves next to the page (src/cli/lab.ts, LAB_DATA). */
 export const DATA_FILES = { images: 'data/fashion-mnist/train-images-idx3-ubyte.gz', labels: 'data/fashion-mnist/train-labels-idx1-ubyte.gz', classifier: 'models/fashion-classifier.safetensors' };
@@ -27,12 +28,7 @@ let session: ImageSession | null = null;
 let classifier: FashionClassifier | null = null;
 let config: TrainConfig | null = null;
 let report: BackendReport | null = null;
-let playing = false;
-let speed = 1;
 let label: number | null = null;
-let looping = false;
-let needFrame = false;
-const queue: Extract<ToImageWorker, { id: number }>[] = [];
 /** the checkpoint the run continues: Reset goes back to it */
 let loaded: { ck: LoadedCheckpoint<CheckpointMeta>; name: string } | null = null;
 
@@ -42,7 +38,7 @@ async function fresh(): Promise<ImageSession> {
   return loaded ? ImageSession.fromCheckpoint(loaded.ck, loaded.name, classifier!) : ImageSession.create(config!, classifier!);
 }
 
-async function answer(c: ImageRequest): Promise<[ImageReplyValue, Transferable[]]> {
+async function answer(c: ImageRequest, records: LabRecord[]): Promise<[ImageReplyValue, Transferable[]]> {
   if (c.type === 'load') {
     const r = readCheckpoint(c.bytes, c.name);
     if (r.kind !== 'model') throw new ConfigError(`${c.name}: the image view continues dcgan and cdcgan checkpoints, not ${r.config.preset}`);
@@ -50,7 +46,8 @@ async function answer(c: ImageRequest): Promise<[ImageReplyValue, Transferable[]
     session?.dispose();
     session = next;
     loaded = { ck: r.ck, name: c.name };
-    playing = false;
+    commands.playing = false;
+    records.length = 0;
     post({ type: 'ready', backend: report!, run: runOf(session) });
     return [{ type: 'load', run: runOf(session) }, []];
   }
@@ -62,61 +59,38 @@ async function answer(c: ImageRequest): Promise<[ImageReplyValue, Transferable[]
   return [{ type: 'checkpoint', bytes }, [bytes.buffer]];
 }
 
-async function loop(): Promise<void> {
-  if (looping) return;
-  looping = true;
-  try {
-    while (session && (queue.length || playing || needFrame)) {
-      needFrame = false;
-      const records: LabRecord[] = [];
-      const ack: number[] = [];
-      const replies: [FromImageWorker, Transferable[]][] = [];
-      while (queue.length) {
-        const c = queue.shift()!;
-        if (c.type === 'load' || c.type === 'walk' || c.type === 'checkpoint') {
-          try {
-            const [value, transfer] = await answer(c);
-            if (c.type === 'load') records.length = 0;
-            replies.push([{ type: 'reply', id: c.id, ok: true, value }, transfer]);
-          } catch (e) {
-            replies.push([{ type: 'reply', id: c.id, ok: false, message: (e as Error).message }, []]);
-          }
-          continue;
-        }
-        ack.push(c.id);
-        if (c.type === 'play') playing = true;
-        else if (c.type === 'pause') playing = false;
-        else if (c.type === 'speed') speed = c.speed;
-        else if (c.type === 'label') label = c.label;
-        else if (c.type === 'step') records.push(await session.train(1));
-        else if (c.type === 'reset') {
-          session.dispose();
-          session = await fresh();
-          records.length = 0;
-          post({ type: 'ready', backend: report!, run: runOf(session) });
-        }
-      }
-      if (playing) records.push(await session.train(speed));
-      const last = session.lastCoverageStep;
-      const frame = await session.frame(label, !playing || last === null || session.step - last >= COVER_EVERY);
-      post({ type: 'frame', frame, records, playing, ack }, [frame.grid.buffer]);
-      for (const [m, transfer] of replies) post(m, transfer);
-      await new Promise((r) => setTimeout(r, 0));
+type Command = Extract<ToImageWorker, { id: number }>;
+const REQUESTS: ReadonlySet<string> = new Set(['load', 'walk', 'checkpoint']);
+
+const commands = new CommandLoop<Command, ImageReplyValue>({
+  ready: () => session !== null,
+  isRequest: (c) => REQUESTS.has(c.type),
+  answer: (c, records) => answer(c as ImageRequest, records),
+  async control(c, records) {
+    if (c.type === 'label') label = c.label;
+    else if (c.type === 'step') records.push(await session!.train(1));
+    else if (c.type === 'reset') {
+      session!.dispose();
+      session = await fresh();
+      records.length = 0;
+      post({ type: 'ready', backend: report!, run: runOf(session) });
     }
-  } catch (e) {
-    playing = false;
-    post({ type: 'error', message: (e as Error).stack ?? String(e) });
-  } finally {
-    looping = false;
-  }
-}
+  },
+  train: (k) => session!.train(k),
+  async frame(records, ack, playing) {
+    const last = session!.lastCoverageStep;
+    const frame = await session!.frame(label, !playing || last === null || session!.step - last >= COVER_EVERY);
+    post({ type: 'frame', frame, records, playing, ack }, [frame.grid.buffer]);
+  },
+  post: (m, transfer) => post(m as FromImageWorker, transfer),
+});
 
 self.onmessage = async (ev: MessageEvent<ToImageWorker>) => {
   const m = ev.data;
   try {
     if (m.type === 'init') {
       config = m.config;
-      speed = m.speed;
+      commands.speed = m.speed;
       label = m.label;
       report = await startBackend(m.backend);
       post({ type: 'status', message: 'fetching the Fashion-MNIST training files and the classifier…' });
@@ -126,9 +100,8 @@ self.onmessage = async (ev: MessageEvent<ToImageWorker>) => {
       post({ type: 'status', message: 'building the run…' });
       session = await ImageSession.create(config, classifier);
       post({ type: 'ready', backend: report, run: runOf(session) });
-      needFrame = true;
-    } else queue.push(m);
-    void loop();
+      commands.frameNow();
+    } else commands.push(m);
   } catch (e) {
     post({ type: 'error', message: (e as Error).message });
   }

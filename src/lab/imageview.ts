@@ -6,6 +6,7 @@
 import { FASHION_MNIST_CLASSES } from '../data/fashion.ts';
 import type { TrainConfig } from '../gan/config.ts';
 import { drawCurves, drawImageGrid, COLORS } from './draw.ts';
+import { settingsForm } from './form.ts';
 import { drawClassBars } from './image-draw.ts';
 import type { FromImageWorker, ImageReplyValue, ImageRequest, ImageRun, ToImageWorker } from './image-protocol.ts';
 import type { Coverage, ImageFrame } from './image-session.ts';
@@ -287,29 +288,15 @@ export class ImageView {
 
   /** the image parameters as a form; Apply reloads the page with them (the other parameters kept) */
   private buildForm(): void {
-    const form = $('image-settings');
     const s = this.parsed.settings;
-    for (const [k, p] of Object.entries(IMAGE_PARAMS) as [keyof ImageSettings, (typeof IMAGE_PARAMS)[keyof ImageSettings]][]) {
-      const label = document.createElement('label');
-      label.title = p.help;
-      const input = document.createElement('input');
-      input.name = k;
-      input.value = s[k] === undefined ? '' : String(s[k]);
-      input.placeholder = 'default';
-      input.size = 7;
-      label.append(`${k} `, input);
-      form.append(label);
-    }
-    const apply = document.createElement('button');
-    apply.textContent = 'Apply (reloads with these settings)';
-    apply.type = 'submit';
-    form.append(apply);
-    form.addEventListener('submit', (e) => {
-      e.preventDefault();
+    const fields = (Object.keys(IMAGE_PARAMS) as (keyof ImageSettings)[]).map((k) => ({ name: k, value: s[k] === undefined ? '' : String(s[k]), help: IMAGE_PARAMS[k].help }));
+    settingsForm($('image-settings'), fields, (filled) => {
       const q = new URLSearchParams(location.search);
-      form.querySelectorAll('input').forEach((input) => (input.value.trim() === '' ? q.delete(input.name) : q.set(input.name, input.value.trim())));
+      for (const k of Object.keys(IMAGE_PARAMS)) q.delete(k);
+      for (const [k, v] of filled) q.set(k, v);
       q.set('view', 'image');
       location.search = q.toString();
     });
   }
+
 }

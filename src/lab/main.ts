@@ -5,6 +5,7 @@
 import type { ModeMetrics } from '../gan/metrics.ts';
 import { MLP2D_DEFAULTS } from '../gan/models.ts';
 import { drawCurves, drawHistogram, drawView, COLORS, type Layers } from './draw.ts';
+import { settingsForm } from './form.ts';
 import { drawModelGraph, graphNodes } from './graph.ts';
 import { drawNormCurves, thin, type NormPoint } from './norms.ts';
 import { PRESETS, presetQuery, recognise } from './presets.ts';
@@ -181,33 +182,14 @@ function send(type: Exclude<ToWorker['type'], 'init' | 'speed'> | 'speed', extra
 
 // ---------------------------------------------------------------- settings form
 function buildForm(s: LabSettings): void {
-  const form = $('settings');
-  for (const [k, p] of Object.entries(PARAMS) as [keyof LabSettings, (typeof PARAMS)[keyof LabSettings]][]) {
-    const label = document.createElement('label');
-    label.title = p.help;
-    const input = document.createElement('input');
-    input.name = k;
-    input.value = paramText(k, s[k]);
-    input.placeholder = 'default';
-    input.size = 7;
-    label.append(`${k} `, input);
-    form.append(label);
-  }
-  const apply = document.createElement('button');
-  apply.textContent = 'Apply (reloads with these settings)';
-  apply.type = 'submit';
-  form.append(apply);
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    const q = new URLSearchParams();
-    form.querySelectorAll('input').forEach((input) => { if (input.value.trim() !== '') q.set(input.name, input.value.trim()); });
+  const fields = (Object.keys(PARAMS) as (keyof LabSettings)[]).map((k) => ({ name: k, value: paramText(k, s[k]), help: PARAMS[k].help }));
+  settingsForm($('settings'), fields, (q) => {
     const next = parseSettings('?' + q.toString());
     // the image view's parameters are not in this form: they stay as the URL has them
     const image = new URLSearchParams();
     for (const [k, v] of new URLSearchParams(location.search)) if (k in IMAGE_PARAMS) image.set(k, v);
-    const rest = image.toString();
     const own = next.errors.length ? q.toString() : settingsQuery(next.settings);
-    location.search = [own, rest].filter(Boolean).join('&');
+    location.search = [own, image.toString()].filter(Boolean).join('&');
   });
 }
 

@@ -9,19 +9,14 @@ import type { LoadedCheckpoint } from '../io/checkpoint.ts';
 import { LabModel, readCheckpoint, translationCheckpoint, type ModelInfo } from './model.ts';
 import { LabTranslator } from './translator.ts';
 import type { BackendReport, FromWorker, ReplyValue, Request, ToWorker } from './protocol.ts';
-import { LabSession, type LabRecord } from './session.ts';
+import { LabSession } from './session.ts';
 import { startBackend } from './backend.ts';
+import { CommandLoop } from './worker-loop.ts';
 
 const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
 
 let session: LabSession | null = null;
 let config: TrainConfig | null = null;
-let playing = false;
-let speed = 1;
-let looping = false;
-/** a frame is owed without a command (the first one after init) */
-let needFrame = false;
-const queue: Extract<ToWorker, { id: number }>[] = [];
 /** the model view's generator (an image preset's checkpoint) */
 let model: LabModel | null = null;
 /** or the model view's translator (a cyclegan / pix2pix checkpoint) */
@@ -86,71 +81,33 @@ async function answer(c: Request): Promise<[ReplyValue, Transferable[]]> {
   return [{ type: 'checkpoint', bytes }, [bytes.buffer]];
 }
 
-async function sendFrame(records: LabRecord[], ack: number[], trainMs: number): Promise<void> {
-  const t0 = performance.now();
-  const frame = await session!.frame();
-  const buffers = [frame.fake.buffer, frame.grads.buffer, frame.manifold.buffer, ...(frame.surface ? [frame.surface.buffer] : [])];
-  post({ type: 'frame', frame, records, playing, ack, timing: { trainMs, frameMs: performance.now() - t0 } }, buffers);
-}
+type Command = Extract<ToWorker, { id: number }>;
+const REQUESTS: ReadonlySet<string> = new Set(['load', 'sample', 'checkpoint', 'interpolate', 'mix', 'translate']);
 
-/**
- * Yield to the worker's message queue (the page's next commands): a MessageChannel message, not
- * setTimeout(0), which browsers clamp to 4 ms once timers nest, a wait on every frame.
- */
-const turn = new MessageChannel();
-const waiting: (() => void)[] = [];
-turn.port1.onmessage = () => waiting.shift()?.();
-const nextTurn = () => new Promise<void>((r) => { waiting.push(r); turn.port2.postMessage(null); });
-
-/** Commands, then training while playing; one frame per turn. Runs until idle. */
-async function loop(): Promise<void> {
-  if (looping) return;
-  looping = true;
-  try {
-    while (session && (queue.length || playing || needFrame)) {
-      needFrame = false;
-      const records: LabRecord[] = [];
-      const ack: number[] = [];
-      const replies: [FromWorker, Transferable[]][] = [];
-      while (queue.length) {
-        const c = queue.shift()!;
-        if (c.type === 'load' || c.type === 'sample' || c.type === 'checkpoint' || c.type === 'interpolate' || c.type === 'mix' || c.type === 'translate') {
-          try {
-            const [value, transfer] = await answer(c);
-            replies.push([{ type: 'reply', id: c.id, ok: true, value }, transfer]);
-          } catch (e) {
-            replies.push([{ type: 'reply', id: c.id, ok: false, message: (e as Error).message }, []]);
-          }
-          continue;
-        }
-        ack.push(c.id);
-        if (c.type === 'play') playing = true;
-        else if (c.type === 'pause') playing = false;
-        else if (c.type === 'speed') speed = c.speed;
-        else if (c.type === 'step') records.push(await session.train(1));
-        else if (c.type === 'stepD') records.push(await session.stepD());
-        else if (c.type === 'stepG') records.push(await session.stepG());
-        else if (c.type === 'reset') {
-          session.dispose();
-          session = loaded ? await LabSession.fromCheckpoint(loaded.ck, loaded.info.name) : await LabSession.create(config!);
-          records.length = 0;
-          post({ type: 'ready', backend: report!, setup: session.setup, loaded: loaded?.info ?? null });
-        }
-      }
-      const t0 = performance.now();
-      if (playing) records.push(await session.train(speed));
-      await sendFrame(records, ack, performance.now() - t0);
-      for (const [m, transfer] of replies) post(m, transfer);
-      // let the page's next commands arrive
-      await nextTurn();
+const commands = new CommandLoop<Command, ReplyValue>({
+  ready: () => session !== null,
+  isRequest: (c) => REQUESTS.has(c.type),
+  answer: (c) => answer(c as Request),
+  async control(c, records) {
+    if (c.type === 'step') records.push(await session!.train(1));
+    else if (c.type === 'stepD') records.push(await session!.stepD());
+    else if (c.type === 'stepG') records.push(await session!.stepG());
+    else if (c.type === 'reset') {
+      session!.dispose();
+      session = loaded ? await LabSession.fromCheckpoint(loaded.ck, loaded.info.name) : await LabSession.create(config!);
+      records.length = 0;
+      post({ type: 'ready', backend: report!, setup: session.setup, loaded: loaded?.info ?? null });
     }
-  } catch (e) {
-    playing = false;
-    post({ type: 'error', message: (e as Error).stack ?? String(e) });
-  } finally {
-    looping = false;
-  }
-}
+  },
+  train: (k) => session!.train(k),
+  async frame(records, ack, playing, trainMs) {
+    const t0 = performance.now();
+    const frame = await session!.frame();
+    const buffers = [frame.fake.buffer, frame.grads.buffer, frame.manifold.buffer, ...(frame.surface ? [frame.surface.buffer] : [])];
+    post({ type: 'frame', frame, records, playing, ack, timing: { trainMs, frameMs: performance.now() - t0 } }, buffers);
+  },
+  post: (m, transfer) => post(m as FromWorker, transfer),
+});
 
 let report: BackendReport | null = null;
 
@@ -159,13 +116,12 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
   try {
     if (m.type === 'init') {
       config = m.config;
-      speed = m.speed;
+      commands.speed = m.speed;
       report = await startBackend(m.backend);
       session = await LabSession.create(config);
       post({ type: 'ready', backend: report, setup: session.setup, loaded: null });
-      needFrame = true; // the first frame (a 'play' sent meanwhile is already queued)
-    } else queue.push(m);
-    void loop();
+      commands.frameNow(); // the first frame (a 'play' sent meanwhile is already queued)
+    } else commands.push(m);
   } catch (e) {
     post({ type: 'error', message: (e as Error).stack ?? String(e) });
   }
