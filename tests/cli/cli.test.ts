@@ -8,24 +8,12 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildCli, main } from '../../src/cli/main.ts';
+import { buildCli } from '../../src/cli/main.ts';
 import { flagName, twoDRecipe, type TrainConfig } from '../../src/gan/config.ts';
 import { readNpy } from '../../src/io/npy.ts';
 import * as wg from '../../src/index.ts';
+import { cli } from '../helpers/cli.ts';
 
-/** Run the CLI, capturing what it prints. */
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [], err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a) => { out.push(a.join(' ')); });
-  const error = vi.spyOn(console, 'error').mockImplementation((...a) => { err.push(a.join(' ')); });
-  const write = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => (err.push(String(s)), true));
-  try {
-    const code = await main(args);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mockRestore(); error.mockRestore(); write.mockRestore();
-  }
-}
 
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), `wg-cli-${p}-`));
 const small = ['--preset', 'mlp2d', '--data', 'ring', '--batch', '32', '--backend', 'cpu', '--quiet'];

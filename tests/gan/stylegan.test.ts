@@ -13,13 +13,13 @@ import { PNG } from 'pngjs';
 import * as wg from '../../src/index.ts';
 import { setBackend } from '../../src/index.ts';
 import * as nn from '../../src/nn/index.ts';
-import { main } from '../../src/cli/main.ts';
 import { resolveConfig } from '../../src/gan/config.ts';
 import { runTraining } from '../../src/gan/run.ts';
 import { GanTrainer, loadGenerator } from '../../src/gan/trainer.ts';
 import { mixWs, StyleGenerator, STYLEGAN_DEFAULTS, type StyleGanOptions } from '../../src/gan/stylegan/networks.ts';
 import { mixingFigure, styleRange } from '../../src/gan/stylegan/figures.ts';
 import { testBackends } from '../helpers/backends.ts';
+import { cli } from '../helpers/cli.ts';
 
 const tinyNet: StyleGanOptions = { ...STYLEGAN_DEFAULTS, resolution: 16, zDim: 8, wDim: 8, mappingLayers: 2, channelBase: 64, channelMax: 8 };
 /** a tiny stylegan run on Fashion-MNIST (32×32, 2–8 channels), every regulariser due within 6 steps */
@@ -178,18 +178,6 @@ describe('stylegan: training', () => {
   });
 });
 
-/** Run the CLI, capturing what it prints. */
-async function cli(...args: string[]): Promise<{ code: number; err: string }> {
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-  const error = vi.spyOn(console, 'error').mockImplementation((...a) => { err.push(a.join(' ')); });
-  const write = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => (err.push(String(s)), true));
-  try {
-    return { code: await main(args), err: err.join('\n') };
-  } finally {
-    log.mockRestore(); error.mockRestore(); write.mockRestore();
-  }
-}
 
 function writePng(path: string, w: number, h: number): void {
   const png = new PNG({ width: w, height: h });

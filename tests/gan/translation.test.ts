@@ -12,7 +12,6 @@ import { PNG } from 'pngjs';
 import * as wg from '../../src/index.ts';
 import { setBackend } from '../../src/index.ts';
 import * as nn from '../../src/nn/index.ts';
-import { main } from '../../src/cli/main.ts';
 import { lrFactor, resolveConfig } from '../../src/gan/config.ts';
 import { runTraining } from '../../src/gan/run.ts';
 import { loadClassifier } from '../../src/gan/classifier.ts';
@@ -22,6 +21,7 @@ import { makeTranslationSource } from '../../src/gan/translation/data.ts';
 import { scoreTranslations } from '../../src/gan/translation/evaluate.ts';
 import { readNpy, writeNpy } from '../../src/io/npy.ts';
 import { testBackends } from '../helpers/backends.ts';
+import { cli } from '../helpers/cli.ts';
 
 interface TJ { shape: number[]; data: number[] }
 interface NetCase { options: Record<string, number>; state: Record<string, TJ>; input: TJ; output: TJ; train: boolean }
@@ -223,18 +223,6 @@ describe('translation scores on known answers', () => {
   });
 });
 
-/** Run the CLI, capturing what it prints. */
-async function cli(...args: string[]): Promise<{ code: number; err: string; out: string }> {
-  const err: string[] = [], out: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a) => { out.push(a.join(' ')); });
-  const error = vi.spyOn(console, 'error').mockImplementation((...a) => { err.push(a.join(' ')); });
-  const write = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => (err.push(String(s)), true));
-  try {
-    return { code: await main(args), err: err.join('\n'), out: out.join('\n') };
-  } finally {
-    log.mockRestore(); error.mockRestore(); write.mockRestore();
-  }
-}
 
 function writePng(path: string, w: number, h: number, seed: number): void {
   const png = new PNG({ width: w, height: h });

@@ -8,9 +8,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import * as wg from '../../src/index.ts';
-import { main } from '../../src/cli/main.ts';
 import { drawSamples } from '../../src/gan/evaluate.ts';
 import { runTraining } from '../../src/gan/run.ts';
 import { GanTrainer, loadGenerator } from '../../src/gan/trainer.ts';
@@ -22,20 +21,10 @@ import { interpolation, mixingFigure } from '../../src/gan/stylegan/figures.ts';
 import type { StyleGenerator } from '../../src/gan/stylegan/networks.ts';
 import { LabSession } from '../../src/lab/session.ts';
 import { parseSettings } from '../../src/lab/settings.ts';
+import { cli } from '../helpers/cli.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'wg-lab-ck-'));
 
-async function cli(...args: string[]): Promise<{ code: number; err: string }> {
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-  const error = vi.spyOn(console, 'error').mockImplementation((...a) => { err.push(a.join(' ')); });
-  const write = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => (err.push(String(s)), true));
-  try {
-    return { code: await main(args), err: err.join('\n') };
-  } finally {
-    log.mockRestore(); error.mockRestore(); write.mockRestore();
-  }
-}
 
 /** `webgan sample --ckpt path --seed seed --n n` as numbers: loadGenerator, manualSeed, drawSamples */
 async function cliSamples(path: string, seed: number, n: number, label?: number, psi?: number): Promise<Float32Array> {

@@ -8,9 +8,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import * as wg from '../../src/index.ts';
-import { main } from '../../src/cli/main.ts';
 import { classify, loadClassifier, type FashionClassifier } from '../../src/gan/classifier.ts';
 import { resolveConfig, type TrainConfig } from '../../src/gan/config.ts';
 import { classCoverage } from '../../src/gan/metrics.ts';
@@ -21,6 +20,7 @@ import { LabModel, readCheckpoint } from '../../src/lab/model.ts';
 import { COVER_N, COVER_SEED, GRID_N, ImageSession, WALK_N, WALK_ROWS } from '../../src/lab/image-session.ts';
 import { IMAGE_DEFAULTS, parseImageSettings } from '../../src/lab/image-settings.ts';
 import { parseSettings } from '../../src/lab/settings.ts';
+import { cli } from '../helpers/cli.ts';
 
 let classifier: FashionClassifier;
 beforeAll(async () => {
@@ -28,17 +28,6 @@ beforeAll(async () => {
   classifier = await loadClassifier();
 });
 
-async function cli(...args: string[]): Promise<{ code: number; err: string }> {
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-  const error = vi.spyOn(console, 'error').mockImplementation((...a) => { err.push(a.join(' ')); });
-  const write = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => (err.push(String(s)), true));
-  try {
-    return { code: await main(args), err: err.join('\n') };
-  } finally {
-    log.mockRestore(); error.mockRestore(); write.mockRestore();
-  }
-}
 
 async function params(m: { stateDict(): Record<string, wg.Tensor> }): Promise<Record<string, number[]>> {
   return Object.fromEntries(await Promise.all(Object.entries(m.stateDict()).map(async ([k, v]) => [k, Array.from(await v.data())] as const)));

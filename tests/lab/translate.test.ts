@@ -7,27 +7,18 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import * as wg from '../../src/index.ts';
-import { main } from '../../src/cli/main.ts';
 import { decodePng, loadImageFolder } from '../../src/data/imagefolder.ts';
 import { loadTranslator, TranslationTrainer } from '../../src/gan/translation/trainer.ts';
 import { translateImages } from '../../src/gan/translation/translate.ts';
 import { encodePng } from '../../src/io/png.ts';
 import { readCheckpoint, translationCheckpoint } from '../../src/lab/model.ts';
 import { LabTranslator } from '../../src/lab/translator.ts';
+import { cli } from '../helpers/cli.ts';
 
 beforeAll(async () => { await wg.init({ backend: 'cpu' }); });
 
-async function cli(...args: string[]): Promise<{ code: number; err: string }> {
-  const err: string[] = [];
-  const error = vi.spyOn(console, 'error').mockImplementation((...a) => { err.push(a.join(' ')); });
-  try {
-    return { code: await main(args), err: err.join('\n') };
-  } finally {
-    error.mockRestore();
-  }
-}
 
 /** a 40 × 36 RGB PNG of smooth colours (luma and resizing both matter) */
 async function testPng(): Promise<Uint8Array> {
