@@ -93,6 +93,16 @@ export function drawView(ctx: CanvasRenderingContext2D, setup: LabSetup, f: LabF
   return range;
 }
 
+/** Points a curve keeps over a long run. */
+export const HISTORY_MAX = 4000;
+
+/** Keep at most `max` points: every other one of all but the newest quarter, so a long run's curves stay cheap to draw. */
+export function thin<T>(points: T[], max = HISTORY_MAX): T[] {
+  if (points.length <= max) return points;
+  const keep = max / 4;
+  return [...points.slice(0, -keep).filter((_, i) => i % 2 === 0), ...points.slice(-keep)];
+}
+
 /** Curves of some fields of the records over the step, each as a line; single D / G updates as dots. */
 export function drawCurves(ctx: CanvasRenderingContext2D, records: LabRecord[], series: [keyof LabRecord, string, string][], title: string): void {
   const { width: W, height: H } = ctx.canvas;

@@ -5,7 +5,7 @@
  */
 import { FASHION_MNIST_CLASSES } from '../data/fashion.ts';
 import type { TrainConfig } from '../gan/config.ts';
-import { drawCurves, drawImageGrid, COLORS } from './draw.ts';
+import { drawCurves, drawImageGrid, thin, COLORS } from './draw.ts';
 import { settingsForm } from './form.ts';
 import { drawClassBars } from './image-draw.ts';
 import type { FromImageWorker, ImageReplyValue, ImageRequest, ImageRun, ToImageWorker } from './image-protocol.ts';
@@ -59,7 +59,6 @@ export interface WebganLabImage {
 }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const HISTORY_MAX = 4000;
 
 export class ImageView {
   private worker: Worker | null = null;
@@ -219,10 +218,7 @@ export class ImageView {
     st.label = frame.label;
     this.lastGrid = frame.grid;
     st.history.push(...records);
-    if (st.history.length > HISTORY_MAX) {
-      const keep = HISTORY_MAX / 4;
-      st.history = [...st.history.slice(0, -keep).filter((_, i) => i % 2 === 0), ...st.history.slice(-keep)];
-    }
+    st.history = thin(st.history);
     for (const r of records) {
       st.losses = { lossD: r.lossD, lossG: r.lossG, dReal: r.dReal, dFake: r.dFake };
       st.stepsPerSec = r.stepsPerSec;

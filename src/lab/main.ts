@@ -4,10 +4,10 @@
  */
 import type { ModeMetrics } from '../gan/metrics.ts';
 import { MLP2D_DEFAULTS } from '../gan/models.ts';
-import { drawCurves, drawHistogram, drawView, COLORS, type Layers } from './draw.ts';
+import { drawCurves, drawHistogram, drawView, thin, COLORS, type Layers } from './draw.ts';
 import { settingsForm } from './form.ts';
 import { drawModelGraph, graphNodes } from './graph.ts';
-import { drawNormCurves, thin, type NormPoint } from './norms.ts';
+import { drawNormCurves, type NormPoint } from './norms.ts';
 import { PRESETS, presetQuery, recognise } from './presets.ts';
 import { ModelView } from './modelview.ts';
 import { ImageView, type WebganLabImage } from './imageview.ts';
@@ -148,7 +148,6 @@ let lastFrame: LabFrame | null = null;
 let worker: Worker | null = null;
 let nextId = 1;
 const pending = new Map<number, () => void>();
-const HISTORY_MAX = 4000;
 
 function fail(message: string): void {
   state.status = 'error';
@@ -248,12 +247,7 @@ function onFrame(frame: LabFrame, records: LabRecord[], playing: boolean, ack: n
   state.playing = playing;
   state.frames++;
   state.history.push(...records);
-  // a long run keeps at most HISTORY_MAX records: every other one of all but the newest quarter
-  if (state.history.length > HISTORY_MAX) {
-    const keep = HISTORY_MAX / 4;
-    const old = state.history.slice(0, -keep).filter((_, i) => i % 2 === 0);
-    state.history = [...old, ...state.history.slice(-keep)];
-  }
+  state.history = thin(state.history);
   for (const r of records) {
     if (r.kind === 'step') {
       state.losses = { lossD: r.lossD, lossG: r.lossG, dReal: r.dReal, dFake: r.dFake };
@@ -268,7 +262,7 @@ function onFrame(frame: LabFrame, records: LabRecord[], playing: boolean, ack: n
   state.histogram = m?.histogram ?? null;
   state.gradNorms = frame.gradNorms;
   for (const r of records) if (Number.isFinite(r.wasserstein)) state.wasserstein = r.wasserstein;
-  normHistory = thin([...normHistory, { step: frame.step, ...frame.gradNorms }], HISTORY_MAX);
+  normHistory = thin([...normHistory, { step: frame.step, ...frame.gradNorms }]);
   redraw();
   for (const id of ack) {
     pending.get(id)?.();

@@ -20,13 +20,6 @@ export function normSeries(layers: { g: LabLayer[]; d: LabLayer[] }): { net: 'g'
   return [...one('g', layers.g, G_SHADES), ...one('d', layers.d, D_SHADES)];
 }
 
-/** Keep at most `max` points: every other one of all but the newest quarter (as the page's record history). */
-export function thin<T>(points: T[], max: number): T[] {
-  if (points.length <= max) return points;
-  const keep = max / 4;
-  return [...points.slice(0, -keep).filter((_, i) => i % 2 === 0), ...points.slice(-keep)];
-}
-
 /** log₁₀ ‖∇‖ of each layer over the steps, with a legend of the layers. */
 export function drawNormCurves(ctx: CanvasRenderingContext2D, points: NormPoint[], layers: { g: LabLayer[]; d: LabLayer[] }): void {
   const { width: W, height: H } = ctx.canvas;
