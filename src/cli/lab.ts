@@ -10,7 +10,6 @@
 import http from 'node:http';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../gan/config.ts';
@@ -70,27 +69,20 @@ export async function bundleLab(o: { tfjs?: boolean } = {}): Promise<LabFiles> {
   });
   const out = (name: string) => r.outputFiles.find((f) => f.path.endsWith(`/${name}`))!.contents;
   const files: LabFiles = { 'index.html': new Uint8Array(await readFile(join(srcLab, 'index.html'))), 'main.js': out('main.js'), 'worker.js': out('worker.js'), 'kernels.js': out('kernels.js'), 'image-worker.js': out('image-worker.js'), ...(await labData()) };
-  if (o.tfjs && tfjsInstalled()) {
-    const t = await esbuild.build({
-      entryPoints: [fileURLToPath(new URL('../../bench/peers/tfjs.ts', import.meta.url))], bundle: true, format: 'esm', platform: 'browser', target: 'es2022',
+  const peer = fileURLToPath(new URL('../../bench/peers/tfjs.ts', import.meta.url));
+  // the peer is a checkout's (bench/), and its packages are dev dependencies: without them it does not bundle
+  const t = o.tfjs && existsSync(peer)
+    ? await esbuild.build({
+      entryPoints: [peer], bundle: true, format: 'esm', platform: 'browser', target: 'es2022',
       write: false, outfile: 'tfjs.js', minify: true, mainFields: ['browser', 'module', 'main'], external: EXTERNAL, logLevel: 'silent',
-    });
+    }).catch(() => null)
+    : null;
+  if (t) {
     files['tfjs.js'] = t.outputFiles[0].contents;
     // the page learns it from its own HTML (asking the server for a file that may be absent logs a 404)
     files['index.html'] = new TextEncoder().encode(new TextDecoder().decode(files['index.html']).replace('<title>', `<meta name="webgan-tfjs" content="tfjs.js">\n<title>`));
   }
   return files;
-}
-
-/** TensorFlow.js's packages for the kernel view's comparison (bench/peers/tfjs.ts) resolve here */
-function tfjsInstalled(): boolean {
-  const require = createRequire(import.meta.url);
-  try {
-    for (const p of ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-cpu']) require.resolve(p);
-    return existsSync(fileURLToPath(new URL('../../bench/peers/tfjs.ts', import.meta.url)));
-  } catch {
-    return false;
-  }
 }
 
 /** The lab's files: bundled now from the sources (with TensorFlow.js when `tfjs` and installed), or the build's dist/lab. */
