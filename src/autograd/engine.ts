@@ -2,7 +2,7 @@ import { AutogradError } from '../base/errors.ts';
 import { fmtShape } from '../base/dtype.ts';
 import { ones, add, reshape, sumToShape } from '../tensor/ops.ts';
 import { withGradMode } from '../tensor/runtime.ts';
-import { keep, tidy } from '../tensor/scope.ts';
+import { keep, tidy, tidyPending } from '../tensor/scope.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { vjpRules } from './vjp.ts';
 
@@ -104,7 +104,7 @@ function sweep(outputs: Tensor[], gradOutputs: (Tensor | null)[], wanted: Set<Te
     };
     let ins: (Tensor | null)[];
     try {
-      ins = withGradMode(createGraph, () => (createGraph ? step() : tidy(step)));
+      ins = withGradMode(createGraph, () => (createGraph ? step() : tidyPending(step)));
     } catch (e) {
       if (e instanceof Error && !(e instanceof AutogradError) && /used after dispose/.test(e.message)) {
         throw new AutogradError(`backward through ${prim}: a tensor saved for its gradient was disposed (by tidy() or dispose()) before backward; run the backward pass inside the same tidy(), or keep() the tensors (${e.message})`);

@@ -53,5 +53,9 @@ export interface Backend {
   /** Wait until all submitted work is done. */
   sync?(): Promise<void>;
   fused?: FusedOps;
+  /** Make a lazily scheduled result resident (run its pending kernel, free what only it held); tidy() calls it. */
+  realize?(storage: Storage): void;
+  /** Whether the backend may schedule elementwise ops lazily and fuse them (WebGPU); src/tensor/fusion.ts calls it. */
+  setFusion?(on: boolean): void;
   info(): Record<string, unknown>;
 }

@@ -8,17 +8,24 @@ import type { Tensor } from './tensor.ts';
  * backward (autograd/batchnorm.ts) ask this module. The fused primitives keep their own tables
  * (shape rule, vjp, kernels); a tracing step compiler would take these decisions over.
  *
+ * The WebGPU backend also fuses chains of elementwise primitives into generated kernels
+ * (src/kernels/webgpu/fuse.ts); this module's switch is its switch too (runtime.ts passes it on).
+ *
  * `setFusion(false)` turns every decision off: the same computations then run as compositions of
- * the unfused primitives (the tests compare the two).
+ * the unfused primitives, one kernel each (the tests compare the two).
  */
 let enabled = true;
+const listeners: ((on: boolean) => void)[] = [];
 
 /** Turn fusion on or off for everything that asks this module; returns the previous setting. */
 export function setFusion(on: boolean): boolean {
   const was = enabled;
   enabled = on;
+  for (const f of listeners) f(on);
   return was;
 }
+/** Called with every new setting (the runtime passes it to the active backend). */
+export const onFusionChange = (f: (on: boolean) => void): void => void listeners.push(f);
 export const fusionEnabled = (): boolean => enabled;
 
 /** The fused epilogue needs leakyRelu's slope ≥ 0 (its vjp reads the sign of z off y). */

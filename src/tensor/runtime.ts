@@ -1,4 +1,5 @@
 import type { Backend } from '../kernels/backend.ts';
+import { fusionEnabled, onFusionChange } from './fusion.ts';
 
 /** Global runtime state: the active backend, grad mode and tidy scopes. */
 let active: Backend | null = null;
@@ -6,7 +7,9 @@ let defaultFactory: (() => Backend) | null = null;
 
 export function setBackend(b: Backend): void {
   active = b;
+  b.setFusion?.(fusionEnabled());
 }
+onFusionChange((on) => active?.setFusion?.(on));
 
 /** The CPU backend registers itself as the fallback so that `import` alone is enough to compute. */
 export function setDefaultBackendFactory(f: () => Backend): void {

@@ -27,10 +27,23 @@ function collect(value: unknown, into: Set<Tensor>, seen = new Set<unknown>()): 
 
 /**
  * Run fn; dispose every tensor it created that is not part of its result (tensors in returned
- * arrays/objects/maps survive and move to the enclosing scope). Async functions are not allowed:
+ * arrays/objects/maps survive and move to the enclosing scope; their values are computed). Async functions are not allowed:
  * a scope must close before other work interleaves.
  */
 export function tidy<T>(fn: () => T): T {
+  return scoped(fn, true);
+}
+
+/**
+ * tidy() that leaves pending results pending: what they read is freed when they run. For the
+ * autograd engine's per-node scope, whose results (gradients) are used right after it, so that
+ * the elementwise work of consecutive vjps can fuse.
+ */
+export function tidyPending<T>(fn: () => T): T {
+  return scoped(fn, false);
+}
+
+function scoped<T>(fn: () => T, realize: boolean): T {
   const scope = new Set<Tensor>();
   scopes.push(scope);
   let result: T;
@@ -46,8 +59,12 @@ export function tidy<T>(fn: () => T): T {
   const survivors = new Set<Tensor>();
   collect(result, survivors);
   for (const t of scope) {
-    if (survivors.has(t)) trackInScope(t);
-    else t.dispose();
+    if (!survivors.has(t)) continue;
+    trackInScope(t);
+    // a result still pending in a lazy backend (WebGPU fusion) runs now, so that what fn made and
+    // did not return is freed here, not when the result is first used
+    if (realize && !t.isDisposed) t.backend.realize?.(t.storageRef.handle);
   }
+  for (const t of scope) if (!survivors.has(t)) t.dispose();
   return result;
 }

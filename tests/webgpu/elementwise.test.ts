@@ -1,4 +1,4 @@
-import { describe, it } from 'vitest';
+import { afterEach, beforeEach, describe, it } from 'vitest';
 import * as wg from '../../src/index.ts';
 import { compare, compareExact } from './helpers.ts';
 import { webgpuBackend } from './device.ts';
@@ -23,7 +23,12 @@ const SHAPES: [number[], number[]][] = [
   [[0, 3], [1, 3]], [[2, 1, 3, 1, 2], [1, 4, 1, 5, 1]], [[257], [257]],
 ];
 
-describe.skipIf(!gpu)('webgpu elementwise vs the reference', () => {
+// each case twice: as generated fused kernels (the default, src/kernels/webgpu/fuse.ts) and one
+// kernel per primitive (src/kernels/webgpu/elementwise.ts, what setFusion(false) runs)
+describe.skipIf(!gpu).each([['fused', true], ['one kernel per primitive', false]] as const)('webgpu elementwise vs the reference (%s)', (_, fuse) => {
+  beforeEach(() => { wg.setFusion(fuse); });
+  afterEach(() => { wg.setFusion(true); });
+
   it('unary ops (float32), incl. size 0 and odd sizes', async () => {
     for (const [name, f, lo, hi] of UNARY) {
       // WGSL only promises sin/cos to an absolute 2^-11 on [-π, π] (SwiftShader uses that slack);

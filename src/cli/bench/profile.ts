@@ -70,6 +70,8 @@ export class ProfilingBackend implements Backend {
   free(storage: Storage): void { this.inner.free(storage); }
   memory(): MemoryInfo { return this.inner.memory(); }
   info(): Record<string, unknown> { return this.inner.info(); }
+  setFusion(on: boolean): void { this.inner.setFusion?.(on); }
+  realize(storage: Storage): void { this.inner.realize?.(storage); }
 
   run<P extends Prim>(prim: P, inputs: TensorInfo[], params: PrimParams[P], out: AbstractValue): Storage {
     if (this.mode === 'off') return this.inner.run(prim, inputs, params, out);
@@ -132,28 +134,34 @@ export async function replayTrace(inner: Backend, trace: TraceEntry[], reps = 3)
     else groups.set(key, { e, count: 1 });
   }
   const perPrim = new Map<string, number>();
-  for (const { e, count } of groups.values()) {
-    const ins: TensorInfo[] = e.inputs.map((i) => ({ storage: inner.upload(inputData(i.dtype, sizeOf(i.shape)), i.dtype), shape: i.shape, dtype: i.dtype }));
-    const once = (): Storage | null => {
-      if (e.prim === 'adamUpdate') {
-        inner.fused!.adamUpdate!(ins[0], ins[1], ins[2], ins[3], e.params as AdamHyper);
-        return null;
-      }
-      return inner.run(e.prim, ins, e.params as never, e.out);
-    };
-    const release = (s: Storage | null) => { if (s !== null && !ins.some((i) => i.storage === s)) inner.free(s); };
-    release(once());
-    await inner.sync?.();
-    const times: number[] = [];
-    for (let r = 0; r < reps; r++) {
-      const t0 = performance.now();
-      const s = once();
+  // each primitive alone, as its own kernel: no lazy elementwise recording during the replay
+  inner.setFusion?.(false);
+  try {
+    for (const { e, count } of groups.values()) {
+      const ins: TensorInfo[] = e.inputs.map((i) => ({ storage: inner.upload(inputData(i.dtype, sizeOf(i.shape)), i.dtype), shape: i.shape, dtype: i.dtype }));
+      const once = (): Storage | null => {
+        if (e.prim === 'adamUpdate') {
+          inner.fused!.adamUpdate!(ins[0], ins[1], ins[2], ins[3], e.params as AdamHyper);
+          return null;
+        }
+        return inner.run(e.prim, ins, e.params as never, e.out);
+      };
+      const release = (s: Storage | null) => { if (s !== null && !ins.some((i) => i.storage === s)) inner.free(s); };
+      release(once());
       await inner.sync?.();
-      times.push(performance.now() - t0);
-      release(s);
+      const times: number[] = [];
+      for (let r = 0; r < reps; r++) {
+        const t0 = performance.now();
+        const s = once();
+        await inner.sync?.();
+        times.push(performance.now() - t0);
+        release(s);
+      }
+      for (const i of ins) inner.free(i.storage);
+      perPrim.set(e.prim, (perPrim.get(e.prim) ?? 0) + median(times) * count);
     }
-    for (const i of ins) inner.free(i.storage);
-    perPrim.set(e.prim, (perPrim.get(e.prim) ?? 0) + median(times) * count);
+  } finally {
+    inner.setFusion?.(wg.fusionEnabled());
   }
   await inner.sync?.();
   return perPrim;
@@ -205,6 +213,8 @@ export interface StepProfile {
   primMs: number;
   prims: PrimProfile[];
   table: string;
+  /** dispatches recorded by one traced step (WebGPU; null elsewhere) */
+  dispatches: number | null;
 }
 
 /**
@@ -236,7 +246,10 @@ export async function profileTrainStep(preset: PresetName, o: { batch?: number; 
     prof.trace = [];
     prof.mode = 'trace';
     if (method === 'timestamps') gpu!.startTimestamps();
+    const dispatches0 = gpu?.dispatches ?? 0;
     trainer.trainStep();
+    await prof.sync?.(); // realizes nothing: lazily recorded elementwise work that the step still holds runs when used
+    const dispatches = gpu ? gpu.dispatches - dispatches0 : null;
     prof.mode = 'off';
     const timings = method === 'timestamps' ? await gpu!.stopTimestamps() : [];
     await prof.sync?.();
@@ -253,6 +266,8 @@ export async function profileTrainStep(preset: PresetName, o: { batch?: number; 
       by.set(e.prim, p);
     }
     const prims: PrimProfile[] = [...by.values()].map(({ keys, ...p }) => ({ ...p, distinct: keys.size, deviceMs: device ? device.get(p.prim) ?? 0 : p.cpuMs }));
+    // time with no primitive of its own: the WebGPU backend's generated elementwise kernels (fuse.ts)
+    for (const [label, ms] of device ?? []) if (!by.has(label)) prims.push({ prim: label, calls: 0, distinct: 0, cpuMs: 0, deviceMs: ms });
     prims.sort((a, b) => b.deviceMs - a.deviceMs);
     const stepMs = median(stepTimes);
     const primMs = prims.reduce((s, p) => s + p.deviceMs, 0);
@@ -262,13 +277,14 @@ export async function profileTrainStep(preset: PresetName, o: { batch?: number; 
     rows.push(['rest of the step (JS, autograd, submit, sync)', null, null, null, Math.max(stepMs - primMs, 0), (100 * Math.max(stepMs - primMs, 0)) / stepMs]);
     rows.push(['whole step (wall, synchronised)', null, null, null, stepMs, 100]);
     const devCol = method === 'timestamps' ? 'GPU ms (timestamps)' : method === 'replay' ? 'device ms (replayed)' : 'ms';
-    let table = `device time: ${PROFILE_METHODS[method]}\n\n${markdownTable(['primitive', 'calls', 'distinct', 'CPU-side ms', devCol, '% of step'], rows)}`;
+    const fusedNote = dispatches === null ? '' : `dispatches in the step: ${dispatches} (elementwise primitives are fused into generated kernels, the row "fused elementwise"; calls 0 there)\n`;
+    let table = `device time: ${PROFILE_METHODS[method]}\n${fusedNote}\n${markdownTable(['primitive', 'calls', 'distinct', 'CPU-side ms', devCol, '% of step'], rows)}`;
     if (kernels) {
       const top = kernels.slice(0, 15).map((k): Cell[] => [k.kernel.length > 70 ? `${k.kernel.slice(0, 67)}...` : k.kernel, k.prim, k.dispatches, k.ms, (100 * k.ms) / stepMs]);
       table += `\n\nslowest pipelines (GPU time over the traced step):\n\n${markdownTable(['pipeline', 'primitive', 'dispatches', 'GPU ms', '% of step'], top)}`;
     }
     if (o.print !== false) console.log(`\nProfile of one ${preset} training step (batch ${batch}, ${loss}, ${trainer.cfg.nCritic} critic step${trainer.cfg.nCritic > 1 ? 's' : ''}) on ${prof.inner.name}:\n\n${table}\n`);
-    return { preset, loss, nCritic: trainer.cfg.nCritic, method, kernels, backend: prof.inner.name, batch, stepMs, primMs, prims, table };
+    return { preset, loss, nCritic: trainer.cfg.nCritic, method, kernels, backend: prof.inner.name, batch, stepMs, primMs, prims, table, dispatches };
   } finally {
     trainer.dispose();
     await prof.sync?.();

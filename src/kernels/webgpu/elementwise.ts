@@ -49,7 +49,8 @@ export const BINARY_WGSL: { [P in BinaryPrim]: Expr } = {
   eq: cmp('=='), ne: cmp('!='), lt: cmp('<'), le: cmp('<='), gt: cmp('>'), ge: cmp('>='),
 };
 
-const HELPERS = /* wgsl */ `
+/** pow for f32 and i32 (the semantics above), shared with the fused kernels (fuse.ts). */
+export const EW_HELPERS = /* wgsl */ `
 fn pow_f(a: f32, b: f32) -> f32 {
   if (b == 0.0) { return 1.0; }
   if (isnan_f(a) || isnan_f(b)) { return nan_f(); }
@@ -100,7 +101,7 @@ function ewSource(names: string[], types: string[], modes: Mode[], outT: string,
     ${offs.map((n, k) => `o_${n} += c * mu(2u + ${R} * ${k + 1}u + du);`).join('\n    ')}
   }` : '';
   return `${metaDecl(names.length + 1)}
-${HELPERS}
+${EW_HELPERS}
 ${decls}
 @group(0) @binding(${names.length}) var<storage, read_write> out: array<${outT}>;
 const WG = ${WG}u;

@@ -1,10 +1,11 @@
-import type { DType, TypedArray } from '../../base/dtype.ts';
+import { type DType, type TypedArray, sizeOf } from '../../base/dtype.ts';
 import type { AbstractValue, Prim, PrimParams } from '../../base/prims.ts';
 import type { AdamHyper, Backend, MemoryInfo, Storage, TensorInfo } from '../backend.ts';
 import { adamUpdate } from './adam.ts';
 import { batchNormGradStatsKernel, batchNormInputGradKernel, batchNormKernel, batchNormStatsKernel } from './batchnorm.ts';
 import { conv2dBiasActKernel, conv2dKernel, conv2dWeightGradKernel, convTranspose2dKernel } from './conv.ts';
 import { acquireDevice } from './device.ts';
+import { FUSABLE, Fuser, isLazy } from './fuse.ts';
 import { binaryKernels, castKernel, unaryKernels, whereKernel } from './elementwise.ts';
 import { GpuContext } from './engine.ts';
 import type { GpuKernel } from './kernel.ts';
@@ -12,7 +13,7 @@ import { matmulBiasActKernel, matmulKernel } from './matmul.ts';
 import type { GBuf } from './memory/pool.ts';
 import * as mv from './movement.ts';
 import { randNormalKernel, randUniformKernel } from './random.ts';
-import { argmaxKernel, maxKernel, sumKernel } from './reduce.ts';
+import { PROLOGUE_AT, argmaxKernel, maxKernel, sumKernel } from './reduce.ts';
 
 /** One WGSL kernel per primitive (the compiler refuses a missing entry). */
 export const webgpuKernels: { [P in Prim]: GpuKernel<P> } = {
@@ -54,9 +55,24 @@ export class WebGPUBackend implements Backend {
   readonly name = 'webgpu' as const;
   readonly dtypes: readonly DType[] = ['float32', 'int32'];
 
-  constructor(readonly ctx: GpuContext) {}
+  /** the elementwise scheduler (fuse.ts) */
+  private fuser: Fuser;
+
+  constructor(readonly ctx: GpuContext, opts: { fuse?: boolean } = {}) {
+    this.fuser = new Fuser(ctx);
+    this.fuser.enabled = opts.fuse !== false;
+  }
+
+  /**
+   * Fuse chains of elementwise ops into generated kernels (on by default; src/tensor/fusion.ts
+   * switches it). Off, new ops run one kernel each; expressions already recorded still resolve.
+   */
+  setFusion(on: boolean): void {
+    this.fuser.enabled = on;
+  }
 
   upload(data: TypedArray, dtype: DType): Storage {
+    if (this.fuser.enabled && data.length === 1) return this.fuser.constant(dtype === 'int32' ? data[0] | 0 : Math.fround(data[0]), dtype);
     const arr = dtype === 'int32' ? (data instanceof Int32Array ? data : Int32Array.from(data)) : (data instanceof Float32Array ? data : Float32Array.from(data));
     const b = this.ctx.pool.alloc(arr.byteLength);
     this.ctx.upload(b, arr);
@@ -65,16 +81,27 @@ export class WebGPUBackend implements Backend {
 
   run<P extends Prim>(prim: P, inputs: TensorInfo[], params: PrimParams[P], out: AbstractValue): Storage {
     this.ctx.check();
-    return webgpuKernels[prim](this.ctx, inputs, params, out);
+    const f = this.fuser;
+    if (f.enabled && FUSABLE.has(prim) && out.shape.every((d) => d > 0)) return f.lazy(prim, inputs, params, out);
+    // a reduction reads a pending expression where it loads (the chain it ends runs inside it)
+    const pro = (prim === 'sum' || prim === 'max') && sizeOf(inputs[0].shape) > 0 ? f.prologue(inputs[0], PROLOGUE_AT) : null;
+    if (pro) return webgpuKernels[prim](this.ctx, [{ ...inputs[0], storage: pro }], params, out);
+    return webgpuKernels[prim](this.ctx, inputs.map((t) => f.info(t)), params, out);
+  }
+
+  /** tidy(): run a pending result now if it reads a buffer the front end freed (so that the free takes effect). */
+  realize(storage: Storage): void {
+    if (isLazy(storage) && this.fuser.readsFreed(storage)) this.fuser.realize(storage);
   }
 
   async read(storage: Storage, dtype: DType, size: number): Promise<TypedArray> {
-    const bytes = await this.ctx.read(storage as GBuf, size * 4);
+    const b = isLazy(storage) ? this.fuser.realize(storage) : (storage as GBuf);
+    const bytes = await this.ctx.read(b, size * 4);
     return dtype === 'int32' ? new Int32Array(bytes) : new Float32Array(bytes);
   }
 
   free(storage: Storage): void {
-    this.ctx.pool.release(storage as GBuf);
+    this.fuser.free(storage);
   }
 
   memory(): MemoryInfo {
@@ -91,7 +118,12 @@ export class WebGPUBackend implements Backend {
   }
 
   fused = {
-    adamUpdate: (p: TensorInfo, g: TensorInfo, m: TensorInfo, v: TensorInfo, h: AdamHyper): void => adamUpdate(this.ctx, p, g, m, v, h),
+    adamUpdate: (p: TensorInfo, g: TensorInfo, m: TensorInfo, v: TensorInfo, h: AdamHyper): void => {
+      const f = this.fuser;
+      const [pi, gi, mi, vi] = [p, g, m, v].map((t) => f.info(t));
+      f.beforeWrite([pi, mi, vi].map((t) => t.storage as GBuf));
+      adamUpdate(this.ctx, pi, gi, mi, vi, h);
+    },
   };
 
   info(): Record<string, unknown> {
@@ -106,6 +138,7 @@ export class WebGPUBackend implements Backend {
       adapterClass: this.ctx.adapterClass,
       limits: { ...a.limits },
       dispatches: this.ctx.dispatches,
+      fusedKernels: this.fuser.realized,
     };
   }
 
@@ -115,7 +148,7 @@ export class WebGPUBackend implements Backend {
   }
 }
 
-export async function createWebGPUBackend(opts: { powerPreference?: 'low-power' | 'high-performance' } = {}): Promise<Backend> {
+export async function createWebGPUBackend(opts: { powerPreference?: 'low-power' | 'high-performance'; fuse?: boolean } = {}): Promise<Backend> {
   const acq = await acquireDevice(opts.powerPreference);
-  return new WebGPUBackend(new GpuContext(acq));
+  return new WebGPUBackend(new GpuContext(acq), { fuse: opts.fuse });
 }

@@ -1,0 +1,254 @@
+import { type DType, type Shape, sizeOf, stridesOf } from '../../base/dtype.ts';
+import { BINARY_PRIMS, type Prim, type PrimParams, UNARY_PRIMS } from '../../base/prims.ts';
+import type { Storage, TensorInfo } from '../backend.ts';
+import { ENTRY_ARGS, type GpuContext, LINEAR_INDEX, META_WORDS, Params, metaDecl } from './engine.ts';
+import {
+  type Const, type Node, type Op, type Prologue, leafStrides, leavesOf, moveView, planOf, reshaped, sameShape, walk,
+} from './fuse-expr.ts';
+import { wgslType } from './kernel.ts';
+import type { GBuf } from './memory/pool.ts';
+
+/**
+ * Lazy elementwise fusion: the WebGPU backend's scheduler.
+ *
+ * An elementwise primitive (unary, binary, where, cast, expand) does not dispatch: it returns a
+ * `LazyBuf`, an expression over real buffers (its leaves). A later elementwise op inlines that
+ * expression into its own, so a chain such as leakyRelu's `where(gt(x, 0), x, mul(x, a))` or a
+ * loss's `log(1 + exp(-|x|))` becomes one generated WGSL kernel. slice / permute / flip become
+ * strided views (a leaf's offset and strides), pushed into the leaves of a pending expression;
+ * a reshape of one re-indexes its leaves where they allow it. A one-element upload (the lifted
+ * 2 of x·2) is a kernel parameter. The expression runs ("is realized") when something needs its
+ * values in memory: a kernel that is not elementwise, a read, an in-place write to one of its
+ * leaves, or an expression that would exceed the limits below; a sum / max runs it inside its
+ * own first pass (`prologue`, reduce.ts). An expression freed before that never runs.
+ *
+ * Invariants:
+ * - a leaf buffer stays allocated while an unrealized expression reads it: `free` of a held
+ *   buffer is deferred until the last expression holding it lets go;
+ * - before a kernel writes a buffer in place (Adam), every live expression that reads it is
+ *   realized, so it sees the values from before the write (eager semantics);
+ * - the same WGSL per operation as the one-primitive kernels (elementwise.ts), evaluated in f32/i32
+ *   registers instead of memory: the values match eager execution up to the compiler's
+ *   contraction of a·b + c.
+ * An expression shared by two consumers is inlined into both (recomputed: elementwise work is
+ * cheap next to a dispatch and a round trip through memory).
+ */
+
+/** Movement primitives that become a strided view of a buffer (read by the consuming kernel, never copied). */
+const VIEWS = new Set<Prim>(['slice', 'permute', 'flip']);
+export const FUSABLE = new Set<Prim>([...UNARY_PRIMS, ...BINARY_PRIMS, 'where', 'cast', 'expand', ...VIEWS]);
+
+
+/** An elementwise expression not yet run; once realized, `buf` holds its values. */
+export class LazyBuf {
+  buf: GBuf | null = null;
+  /** false once the front end freed it (tensors sharing a storage free it once, with their StorageRef) */
+  alive = true;
+  constructor(public node: Node, readonly shape: Shape, readonly dtype: DType, readonly leaves: GBuf[]) {}
+}
+
+export const isLazy = (s: Storage): s is LazyBuf => s instanceof LazyBuf;
+
+/** Most operations (unique nodes) one generated kernel evaluates. */
+const MAX_OPS = 64;
+
+export class Fuser {
+  /** how many live expressions hold each buffer */
+  private holds = new Map<GBuf, number>();
+  /** buffers freed by the front end while an expression still held them */
+  private orphans = new Set<GBuf>();
+  private live = new Set<LazyBuf>();
+  /** most storage buffers one kernel may read (the output takes one more binding) */
+  private readonly maxLeaves: number;
+  /** kernels generated and dispatched (for benchmarks) */
+  realized = 0;
+  /** record new elementwise ops as expressions (off: they run eagerly; recorded ones still resolve) */
+  enabled = true;
+
+  constructor(private ctx: GpuContext) {
+    const limit = (ctx.acq.limits as Record<string, number>).maxStorageBuffersPerShaderStage ?? 8;
+    this.maxLeaves = Math.max(3, Math.min(limit, 16) - 1);
+  }
+
+  /** Record prim as an expression (the caller checked FUSABLE). */
+  lazy<P extends Prim>(prim: P, inputs: TensorInfo[], params: PrimParams[P], out: { shape: Shape; dtype: DType }): LazyBuf {
+    const castTo = prim === 'cast' ? (params as PrimParams['cast']).dtype : undefined;
+    let node: Op;
+    if (VIEWS.has(prim)) {
+      const v = this.view(prim, inputs[0], params, out.shape);
+      // a view of a buffer: the identity ('expand' evaluates to its operand) over the view leaf
+      node = v.kind === 'op' ? v : { kind: 'op', prim: 'expand', args: [v], dtype: out.dtype };
+    } else {
+      node = { kind: 'op', prim, args: inputs.map((t) => this.nodeOf(t, false)), dtype: out.dtype, castTo };
+      // past a limit: run the operand expressions, the widest first, until the rest fits
+      const order = inputs.map((_, i) => i).sort((i, j) => walk(node.args[j]).leaves.length - walk(node.args[i]).leaves.length);
+      for (const i of order) {
+        if (this.fits(node, out.shape)) break;
+        node = { ...node, args: node.args.map((a, k) => (k === i ? this.nodeOf(inputs[k], true) : a)) };
+      }
+    }
+    const leaves = [...new Set(leavesOf(node).map((l) => l.buf))];
+    for (const b of leaves) this.holds.set(b, (this.holds.get(b) ?? 0) + 1);
+    const lz = new LazyBuf(node, [...out.shape], out.dtype, leaves);
+    this.live.add(lz);
+    return lz;
+  }
+
+  /** A one-element tensor uploaded from the host: kept as a value until a kernel needs a buffer. */
+  constant(value: number, dtype: DType): LazyBuf {
+    const lz = new LazyBuf({ kind: 'const', value, dtype }, [1], dtype, []);
+    this.live.add(lz);
+    return lz;
+  }
+
+  /** The tensor as an expression node: an unrealized expression of the same shape is inlined. */
+  private nodeOf(t: TensorInfo, realize: boolean): Node {
+    const s = t.storage;
+    if (isLazy(s)) {
+      if (s.node.kind === 'const') return s.node; // one element: broadcasts to any shape
+      if (!s.buf && !realize) {
+        const n = sameShape(s.shape, t.shape) ? s.node : reshaped(s.node, s.shape, t.shape);
+        if (n) return n;
+      }
+      return { kind: 'leaf', buf: this.realize(s), shape: t.shape, dtype: t.dtype };
+    }
+    return { kind: 'leaf', buf: s as GBuf, shape: t.shape, dtype: t.dtype };
+  }
+
+  /**
+   * slice / permute / flip of x: a buffer becomes a strided view of it; an expression keeps
+   * running lazily with the view pushed into each of its leaves (movement commutes with
+   * elementwise ops, and a view of a view is one view).
+   */
+  private view(prim: Prim, x: TensorInfo, params: unknown, outShape: Shape): Node {
+    const s = x.storage;
+    const move = (strides: number[], offset: number) => moveView(prim, params, x.shape, strides, offset);
+    if (isLazy(s) && !s.buf && sameShape(s.shape, x.shape) && s.node.kind === 'op') {
+      const done = new Map<Node, Node>();
+      const push = (n: Node): Node => {
+        let r = done.get(n);
+        if (r) return r;
+        if (n.kind === 'const') r = n;
+        else if (n.kind === 'leaf') {
+          const v = move(leafStrides(n, x.shape), n.offset ?? 0);
+          r = { ...n, shape: [...outShape], ...v };
+        } else r = { ...n, args: n.args.map(push) };
+        done.set(n, r);
+        return r;
+      };
+      return push(s.node);
+    }
+    const buf = isLazy(s) ? this.realize(s) : (s as GBuf);
+    return { kind: 'leaf', buf, shape: [...outShape], dtype: x.dtype, ...move(stridesOf(x.shape), 0) };
+  }
+
+  private fits(node: Op, shape: Shape): boolean {
+    const { ops, leaves } = walk(node);
+    return ops.length <= MAX_OPS && leaves.length <= this.maxLeaves && planOf(node, shape, 'float32', 0).words <= META_WORDS;
+  }
+
+  /** The storage as a real buffer (running its expression first if it is lazy). */
+  info(t: TensorInfo): TensorInfo {
+    return isLazy(t.storage) ? { storage: this.realize(t.storage), shape: t.shape, dtype: t.dtype } : t;
+  }
+
+  realize(lz: LazyBuf): GBuf {
+    if (lz.buf) return lz.buf;
+    if (!lz.alive) throw new Error('webgan internal: a freed expression was used');
+    const label = this.ctx.timestampLabel;
+    this.ctx.timestampLabel = 'fused elementwise';
+    try {
+      lz.buf = lz.node.kind === 'const' ? this.upload(lz.node) : this.run(lz.node as Op, lz.shape, lz.dtype);
+    } finally {
+      this.ctx.timestampLabel = label;
+    }
+    this.realized++;
+    lz.node = { kind: 'leaf', buf: lz.buf, shape: lz.shape, dtype: lz.dtype };
+    this.live.delete(lz);
+    this.drop(lz.leaves);
+    lz.leaves.length = 0;
+    return lz.buf;
+  }
+
+  /** Whether the expression reads a buffer that the front end has freed. */
+  readsFreed(lz: LazyBuf): boolean {
+    return lz.leaves.some((b) => this.orphans.has(b));
+  }
+
+  private upload(c: Const): GBuf {
+    const b = this.ctx.pool.alloc(4);
+    this.ctx.upload(b, c.dtype === 'int32' ? new Int32Array([c.value]) : new Float32Array([c.value]));
+    return b;
+  }
+
+  /** Realize every live expression that reads one of `bufs` (they are about to be written in place). */
+  beforeWrite(bufs: GBuf[]): void {
+    if (!bufs.some((b) => this.holds.has(b))) return;
+    for (const lz of [...this.live]) if (lz.leaves.some((b) => bufs.includes(b))) this.realize(lz);
+  }
+
+  /** The front end let go of a storage. */
+  free(s: Storage): void {
+    if (isLazy(s)) {
+      if (!s.alive) return;
+      s.alive = false;
+      this.live.delete(s);
+      this.drop(s.leaves);
+      s.leaves.length = 0;
+      if (s.buf) this.freeBuf(s.buf);
+      return;
+    }
+    this.freeBuf(s as GBuf);
+  }
+
+  private freeBuf(b: GBuf): void {
+    if (this.holds.has(b)) this.orphans.add(b);
+    else this.ctx.pool.release(b);
+  }
+
+  private drop(bufs: GBuf[]): void {
+    for (const b of bufs) {
+      const n = (this.holds.get(b) ?? 0) - 1;
+      if (n > 0) { this.holds.set(b, n); continue; }
+      this.holds.delete(b);
+      if (this.orphans.delete(b)) this.ctx.pool.release(b);
+    }
+  }
+
+  /** Generate (or reuse) the kernel for the expression and dispatch it over `shape`. */
+  private run(root: Op, shape: Shape, dtype: DType): GBuf {
+    const n = sizeOf(shape);
+    const out = this.ctx.pool.alloc(Math.max(n, 1) * 4);
+    const plan = planOf(root, shape, dtype, 0);
+    const p = new Params();
+    plan.fill(p);
+    const WG = 256;
+    const source = () => `${metaDecl(plan.buffers.length + 1)}
+${plan.wgsl}
+@group(0) @binding(${plan.buffers.length}) var<storage, read_write> out: array<${wgslType(dtype)}>;
+const WG = ${WG}u;
+@compute @workgroup_size(${WG})
+fn main(${ENTRY_ARGS}) {
+  ${LINEAR_INDEX}
+  if (gi >= mu(0u)) { return; }
+  out[gi] = load_x(gi);
+}`;
+    this.ctx.dispatch(plan.key, source, [...plan.buffers, out], p, this.ctx.grid1d(Math.ceil(n / WG)));
+    return out;
+  }
+
+  /**
+   * The input of a reduction (sum / max) as the expression that computes it, when it is pending
+   * and small enough to share the reduction's parameter block: the reduction reads `load_x(i)`
+   * instead of a buffer (reduce.ts), so the chain that a reduction ends runs inside it.
+   */
+  prologue(t: TensorInfo, at: number): Prologue | null {
+    const s = t.storage;
+    if (!this.enabled || !isLazy(s) || s.buf || s.node.kind !== 'op') return null;
+    const node = sameShape(s.shape, t.shape) ? s.node : reshaped(s.node, s.shape, t.shape);
+    if (!node || node.kind !== 'op') return null;
+    const plan = planOf(node, t.shape, t.dtype, at);
+    return at + plan.words <= META_WORDS && plan.buffers.length <= this.maxLeaves ? plan : null;
+  }
+}
+
