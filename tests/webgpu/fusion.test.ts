@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as wg from '../../src/index.ts';
 import { nn } from '../../src/index.ts';
 import { GanTrainer } from '../../src/gan/trainer.ts';
+import { TranslationTrainer } from '../../src/gan/translation/trainer.ts';
 import { compare, compareExact, cpu, expectClose } from './helpers.ts';
 import { webgpuBackend } from './device.ts';
 
@@ -170,4 +171,38 @@ describe.skipIf(!gpu)('webgpu elementwise fusion', () => {
     await gpu!.sync?.();
     expect(gpu!.memory().liveBytes).toBe(live0);
   });
+
+  // Adam's first moments after two steps: m = β1·m + (1 − β1)·g holds each step's gradients, so a
+  // wrong fused gradient shows here, not only as a parameter off by at most lr
+  const presets: [string, () => Promise<{ trainStep(): void; optG: nn.Optimizer; optD: nn.Optimizer; dispose(): void }>][] = [
+    ['dcgan, hinge + R1 (double backward through convolutions and batch norm)', () => GanTrainer.create({ preset: 'dcgan', loss: 'hinge', r1Gamma: 1, batch: 4, limit: 16, seed: 5 })],
+    ['cdcgan, nsgan', () => GanTrainer.create({ preset: 'cdcgan', loss: 'nsgan', batch: 4, limit: 16, seed: 5 })],
+    ['stylegan, lazy R1 and path length every step', () => GanTrainer.create({ preset: 'stylegan', batch: 4, limit: 16, zDim: 8, mappingLayers: 2, channelBase: 64, channelMax: 8, r1Every: 1, plEvery: 1, seed: 5 })],
+    ['cyclegan', () => TranslationTrainer.create({ preset: 'cyclegan', batch: 1, limit: 4, ngf: 4, ndf: 4, blocks: 1, seed: 5 })],
+    ['pix2pix', () => TranslationTrainer.create({ preset: 'pix2pix', batch: 1, limit: 4, ngf: 4, ndf: 4, seed: 5 })],
+  ];
+  for (const [name, make] of presets) {
+    it(`${name}: two steps give the same gradients fused and unfused`, async () => {
+      wg.setBackend(gpu!);
+      const moments = async (fuse: boolean) => {
+        wg.setFusion(fuse);
+        const t = await make();
+        t.trainStep(); t.trainStep();
+        const m = [...t.optG.state.values(), ...t.optD.state.values()].map((st) => st.exp_avg as wg.Tensor);
+        const out = await Promise.all(m.map((x) => x.data()));
+        t.dispose();
+        return out;
+      };
+      const off = await moments(false);
+      const on = await moments(true);
+      expect(on.length).toBe(off.length);
+      expect(off.length).toBeGreaterThan(3);
+      // relative to the largest moment of all: a bias before instance norm has a gradient of
+      // rounding noise only (mathematically zero), which no two summation orders agree on
+      let scale = 0;
+      for (const a of off) for (const v of a) scale = Math.max(scale, Math.abs(v));
+      off.forEach((a, i) => expectClose(on[i], a, 1e-4 * scale, 2e-3, `${name}: m of parameter ${i}`));
+    });
+  }
 });
+
