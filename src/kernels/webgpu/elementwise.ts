@@ -1,8 +1,6 @@
-import type { DType, Shape } from '../../base/dtype.ts';
-import { sizeOf, broadcastStrides } from '../../base/dtype.ts';
-import type { BinaryPrim, UnaryPrim } from '../../base/prims.ts';
+import { type DType, type Shape, sizeOf, stridesOf } from '../../base/dtype.ts';
+import type { BinaryPrim, Prim, PrimParams, UnaryPrim } from '../../base/prims.ts';
 import { BINARY_PRIMS, UNARY_PRIMS } from '../../base/prims.ts';
-import type { TensorInfo } from '../backend.ts';
 import { ENTRY_ARGS, type GpuContext, LINEAR_INDEX, Params, metaDecl } from './engine.ts';
 import { type GpuKernel, allocOut, buf, wgslType } from './kernel.ts';
 import type { GBuf } from './memory/pool.ts';
@@ -49,7 +47,7 @@ export const BINARY_WGSL: { [P in BinaryPrim]: Expr } = {
   eq: cmp('=='), ne: cmp('!='), lt: cmp('<'), le: cmp('<='), gt: cmp('>'), ge: cmp('>='),
 };
 
-/** pow for f32 and i32 (the semantics above), shared with the fused kernels (fuse.ts). */
+/** pow for f32 and i32 (the semantics above). */
 export const EW_HELPERS = /* wgsl */ `
 fn pow_f(a: f32, b: f32) -> f32 {
   if (b == 0.0) { return 1.0; }
@@ -74,84 +72,227 @@ fn pow_i(a: i32, b: i32) -> i32 {
 }
 `;
 
-/** How an operand is read: 'c' contiguous (same size as the output), 's' scalar, 'b' broadcast by strides. */
-type Mode = 'c' | 's' | 'b';
-const WG = 256;
+/**
+ * Elementwise expressions: a tree of the operations above over buffers (leaves: strided views
+ * that broadcast), one-element constants and other operations, compiled to one WGSL function
+ * `load_x(gi)` that evaluates it at a flat output index. A primitive's own kernel is the
+ * expression of that one operation (the table at the end); the WebGPU backend's scheduler
+ * (fuse.ts) builds longer ones from chains of primitives.
+ */
 
-/** Parameter words: [0] n, [1] rank R, [2, 2+R) output shape, then R strides per 'b' operand. */
-function ewSource(names: string[], types: string[], modes: Mode[], outT: string, expr: string): string {
-  const R = 'mu(1u)';
-  const decls = names.map((n, i) => `@group(0) @binding(${i}) var<storage, read> in_${n}: array<${types[i]}>;`).join('\n');
-  const strided = modes.some((m) => m === 'b');
-  const offs: string[] = [];
-  const loads = names.map((n, i) => {
-    if (modes[i] === 's') return `let ${n} = in_${n}[0];`;
-    if (modes[i] === 'c') return `let ${n} = in_${n}[gi];`;
-    offs.push(n);
-    return `let ${n} = in_${n}[o_${n}];`;
-  });
-  const index = strided ? `
+/** A buffer read at `offset + Σ index_d · strides[d]` (absent: contiguous in `shape`). */
+export type Leaf = { kind: 'leaf'; buf: GBuf; shape: Shape; dtype: DType; strides?: number[]; offset?: number };
+/** a one-element upload (a lifted scalar such as the 2 in x·2): a kernel parameter, not a buffer */
+export type Const = { kind: 'const'; value: number; dtype: DType };
+export type Op = { kind: 'op'; prim: Prim; args: Node[]; dtype: DType; castTo?: DType };
+export type Node = Leaf | Const | Op;
+
+/**
+ * An expression compiled for one output shape: WGSL declaring its buffers (bindings 0…) and
+ * `fn load_x(gi: u32) -> T`, its value at flat output index gi, reading its parameters from the
+ * kernel's parameter words at `at`; `fill` writes them.
+ */
+export interface Prologue {
+  buffers: GBuf[];
+  /** names the computation (for the pipeline cache): operations, operands, leaf types and read modes */
+  key: string;
+  wgsl: string;
+  /** parameter words used */
+  words: number;
+  fill(p: Params): void;
+}
+export const isPrologue = (s: unknown): s is Prologue => typeof s === 'object' && s !== null && 'wgsl' in s && 'fill' in s;
+
+export function planOf(root: Op, shape: Shape, dtype: DType, at: number): Prologue {
+  const { ops, leaves, consts } = walk(root);
+  const modes = leaves.map((l) => mode(l, shape));
+  const strided = leaves.filter((_, i) => modes[i] === 'b').length;
+  const id = new Map<Node, string>();
+  leaves.forEach((l, i) => id.set(l, `l${i}`));
+  consts.forEach((c, i) => id.set(c, `k${i}`));
+  ops.forEach((o, i) => id.set(o, `v${i}`));
+  const key = `fused@${at}:${leaves.map((l, i) => wgslType(l.dtype) + modes[i]).join(',')};${consts.map((c) => wgslType(c.dtype)).join(',')}|` +
+    ops.map((o) => `${o.prim}${o.castTo ?? ''}(${o.args.map((a) => id.get(a)).join(',')})`).join(';') + `>${wgslType(dtype)}`;
+  return {
+    buffers: leaves.map((l) => l.buf),
+    key,
+    get wgsl() { return source(leaves, modes, consts, ops, id, wgslType(dtype), at); },
+    words: 2 + consts.length + shape.length * (1 + strided) + strided,
+    // words from `at`: n, rank R, the constants, the shape, then per strided leaf its offset and R strides
+    fill: (p: Params) => {
+      p.at(at).u32(sizeOf(shape), shape.length);
+      for (const c of consts) (c.dtype === 'int32' ? p.int(c.value) : p.f(c.value));
+      p.u32(...shape);
+      leaves.forEach((l, i) => { if (modes[i] === 'b') p.int(l.offset ?? 0, ...leafStrides(l, shape)); });
+    },
+  };
+}
+
+/** How a leaf is read: 'c' at the output's index, 's' its first element, 'b' at offset + strides. */
+type Mode = 'c' | 's' | 'b';
+export function mode(l: Leaf, out: Shape): Mode {
+  if (l.strides && (l.offset || !sameShape(l.strides, stridesOf(l.shape)))) return 'b';
+  const m = sizeOf(l.shape);
+  if (m === sizeOf(out) && sameShape(dropOnes(l.shape), dropOnes(out))) return 'c';
+  return m === 1 ? 's' : 'b';
+}
+
+/**
+ * The expression read as `to` (a reshape of its shape `from`), or null where a leaf cannot follow:
+ * size-1 axes added or removed move every leaf's strides; another reshape works when every leaf
+ * is read contiguously (its flat index is the output's).
+ */
+export function reshaped(root: Node, from: Shape, to: Shape): Node | null {
+  const onesOnly = sameShape(dropOnes(from), dropOnes(to));
+  const done = new Map<Node, Node | null>();
+  const go = (n: Node): Node | null => {
+    if (done.has(n)) return done.get(n)!;
+    let r: Node | null;
+    if (n.kind === 'const') r = n;
+    else if (n.kind === 'op') {
+      const args = n.args.map(go);
+      r = args.every((a) => a) ? { ...n, args: args as Node[] } : null;
+    } else if (onesOnly) {
+      const st = leafStrides(n, from).filter((_, d) => from[d] !== 1);
+      let k = 0;
+      r = { ...n, shape: [...to], strides: to.map((d) => (d === 1 ? 0 : st[k++])), offset: n.offset ?? 0 };
+    } else {
+      r = mode(n, from) === 'c' ? { kind: 'leaf', buf: n.buf, shape: [...to], dtype: n.dtype } : null;
+    }
+    done.set(n, r);
+    return r;
+  };
+  return go(root);
+}
+
+/** A strided view (over `shape`) after slice / permute / flip. */
+export function moveView(prim: Prim, params: unknown, shape: Shape, strides: number[], offset: number): { strides: number[]; offset: number } {
+  if (prim === 'slice') {
+    const { starts, steps } = params as PrimParams['slice'];
+    return { offset: offset + starts.reduce((a, st, d) => a + st * strides[d], 0), strides: strides.map((st, d) => st * steps[d]) };
+  }
+  if (prim === 'permute') return { offset, strides: (params as PrimParams['permute']).perm.map((d) => strides[d]) };
+  const { axes } = params as PrimParams['flip'];
+  return { offset: offset + axes.reduce((a, d) => a + (shape[d] - 1) * strides[d], 0), strides: strides.map((st, d) => (axes.includes(d) ? -st : st)) };
+}
+
+/** The leaf's element strides along each output axis (0 where it broadcasts). */
+export function leafStrides(l: Leaf, out: Shape): number[] {
+  const st = l.strides ?? stridesOf(l.shape);
+  const off = out.length - l.shape.length;
+  return out.map((_, i) => (i < off || l.shape[i - off] === 1 ? 0 : st[i - off]));
+}
+const leafId = (l: Leaf, bufId: number) => `${bufId}:${l.shape.join('x')}:${l.dtype}:${l.strides?.join(',') ?? ''}@${l.offset ?? 0}`;
+const dropOnes = (s: Shape) => s.filter((d) => d !== 1);
+export const sameShape = (a: Shape, b: Shape) => a.length === b.length && a.every((d, i) => d === b[i]);
+
+/** The distinct leaves (by buffer and shape), constants and operations of an expression, operands first. */
+export function walk(root: Node): { ops: Op[]; leaves: Leaf[]; consts: Const[] } {
+  const ops: Op[] = [];
+  const leaves: Leaf[] = [];
+  const consts: Const[] = [];
+  const leafKey = new Map<string, Leaf>();
+  const seen = new Set<Node>();
+  const bufIds = new Map<GBuf, number>();
+  const visit = (n: Node): void => {
+    if (seen.has(n)) return;
+    seen.add(n);
+    if (n.kind === 'const') { consts.push(n); return; }
+    if (n.kind === 'leaf') {
+      if (!bufIds.has(n.buf)) bufIds.set(n.buf, bufIds.size);
+      const k = leafId(n, bufIds.get(n.buf)!);
+      if (!leafKey.has(k)) { leafKey.set(k, n); leaves.push(n); }
+      return;
+    }
+    n.args.forEach(visit);
+    ops.push(n);
+  };
+  visit(root);
+  // leaves equal by buffer and shape share one binding: point every operand at the first one
+  for (const o of ops) o.args = o.args.map((a) => a.kind === 'leaf' ? leafKey.get(leafId(a, bufIds.get(a.buf)!))! : a);
+  return { ops, leaves, consts };
+}
+
+export function leavesOf(root: Node): Leaf[] {
+  return walk(root).leaves;
+}
+
+/** Each operation's WGSL over its operand names (as in elementwise.ts). */
+function opExpr(o: Op): { names: string[]; expr: string } {
+  const T = wgslType(o.args[0].dtype);
+  if ((UNARY_PRIMS as readonly string[]).includes(o.prim)) return { names: ['x'], expr: UNARY_WGSL[o.prim as UnaryPrim](T) };
+  if ((BINARY_PRIMS as readonly string[]).includes(o.prim)) return { names: ['a', 'b'], expr: BINARY_WGSL[o.prim as BinaryPrim](T) };
+  if (o.prim === 'where') return { names: ['c', 'a', 'b'], expr: `select(a, b, c == ${T}(0))` };
+  if (o.prim === 'cast') return { names: ['x'], expr: `${wgslType(o.castTo!)}(x)` };
+  return { names: ['x'], expr: 'x' }; // expand: the broadcast is in the leaves' strides
+}
+
+function source(leaves: Leaf[], modes: Mode[], consts: Const[], ops: Op[], id: Map<Node, string>, outT: string, at: number): string {
+  const R = `mu(${at + 1}u)`;
+  const SH = at + 2 + consts.length; // where the shape starts in the parameter words
+  const strided = leaves.map((_, i) => i).filter((i) => modes[i] === 'b');
+  const decls = leaves.map((l, i) => `@group(0) @binding(${i}) var<storage, read> in${i}: array<${wgslType(l.dtype)}>;`).join('\n');
+  const index = strided.length ? `
   var rem = gi;
-  ${offs.map((n) => `var o_${n} = 0u;`).join(' ')}
+  ${strided.map((i, k) => `let b${i} = ${SH}u + ${R} + ${k}u * (${R} + 1u); var o${i} = mu(b${i});`).join('\n  ')}
   for (var d = i32(${R}) - 1; d >= 0; d--) {
     let du = u32(d);
-    let s = mu(2u + du);
+    let s = mu(${SH}u + du);
     let c = rem % s;
     rem = rem / s;
-    ${offs.map((n, k) => `o_${n} += c * mu(2u + ${R} * ${k + 1}u + du);`).join('\n    ')}
+    ${strided.map((i) => `o${i} += c * mu(b${i} + 1u + du); // u32 wraps: negative strides (flip) work`).join('\n    ')}
   }` : '';
-  return `${metaDecl(names.length + 1)}
-${EW_HELPERS}
+  const loads = leaves.map((_, i) => `let l${i} = in${i}[${modes[i] === 'c' ? 'gi' : modes[i] === 's' ? '0' : `o${i}`}];`);
+  consts.forEach((c, i) => loads.push(`let k${i} = ${c.dtype === 'int32' ? 'mi' : 'mf'}(${at + 2 + i}u);`));
+  const body = ops.map((o) => {
+    const { names, expr } = opExpr(o);
+    const T = o.prim === 'cast' ? wgslType(o.castTo!) : wgslType(o.dtype);
+    const binds = names.map((nm, k) => `let ${nm} = ${id.get(o.args[k])};`).join(' ');
+    return `var ${id.get(o)}: ${T}; { ${binds} ${id.get(o)} = ${expr}; }`;
+  });
+  return `${EW_HELPERS}
 ${decls}
-@group(0) @binding(${names.length}) var<storage, read_write> out: array<${outT}>;
+fn load_x(gi: u32) -> ${outT} {
+  ${index}
+  ${loads.join('\n  ')}
+  ${body.join('\n  ')}
+  return ${id.get(ops[ops.length - 1])};
+}`;
+}
+
+/** Run the expression over `shape`, one thread per output element, into a new buffer. */
+export function runExpression(ctx: GpuContext, root: Op, shape: Shape, dtype: DType): GBuf {
+  const n = sizeOf(shape);
+  const out = allocOut(ctx, { shape, dtype });
+  if (n === 0) return out;
+  const plan = planOf(root, shape, dtype, 0);
+  const p = new Params();
+  plan.fill(p);
+  const WG = 256;
+  const source = () => `${metaDecl(plan.buffers.length + 1)}
+${plan.wgsl}
+@group(0) @binding(${plan.buffers.length}) var<storage, read_write> out: array<${wgslType(dtype)}>;
 const WG = ${WG}u;
 @compute @workgroup_size(${WG})
 fn main(${ENTRY_ARGS}) {
   ${LINEAR_INDEX}
   if (gi >= mu(0u)) { return; }
-  ${index}
-  ${loads.join('\n  ')}
-  out[gi] = ${expr};
+  out[gi] = load_x(gi);
 }`;
+  ctx.dispatch(plan.key, source, [...plan.buffers, out], p, ctx.grid1d(Math.ceil(n / WG)));
+  return out;
 }
 
+/** One primitive as the expression of one operation over its inputs' buffers. */
+const one = (prim: Prim, ctx: GpuContext, ins: { storage: unknown; shape: Shape; dtype: DType }[], out: { shape: Shape; dtype: DType }, castTo?: DType): GBuf =>
+  runExpression(ctx, { kind: 'op', prim, args: ins.map((t) => ({ kind: 'leaf', buf: buf(t as never), shape: t.shape, dtype: t.dtype })), dtype: out.dtype, castTo }, out.shape, out.dtype);
 
-/** Run `expr` over the operands, broadcasting to `outShape`; one thread per output element. */
-export function runElementwise(ctx: GpuContext, tag: string, ins: TensorInfo[], names: string[], outShape: Shape, outDtype: DType, expr: string): GBuf {
-  const n = sizeOf(outShape);
-  const y = allocOut(ctx, { shape: outShape, dtype: outDtype });
-  if (n === 0) return y;
-  const modes: Mode[] = ins.map((t) => {
-    const m = sizeOf(t.shape);
-    if (m === n && sameTail(t.shape, outShape)) return 'c';
-    if (m === 1) return 's';
-    return 'b';
-  });
-  const types = ins.map((t) => wgslType(t.dtype));
-  const outT = wgslType(outDtype);
-  const p = new Params().u32(n, outShape.length, ...outShape);
-  for (let i = 0; i < ins.length; i++) if (modes[i] === 'b') p.u32(...broadcastStrides(ins[i].shape, outShape));
-  const key = `ew:${tag}:${types.join(',')}>${outT}:${modes.join('')}`;
-  ctx.dispatch(key, () => ewSource(names, types, modes, outT, expr), [...ins.map(buf), y], p, ctx.grid1d(Math.ceil(n / WG)));
-  return y;
-}
+export const unaryKernels = Object.fromEntries(UNARY_PRIMS.map((p) => [p, ((ctx, ins, _, out) => one(p, ctx, ins, out)) as GpuKernel<typeof p>])) as { [P in UnaryPrim]: GpuKernel<P> };
 
-/** Same element count and same shape up to leading 1s: elementwise index = flat index. */
-function sameTail(a: Shape, b: Shape): boolean {
-  const sa = a.filter((d) => d !== 1), sb = b.filter((d) => d !== 1);
-  return sa.length === sb.length && sa.every((d, i) => d === sb[i]);
-}
-
-export const unaryKernels = Object.fromEntries(UNARY_PRIMS.map((p) => [p, ((ctx, [x], _, out) =>
-  runElementwise(ctx, p, [x], ['x'], out.shape, out.dtype, UNARY_WGSL[p](wgslType(x.dtype)))) as GpuKernel<typeof p>])) as { [P in UnaryPrim]: GpuKernel<P> };
-
-export const binaryKernels = Object.fromEntries(BINARY_PRIMS.map((p) => [p, ((ctx, [a, b], _, out) =>
-  runElementwise(ctx, p, [a, b], ['a', 'b'], out.shape, out.dtype, BINARY_WGSL[p](wgslType(a.dtype)))) as GpuKernel<typeof p>])) as { [P in BinaryPrim]: GpuKernel<P> };
+export const binaryKernels = Object.fromEntries(BINARY_PRIMS.map((p) => [p, ((ctx, ins, _, out) => one(p, ctx, ins, out)) as GpuKernel<typeof p>])) as { [P in BinaryPrim]: GpuKernel<P> };
 
 /** where(c, a, b) = c != 0 ? a : b (c of any dtype; NaN counts as true, like the CPU). */
-export const whereKernel: GpuKernel<'where'> = (ctx, [c, a, b], _, out) =>
-  runElementwise(ctx, 'where', [c, a, b], ['c', 'a', 'b'], out.shape, out.dtype, `select(a, b, c == ${wgslType(c.dtype)}(0))`);
+export const whereKernel: GpuKernel<'where'> = (ctx, ins, _, out) => one('where', ctx, ins, out);
 
 /** cast: float → int32 truncates toward zero (WGSL i32(f32); out-of-range values saturate). */
-export const castKernel: GpuKernel<'cast'> = (ctx, [x], { dtype }, out) =>
-  runElementwise(ctx, 'cast', [x], ['x'], out.shape, out.dtype, `${wgslType(dtype)}(x)`);
+export const castKernel: GpuKernel<'cast'> = (ctx, ins, { dtype }, out) => one('cast', ctx, ins, out, dtype);

@@ -1,11 +1,10 @@
-import { type DType, type Shape, sizeOf, stridesOf } from '../../base/dtype.ts';
+import { type DType, type Shape, stridesOf } from '../../base/dtype.ts';
 import { BINARY_PRIMS, type Prim, type PrimParams, UNARY_PRIMS } from '../../base/prims.ts';
 import type { Storage, TensorInfo } from '../backend.ts';
-import { ENTRY_ARGS, type GpuContext, LINEAR_INDEX, META_WORDS, Params, metaDecl } from './engine.ts';
+import { type GpuContext, META_WORDS } from './engine.ts';
 import {
-  type Const, type Node, type Op, type Prologue, leafStrides, leavesOf, moveView, planOf, reshaped, sameShape, walk,
-} from './fuse-expr.ts';
-import { wgslType } from './kernel.ts';
+  type Const, type Node, type Op, type Prologue, leafStrides, leavesOf, moveView, planOf, reshaped, runExpression, sameShape, walk,
+} from './elementwise.ts';
 import type { GBuf } from './memory/pool.ts';
 
 /**
@@ -158,7 +157,7 @@ export class Fuser {
     const label = this.ctx.timestampLabel;
     this.ctx.timestampLabel = 'fused elementwise';
     try {
-      lz.buf = lz.node.kind === 'const' ? this.upload(lz.node) : this.run(lz.node as Op, lz.shape, lz.dtype);
+      lz.buf = lz.node.kind === 'const' ? this.upload(lz.node) : runExpression(this.ctx, lz.node as Op, lz.shape, lz.dtype);
     } finally {
       this.ctx.timestampLabel = label;
     }
@@ -213,28 +212,6 @@ export class Fuser {
       this.holds.delete(b);
       if (this.orphans.delete(b)) this.ctx.pool.release(b);
     }
-  }
-
-  /** Generate (or reuse) the kernel for the expression and dispatch it over `shape`. */
-  private run(root: Op, shape: Shape, dtype: DType): GBuf {
-    const n = sizeOf(shape);
-    const out = this.ctx.pool.alloc(Math.max(n, 1) * 4);
-    const plan = planOf(root, shape, dtype, 0);
-    const p = new Params();
-    plan.fill(p);
-    const WG = 256;
-    const source = () => `${metaDecl(plan.buffers.length + 1)}
-${plan.wgsl}
-@group(0) @binding(${plan.buffers.length}) var<storage, read_write> out: array<${wgslType(dtype)}>;
-const WG = ${WG}u;
-@compute @workgroup_size(${WG})
-fn main(${ENTRY_ARGS}) {
-  ${LINEAR_INDEX}
-  if (gi >= mu(0u)) { return; }
-  out[gi] = load_x(gi);
-}`;
-    this.ctx.dispatch(plan.key, source, [...plan.buffers, out], p, this.ctx.grid1d(Math.ceil(n / WG)));
-    return out;
   }
 
   /**

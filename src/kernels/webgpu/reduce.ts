@@ -5,7 +5,7 @@ import { ENTRY_ARGS, type GpuContext, LINEAR_INDEX, Params, metaDecl } from './e
 import { type GpuKernel, allocOut, buf, wgslType } from './kernel.ts';
 import type { GBuf } from './memory/pool.ts';
 import { mergeDims } from './dims.ts';
-import { type Prologue, isPrologue } from './fuse-expr.ts';
+import { type Prologue, isPrologue } from './elementwise.ts';
 
 /**
  * sum / max over any set of axes. The input is viewed as kept dims × reduced dims, each list with
