@@ -1,6 +1,7 @@
 import { type DType, type Shape, sizeOf, stridesOf } from '../../base/dtype.ts';
 import type { BinaryPrim, Prim, PrimParams, UnaryPrim } from '../../base/prims.ts';
 import { BINARY_PRIMS, UNARY_PRIMS } from '../../base/prims.ts';
+import type { TensorInfo } from '../backend.ts';
 import { ENTRY_ARGS, type GpuContext, LINEAR_INDEX, Params, metaDecl } from './engine.ts';
 import { type GpuKernel, allocOut, buf, wgslType } from './kernel.ts';
 import type { GBuf } from './memory/pool.ts';
@@ -284,8 +285,8 @@ fn main(${ENTRY_ARGS}) {
 }
 
 /** One primitive as the expression of one operation over its inputs' buffers. */
-const one = (prim: Prim, ctx: GpuContext, ins: { storage: unknown; shape: Shape; dtype: DType }[], out: { shape: Shape; dtype: DType }, castTo?: DType): GBuf =>
-  runExpression(ctx, { kind: 'op', prim, args: ins.map((t) => ({ kind: 'leaf', buf: buf(t as never), shape: t.shape, dtype: t.dtype })), dtype: out.dtype, castTo }, out.shape, out.dtype);
+const one = (prim: Prim, ctx: GpuContext, ins: TensorInfo[], out: { shape: Shape; dtype: DType }, castTo?: DType): GBuf =>
+  runExpression(ctx, { kind: 'op', prim, args: ins.map((t) => ({ kind: 'leaf', buf: buf(t), shape: t.shape, dtype: t.dtype })), dtype: out.dtype, castTo }, out.shape, out.dtype);
 
 export const unaryKernels = Object.fromEntries(UNARY_PRIMS.map((p) => [p, ((ctx, ins, _, out) => one(p, ctx, ins, out)) as GpuKernel<typeof p>])) as { [P in UnaryPrim]: GpuKernel<P> };
 
