@@ -104,10 +104,15 @@ export interface Prologue {
 }
 export const isPrologue = (s: unknown): s is Prologue => typeof s === 'object' && s !== null && 'wgsl' in s && 'fill' in s;
 
+/** Parameter words an expression with these leaves and constants needs over `shape` (see `fill`). */
+export function paramWords(leaves: Leaf[], consts: Const[], shape: Shape): number {
+  const strided = leaves.filter((l) => mode(l, shape) === 'b').length;
+  return 2 + consts.length + shape.length * (1 + strided) + strided;
+}
+
 export function planOf(root: Op, shape: Shape, dtype: DType, at: number): Prologue {
   const { ops, leaves, consts } = walk(root);
   const modes = leaves.map((l) => mode(l, shape));
-  const strided = leaves.filter((_, i) => modes[i] === 'b').length;
   const id = new Map<Node, string>();
   leaves.forEach((l, i) => id.set(l, `l${i}`));
   consts.forEach((c, i) => id.set(c, `k${i}`));
@@ -118,7 +123,7 @@ export function planOf(root: Op, shape: Shape, dtype: DType, at: number): Prolog
     buffers: leaves.map((l) => l.buf),
     key,
     get wgsl() { return source(leaves, modes, consts, ops, id, wgslType(dtype), at); },
-    words: 2 + consts.length + shape.length * (1 + strided) + strided,
+    words: paramWords(leaves, consts, shape),
     // words from `at`: n, rank R, the constants, the shape, then per strided leaf its offset and R strides
     fill: (p: Params) => {
       p.at(at).u32(sizeOf(shape), shape.length);
@@ -144,6 +149,7 @@ export function mode(l: Leaf, out: Shape): Mode {
  * is read contiguously (its flat index is the output's).
  */
 export function reshaped(root: Node, from: Shape, to: Shape): Node | null {
+  if (sameShape(from, to)) return root;
   const onesOnly = sameShape(dropOnes(from), dropOnes(to));
   const done = new Map<Node, Node | null>();
   const go = (n: Node): Node | null => {

@@ -3,7 +3,7 @@ import { BINARY_PRIMS, type Prim, type PrimParams, UNARY_PRIMS } from '../../bas
 import type { Storage, TensorInfo } from '../backend.ts';
 import { type GpuContext, META_WORDS } from './engine.ts';
 import {
-  type Const, type Node, type Op, type Prologue, leafStrides, leavesOf, moveView, planOf, reshaped, runExpression, sameShape, walk,
+  type Const, type Node, type Op, type Prologue, leafStrides, leavesOf, moveView, paramWords, planOf, reshaped, runExpression, sameShape, walk,
 } from './elementwise.ts';
 import type { GBuf } from './memory/pool.ts';
 
@@ -106,7 +106,7 @@ export class Fuser {
     if (isLazy(s)) {
       if (s.node.kind === 'const') return s.node; // one element: broadcasts to any shape
       if (!s.buf && !realize) {
-        const n = sameShape(s.shape, t.shape) ? s.node : reshaped(s.node, s.shape, t.shape);
+        const n = reshaped(s.node, s.shape, t.shape);
         if (n) return n;
       }
       return { kind: 'leaf', buf: this.realize(s), shape: t.shape, dtype: t.dtype };
@@ -142,8 +142,9 @@ export class Fuser {
   }
 
   private fits(node: Op, shape: Shape): boolean {
-    const { ops, leaves } = walk(node);
-    return ops.length <= MAX_OPS && leaves.length <= this.maxLeaves && planOf(node, shape, 'float32', 0).words <= META_WORDS;
+    // one walk, no WGSL key: this runs for every elementwise op
+    const { ops, leaves, consts } = walk(node);
+    return ops.length <= MAX_OPS && leaves.length <= this.maxLeaves && paramWords(leaves, consts, shape) <= META_WORDS;
   }
 
   /** The storage as a real buffer (running its expression first if it is lazy). */
@@ -222,7 +223,7 @@ export class Fuser {
   prologue(t: TensorInfo, at: number): Prologue | null {
     const s = t.storage;
     if (!this.enabled || !isLazy(s) || s.buf || s.node.kind !== 'op') return null;
-    const node = sameShape(s.shape, t.shape) ? s.node : reshaped(s.node, s.shape, t.shape);
+    const node = reshaped(s.node, s.shape, t.shape);
     if (!node || node.kind !== 'op') return null;
     const plan = planOf(node, t.shape, t.dtype, at);
     return at + plan.words <= META_WORDS && plan.buffers.length <= this.maxLeaves ? plan : null;
