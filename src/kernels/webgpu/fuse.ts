@@ -80,10 +80,12 @@ export class Fuser {
     } else {
       node = { kind: 'op', prim, args: inputs.map((t) => this.nodeOf(t, false)), dtype: out.dtype, castTo };
       // past a limit: run the operand expressions, the widest first, until the rest fits
-      const order = inputs.map((_, i) => i).sort((i, j) => walk(node.args[j]).leaves.length - walk(node.args[i]).leaves.length);
-      for (const i of order) {
-        if (this.fits(node, out.shape)) break;
-        node = { ...node, args: node.args.map((a, k) => (k === i ? this.nodeOf(inputs[k], true) : a)) };
+      if (!this.fits(node, out.shape)) {
+        const order = inputs.map((_, i) => i).sort((i, j) => walk(node.args[j]).leaves.length - walk(node.args[i]).leaves.length);
+        for (const i of order) {
+          node = { ...node, args: node.args.map((a, k) => (k === i ? this.nodeOf(inputs[k], true) : a)) };
+          if (this.fits(node, out.shape)) break;
+        }
       }
     }
     const leaves = [...new Set(leavesOf(node).map((l) => l.buf))];
