@@ -93,6 +93,11 @@ const FIRST_ORDER: Case[] = [
   ['matmul transB', (a, b) => wg.matmul(a, b, { transB: true }), () => [A([3, 4]), A([2, 5, 4], 2)]],
   ['matmul transA transB', (a, b) => wg.matmul(a, b, { transA: true, transB: true }), () => [A([4, 3]), A([5, 4], 2)]],
   ['linear', (x, w, b) => wg.linear(x, w, b), () => [A([5, 3]), A([4, 3], 2), A([4], 3)]],
+  // the fused epilogues in float64 (the CPU's bias + activation loops: a bias per column, per channel)
+  ['matmulBiasAct leakyRelu', (x, w, b) => wg.matmulBiasAct(x, w, b, { transB: true, activation: 'leakyRelu', negativeSlope: 0.2 }), () => [A([5, 3]), A([4, 3], 2), A([4], 3)]],
+  ['matmulBiasAct tanh', (x, w, b) => wg.matmulBiasAct(x, w, b, { activation: 'tanh' }), () => [A([5, 3]), A([3, 4], 2), A([4], 3)]],
+  ['conv2dBiasAct sigmoid', (x, w, b) => wg.conv2dBiasAct(x, w, b, { stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1 }, { activation: 'sigmoid' }),
+    () => [A([2, 3, 4, 4]), A([2, 3, 3, 3], 2), A([2], 3)]],
   ['conv2d', (x, w, b) => wg.conv2d(x, w, b), () => [A([2, 3, 5, 4]), A([4, 3, 3, 2], 2), A([4], 3)]],
   ['conv2d stride/pad/dilation/groups', (x, w) => wg.conv2d(x, w, null, { stride: [2, 1], padding: [1, 2], dilation: [1, 2], groups: 2 }),
     () => [A([2, 4, 6, 5]), A([6, 2, 3, 2], 2)]],

@@ -1,7 +1,8 @@
 /**
  * `where` on every broadcast pattern the CPU kernel distinguishes: each operand full-size or a
  * scalar (a stride of 1 or 0: leakyRelu's and relu's backward) and the generic broadcast (a row,
- * a column, [1,1]), against a reference that broadcasts by hand; on every test backend.
+ * a column, [1,1]), against a reference that broadcasts by hand; on every test backend, for each
+ * value type it has (the CPU's loops are compiled per output type).
  */
 import { describe, expect, test } from 'vitest';
 import * as wg from '../../src/index.ts';
@@ -28,16 +29,21 @@ function reference(shapes: number[][], vals: number[][]): { shape: number[]; y: 
 
 describe('where: broadcast paths', async () => {
   for (const be of await testBackends()) {
-    test(`${be.name}: every combination of full / scalar / [1,1] / row / column operands`, async () => {
+    const dtypes: wg.DType[] = ['float32', 'int32', ...(be.name === 'webgpu' ? [] : ['float64' as const])];
+    test(`${be.name}: every combination of full / scalar / [1,1] / row / column operands (${dtypes.join(', ')})`, async () => {
       setBackend(await be.make());
       const kinds = Object.keys(SHAPES);
-      for (const kc of kinds) for (const ka of kinds) for (const kb of kinds) {
+      for (const dtype of dtypes) for (const kc of kinds) for (const ka of kinds) for (const kb of kinds) {
         const shapes = [SHAPES[kc], SHAPES[ka], SHAPES[kb]];
-        const vals = [values(shapes[0], 1).map((x) => (x > 0 ? 1 : 0)), values(shapes[1], 2), values(shapes[2], 3)];
-        const y = wg.where(wg.tensor(vals[0], shapes[0]), wg.tensor(vals[1], shapes[1]), wg.tensor(vals[2], shapes[2]));
+        // non-integer values where the type has them, so that a conversion to int32 would show
+        const frac = dtype === 'int32' ? 0 : 0.25;
+        const vals = [values(shapes[0], 1).map((x) => (x > 0 ? 1 : 0)), values(shapes[1], 2).map((x) => x + frac), values(shapes[2], 3).map((x) => x - frac)];
+        const y = wg.where(wg.tensor(vals[0], shapes[0]), wg.tensor(vals[1], shapes[1], { dtype }), wg.tensor(vals[2], shapes[2], { dtype }));
         const want = reference(shapes, vals);
-        expect(y.shape, `${kc} ${ka} ${kb}`).toEqual(want.shape);
-        expect(Array.from(await y.data()), `${kc} ${ka} ${kb}`).toEqual(want.y);
+        const what = `${dtype}: ${kc} ${ka} ${kb}`;
+        expect(y.dtype, what).toBe(dtype);
+        expect(y.shape, what).toEqual(want.shape);
+        expect(Array.from(await y.data()), what).toEqual(want.y);
         y.dispose();
       }
     });

@@ -149,15 +149,31 @@ export function binary(p: BinaryPrim, a: TypedArray, aShape: Shape, b: TypedArra
   return y;
 }
 
+/**
+ * where's loops for operands that are each full-size or a scalar (relu's and leakyRelu's backward,
+ * clamps): the condition full-size, each value full or scalar. Compiled once per output type
+ * (`specialise`), so each loop sees one array type at its loads and stores.
+ */
+type LoopWhere = (Y: TypedArray, C: TypedArray, A: TypedArray, B: TypedArray) => void;
+interface WhereLoops { ff: LoopWhere; fs: LoopWhere; sf: LoopWhere; ss: LoopWhere }
+function whereLoops(_: null): WhereLoops {
+  return {
+    ff: (Y, C, A, B) => { for (let i = 0; i < Y.length; i++) Y[i] = C[i] !== 0 ? A[i] : B[i]; },
+    fs: (Y, C, A, B) => { const b = B[0]; for (let i = 0; i < Y.length; i++) Y[i] = C[i] !== 0 ? A[i] : b; },
+    sf: (Y, C, A, B) => { const a = A[0]; for (let i = 0; i < Y.length; i++) Y[i] = C[i] !== 0 ? a : B[i]; },
+    ss: (Y, C, A, B) => { const a = A[0], b = B[0]; for (let i = 0; i < Y.length; i++) Y[i] = C[i] !== 0 ? a : b; },
+  };
+}
+const WHERE: Record<string, WhereLoops> = {};
+const whereFor = (dtype: string) => (WHERE[dtype] ??= specialise(whereLoops, null, `where ${dtype}`));
+
 export function where(c: TypedArray, cShape: Shape, a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, out: AbstractValue): TypedArray {
   const n = out.shape.reduce((x, y) => x * y, 1);
   const y = arrayFor(out.dtype, n);
   const nc = c.length, na = a.length, nb = b.length;
-  // each operand full-size or a scalar (leakyRelu's and relu's backward): a stride of 1 or 0, no modulo
-  const step = (len: number) => (len === n ? 1 : len === 1 ? 0 : -1);
-  const sc = step(nc), sa = step(na), sb = step(nb);
-  if (sc >= 0 && sa >= 0 && sb >= 0) {
-    for (let i = 0; i < n; i++) y[i] = c[i * sc] !== 0 ? a[i * sa] : b[i * sb];
+  if (nc === n && (na === n || na === 1) && (nb === n || nb === 1)) {
+    const l = whereFor(out.dtype);
+    (na === n ? (nb === n ? l.ff : l.fs) : nb === n ? l.sf : l.ss)(y, c, a, b);
     return y;
   }
   const ic = offsetsOrNull(cShape, out.shape), ia = offsetsOrNull(aShape, out.shape), ib = offsetsOrNull(bShape, out.shape);

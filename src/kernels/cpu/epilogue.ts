@@ -5,13 +5,23 @@ import { ACTIVATION_FNS as ACT } from '../ref/elementwise.ts';
 
 type BiasActLoop = (y: TypedArray, bias: TypedArray, inner: number, slope: number, f32: boolean) => void;
 
-/** y[i] = act(z), z = y[i] + bias[c] rounded to y's precision (written once, specialised per activation). */
+/**
+ * y[i] = act(z), z = y[i] + bias[c] rounded to y's precision (written once, specialised per
+ * activation). A product's bias is per column (inner 1: rows of C), a convolution's per channel
+ * (runs of `inner`); the precision test is outside the loops.
+ */
 function biasActLoop(f: (z: number, slope: number) => number): BiasActLoop {
   return (y, bias, inner, slope, f32) => {
-    const C = bias.length;
-    for (let i0 = 0, c = 0; i0 < y.length; i0 += inner, c = c + 1 === C ? 0 : c + 1) {
-      const b = bias[c];
-      for (let i = i0; i < i0 + inner; i++) y[i] = f(f32 ? Math.fround(y[i] + b) : y[i] + b, slope);
+    const C = bias.length, n = y.length;
+    if (inner === 1) {
+      if (f32) for (let r = 0; r < n; r += C) for (let c = 0; c < C; c++) y[r + c] = f(Math.fround(y[r + c] + bias[c]), slope);
+      else for (let r = 0; r < n; r += C) for (let c = 0; c < C; c++) y[r + c] = f(y[r + c] + bias[c], slope);
+      return;
+    }
+    for (let i0 = 0, c = 0; i0 < n; i0 += inner, c = c + 1 === C ? 0 : c + 1) {
+      const b = bias[c], end = i0 + inner;
+      if (f32) for (let i = i0; i < end; i++) y[i] = f(Math.fround(y[i] + b), slope);
+      else for (let i = i0; i < end; i++) y[i] = f(y[i] + b, slope);
     }
   };
 }
