@@ -22,7 +22,8 @@
  * next to TensorFlow.js (tfjs.js, served as `webgan lab` does from a checkout), table and chart
  * drawn, Export JSON = webganLab.kernels() with `webgan bench --json`'s envelope; out/lab-kernels.png.
  * pix2pix (and on the CPU cyclegan) checkpoints translate an uploaded PNG
- * with the numbers of `webgan translate --input DIR` (input | translation | reconstruction drawn);
+ * with the numbers of `webgan translate --input DIR` (input | translation | reconstruction drawn),
+ * and Translate test images draws the run's sample grid of the bundled test split (= Node's);
  * dcgan / cdcgan latent walks in Z in the model view equal LabModel.interpolate's in Node; stylegan's
  * style mixing equals `webgan mix`'s figure (mixingFigure). The image view (CPU): bad image settings give a message; a cdcgan run from the URL
  * trains, its grid, coverage and latent walk equal an ImageSession's in Node, its Download checkpoint
@@ -42,7 +43,8 @@ import { dirname, join, resolve } from 'node:path';
 import { chromium, type ConsoleMessage, type Page } from 'playwright-core';
 import { bundleLab, serveLab } from '../src/cli/lab.ts';
 import type { LabState } from '../src/lab/main.ts';
-import { LabModel, readCheckpoint, type ModelInfo, type SampleOptions } from '../src/lab/model.ts';
+import { LabModel, readCheckpoint, translationCheckpoint, type ModelInfo, type SampleOptions } from '../src/lab/model.ts';
+import { LabTranslator } from '../src/lab/translator.ts';
 import { presetQuery, type PresetName } from '../src/lab/presets.ts';
 import { parseSettings } from '../src/lab/settings.ts';
 import * as wg from '../src/index.ts';
@@ -398,7 +400,21 @@ try {
     const bad = await page.evaluate(() => window.webganLab.kernels({ filter: '^conv3d' }).then(() => 'resolved', (e: Error) => e.message));
     const badShown = await page.locator('#kernels-status').innerText();
     want('a bad filter named', /filter '\^conv3d' matches no case/.test(bad) && badShown === bad);
-    check(`${backend}: kernel view from the URL (view=kernels): a filtered quick suite next to TensorFlow.js, table and chart drawn, Export JSON = webganLab.kernels() = webgan bench's envelope; a bad filter is named`,
+    // the full suite (the box): a case only it has, and the export says quick: false
+    if (backend === 'cpu') {
+      await page.fill('#kernels-filter', '^conv2d dcgan64 D5 ');
+      await page.check('#kernels-full');
+      await page.uncheck('#kernels-tfjs');
+      await page.click('#kernels-run');
+      await page.waitForFunction(() => /: 1 case$/.test(document.getElementById('kernels-status')!.textContent ?? '') || document.getElementById('kernels-status')!.className === 'bad', null, { timeout: 180_000 });
+      const [dlFull] = await Promise.all([page.waitForEvent('download'), page.click('#kernels-export')]);
+      const fullPath = join(mkdtempSync(join(tmpdir(), 'wg-lab-kernels-')), dlFull.suggestedFilename());
+      await dlFull.saveAs(fullPath);
+      const full = JSON.parse(readFileSync(fullPath, 'utf8'));
+      want('the full suite from its box (quick: false, a dcgan64 case)', full.quick === false && full.results.length === 1 && full.results[0].name === 'conv2d dcgan64 D5 Conv 512→1 k4 s1 p0 4→1' && full.results[0].webganRate > 0);
+      await page.uncheck('#kernels-full');
+    }
+    check(`${backend}: kernel view from the URL (view=kernels): a filtered quick suite next to TensorFlow.js, table and chart drawn, Export JSON = webganLab.kernels() = webgan bench's envelope; a bad filter is named${backend === 'cpu' ? '; the full-suite box runs a dcgan64 case (quick: false)' : ''}`,
       fails.length === 0, `${fails.length ? `failed: ${fails.join('; ')} — ` : ''}${detail}`);
     check(`no console errors (kernel view, ${backend})`, errors.length === 0, errors.join(' | '));
     await page.close();
@@ -618,6 +634,17 @@ try {
         s.model?.kind === 'translate' && s.status === 'ready' && di <= 1e-6 && d <= tol && dr <= tol && got.reconstruction === null === (tp === 'pix2pix') && drawn && grid.ink > 0.3 &&
           await page.locator('#model-translate').isVisible() && !(await page.locator('#model-controls').isVisible()),
         JSON.stringify({ grid, caption: await page.locator('#model-caption').innerText(), status: await page.locator('#ckpt-status').innerText() }));
+      // Translate test images: the run's samples/step-N.png grid of the test split's first 8 (the page fetches the test files)
+      const labGrid = LabTranslator.fromCheckpoint(translationCheckpoint(readCheckpoint(new Uint8Array(readFileSync(join(dir, `${tp}.safetensors`))), `${tp}.safetensors`).ck), `${tp}.safetensors`);
+      const wantGrid = await labGrid.testGrid();
+      labGrid.dispose();
+      await page.click('#model-test');
+      const gridShown = await page.waitForFunction(() => /the first 8 test images of edges2fashion/.test(document.getElementById('model-caption')!.textContent ?? ''), null, { timeout: 120_000 }).then(() => true, () => false);
+      const gotGrid = await page.evaluate(() => window.webganLab.testGrid());
+      const dg = gotGrid.data.length === wantGrid.data.length ? maxDiff(gotGrid.data, wantGrid.data) : Infinity;
+      check(`${backend}: a ${tp} checkpoint: Translate test images draws the run's sample grid of the bundled test split (${gotGrid.shape.join('×')}, max abs diff ${dg.toExponential(2)} ≤ ${tol} against Node)`,
+        gridShown && dg <= tol && JSON.stringify(gotGrid.shape) === JSON.stringify(wantGrid.shape) && (await canvasInk(page, 'model-grid')).ink > 0.3,
+        await page.locator('#model-caption').innerText());
     }
     check(`no console errors (model view, ${backend})`, errors.length === 0, errors.join(' | '));
     await page.close();

@@ -27,9 +27,14 @@ const EXTERNAL = ['webgpu', 'esbuild', 'node:*', 'fs', 'fs/promises', 'path', 'o
 /**
  * What the image view fetches (src/lab/image-worker.ts): the bundled Fashion-MNIST training files
  * (all 20,000 images, 8.7 MB, so a run continues with `webgan train --resume` on the same data) and
- * the classifier, served unchanged from the checkout's or the package's data/ and models/.
+ * the classifier; and what the model view fetches for a translation checkpoint's test grid: the
+ * test files. Served unchanged from the checkout's or the package's data/ and models/.
  */
-export const LAB_DATA = ['data/fashion-mnist/train-images-idx3-ubyte.gz', 'data/fashion-mnist/train-labels-idx1-ubyte.gz', 'models/fashion-classifier.safetensors'] as const;
+export const LAB_DATA = [
+  'data/fashion-mnist/train-images-idx3-ubyte.gz', 'data/fashion-mnist/train-labels-idx1-ubyte.gz', 'models/fashion-classifier.safetensors',
+  // the model view's test grid of a translation checkpoint (src/lab/translator.ts TEST_FILES): the test split, 4.4 MB
+  'data/fashion-mnist/t10k-images-idx3-ubyte.gz', 'data/fashion-mnist/t10k-labels-idx1-ubyte.gz',
+] as const;
 
 async function labData(): Promise<Record<string, Uint8Array>> {
   const root = new URL('../../', import.meta.url);

@@ -33,8 +33,8 @@ self.onmessage = async (ev: MessageEvent<ToKernelWorker>) => {
   try {
     backend ??= await startBackend(m.backend);
     const p = m.tfjs ? await loadPeer(backend.name) : null;
-    post({ type: 'start', id: m.id, backend, tfjs: p ? `${p.version} ${p.backend} (${p.adapter})` : null, cases: kernelCaseNames(m.filter) });
-    const result = await runKernels({ filter: m.filter }, p, (row) => post({ type: 'row', id: m.id, row }));
+    post({ type: 'start', id: m.id, backend, tfjs: p ? `${p.version} ${p.backend} (${p.adapter})` : null, cases: kernelCaseNames(m.filter, m.full) });
+    const result = await runKernels({ filter: m.filter, full: m.full }, p, (row) => post({ type: 'row', id: m.id, row }));
     post({ type: 'done', id: m.id, result });
   } catch (e) {
     post({ type: 'error', id: m.id, message: (e as Error).message });

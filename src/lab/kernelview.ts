@@ -1,5 +1,5 @@
 /**
- * The kernel view of the lab page: `webgan bench --suite kernels --quick` on the page's adapter, in
+ * The kernel view of the lab page: `webgan bench --suite kernels [--quick]` on the page's adapter, in
  * its own worker (kernel-worker.ts) so the page stays live; a table and a bar chart of each case's
  * rate, TensorFlow.js beside it when the page has it, and the result as the JSON the CLI writes.
  */
@@ -27,11 +27,11 @@ export class KernelView {
     $('kernels-tfjs-note').textContent = this.tfjs
       ? 'TensorFlow.js (tfjs-backend-webgpu, or -cpu on the CPU) runs each case beside webgan, on the same adapter'
       : 'TensorFlow.js is not served with this page (it comes with `webgan lab` run from a checkout after `npm ci`): webgan alone';
-    $('kernels-run').addEventListener('click', () => void this.run({ filter: $<HTMLInputElement>('kernels-filter').value, tfjs: $<HTMLInputElement>('kernels-tfjs').checked }).catch(() => {}));
+    $('kernels-run').addEventListener('click', () => void this.run({ filter: $<HTMLInputElement>('kernels-filter').value, tfjs: $<HTMLInputElement>('kernels-tfjs').checked, full: $<HTMLInputElement>('kernels-full').checked }).catch(() => {}));
     $('kernels-export').addEventListener('click', () => this.export());
   }
 
-  /** Run the suite; resolves to the JSON object `webgan bench --suite kernels --quick --json` writes. */
+  /** Run the suite; resolves to the JSON object `webgan bench --suite kernels [--quick] --json` writes. */
   async run(o: KernelViewOptions = {}): Promise<KernelsResult> {
     if (this.running) throw new Error('a kernel run is in progress: wait for it to finish');
     const tfjs = o.tfjs ?? this.tfjs;
@@ -70,7 +70,7 @@ export class KernelView {
           }
         };
         w.onerror = (e) => reject(new Error(`the kernel worker failed: ${e.message || 'see the console'}`));
-        w.postMessage({ type: 'run', id, backend: this.backend, filter: o.filter, tfjs } satisfies ToKernelWorker);
+        w.postMessage({ type: 'run', id, backend: this.backend, filter: o.filter, tfjs, full: !!o.full } satisfies ToKernelWorker);
       });
       this.result = result;
       this.show(result.results);
@@ -88,7 +88,7 @@ export class KernelView {
     }
   }
 
-  /** Download the last result: `webgan bench --suite kernels --quick --json FILE`'s file. */
+  /** Download the last result: `webgan bench --suite kernels [--quick] --json FILE`'s file. */
   export(): void {
     if (!this.result) return;
     const a = document.createElement('a');

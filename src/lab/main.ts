@@ -109,6 +109,13 @@ export interface WebganLab {
    * flat) and for cyclegan the reconstruction (translated back).
    */
   translate(png: Uint8Array, direction?: 'a2b' | 'b2a'): Promise<{ input: number[]; output: number[]; reconstruction: number[] | null; channels: [number, number]; resolution: number }>;
+  /**
+   * A cyclegan / pix2pix checkpoint on Fashion-MNIST data in the model view: the grid `webgan train`
+   * writes as samples/step-N.png, from the bundled test split's first 8 images (fetched on first
+   * use): 8 a row, CycleGAN A | G_A(A) | G_B(G_A(A)), B | G_B(B) | G_A(G_B(B)); pix2pix input |
+   * translation | target. Flat [rows · 8, C, r, r] in [−1, 1], and its shape.
+   */
+  testGrid(): Promise<{ data: number[]; shape: number[] }>;
   /** The 2-D run's checkpoint, the `.safetensors` bytes `webgan train` writes (Download checkpoint saves them). */
   checkpoint(): Promise<Uint8Array>;
   /**
@@ -118,8 +125,9 @@ export interface WebganLab {
   setView(view: LabView): Promise<void>;
   /**
    * The kernel view's run (it shows the view, so the 2-D run pauses): the quick kernel suite on the
-   * page's backend, `filter` a regular expression of case names, `tfjs` (default: when the page has
-   * TensorFlow.js) beside it. Resolves to the JSON `webgan bench --suite kernels --quick --json` writes.
+   * page's backend (`full: true`: the whole suite), `filter` a regular expression of case names,
+   * `tfjs` (default: when the page has TensorFlow.js) beside it. Resolves to the JSON
+   * `webgan bench --suite kernels [--quick] --json` writes.
    */
   kernels(opts?: KernelViewOptions): Promise<KernelsResult>;
   /** the image view's run (dcgan / cdcgan on Fashion-MNIST; imageview.ts): state and controls, started on first use */
@@ -375,6 +383,10 @@ window.webganLab = {
   translate: async (png: Uint8Array, direction: 'a2b' | 'b2a' = 'a2b') => {
     const t = await translatePng(png, direction);
     return { input: Array.from(t.input), output: Array.from(t.output), reconstruction: t.reconstruction && Array.from(t.reconstruction), channels: t.channels, resolution: t.resolution };
+  },
+  testGrid: async () => {
+    const { data, shape } = (await request({ type: 'testGrid' }) as Extract<ReplyValue, { samples: unknown }>).samples;
+    return { data: Array.from(data), shape };
   },
   interpolate: async (seed: number, o: InterpolateOptions = {}) => {
     const v = await request({ type: 'interpolate', seed, n: o.n ?? 8, rows: o.rows ?? 1, space: o.space ?? (state.model?.style ? 'w' : 'z'), psi: o.psi, label: o.label });

@@ -7,7 +7,7 @@ import { FASHION_MNIST_CLASSES } from '../data/fashion.ts';
 import { drawImageGrid } from './draw.ts';
 import type { ModelInfo, SampleOptions } from './model.ts';
 import type { ReplyValue, Request, WithoutId } from './protocol.ts';
-import type { Translation } from './translator.ts';
+import { hasBundledTest, type Translation } from './translator.ts';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const samplesOf = (v: ReplyValue) => (v as Extract<ReplyValue, { samples: unknown }>).samples;
@@ -28,6 +28,7 @@ export class ModelView {
     upload.addEventListener('change', run);
     $('model-direction').addEventListener('change', run);
     $('model-sample').addEventListener('click', () => void this.sample());
+    $('model-test').addEventListener('click', () => void this.testGrid());
     $('model-interpolate').addEventListener('click', () => void this.interpolate());
     $('model-mix').addEventListener('click', () => void this.mix());
     $('model-next').addEventListener('click', () => {
@@ -52,7 +53,13 @@ export class ModelView {
       const dir = $<HTMLSelectElement>('model-direction');
       dir.value = 'a2b';
       (dir.options[1] as HTMLOptionElement).disabled = info.preset === 'pix2pix';
-      $('model-caption').textContent = 'choose a PNG to translate';
+      const test = hasBundledTest(info.data);
+      const button = $<HTMLButtonElement>('model-test');
+      button.disabled = !test;
+      button.title = test
+        ? "the run's sample grid (webgan train's samples/step-N.png) of the first 8 images of Fashion-MNIST's test split"
+        : `the run's data (${info.data}) is a pair of folders: the page has no test images for it; upload a PNG`;
+      $('model-caption').textContent = test ? 'choose a PNG to translate, or translate the test images' : 'choose a PNG to translate';
       return;
     }
     $('model-controls').hidden = false;
@@ -125,6 +132,23 @@ export class ModelView {
       canvas.hidden = false;
       drawImageGrid(canvas, rgb, [tiles.length, 3, r, r], 480, tiles.length);
       $('model-caption').textContent = `${name}: input | translation ${direction === 'a2b' ? 'A → B' : 'B → A'}${t.reconstruction ? ' | reconstruction (translated back)' : ''}, ${r} × ${r} (webgan translate --ckpt ${info.name} --input DIR --direction ${direction})`;
+    } catch (e) {
+      $('model-caption').textContent = (e as Error).message;
+    }
+  }
+
+  /** The run's sample grid of the bundled test split's first 8 images (`samples/step-N.png`'s layout). */
+  async testGrid(): Promise<void> {
+    const info = this.info;
+    if (info?.kind !== 'translate') return;
+    $('model-caption').textContent = 'fetching the test images and translating…';
+    try {
+      const { data, shape } = samplesOf(await this.ask({ type: 'testGrid' }));
+      const canvas = $<HTMLCanvasElement>('model-grid');
+      canvas.hidden = false;
+      drawImageGrid(canvas, data, shape, 512, 8);
+      const rows = info.preset === 'pix2pix' ? 'input | translation | target' : 'A | G_A(A) | G_B(G_A(A)), then B | G_B(B) | G_A(G_B(B))';
+      $('model-caption').textContent = `the first 8 test images of ${info.data}, a row each: ${rows} (webgan train's samples/step-${String(info.step).padStart(6, '0')}.png for this step)`;
     } catch (e) {
       $('model-caption').textContent = (e as Error).message;
     }

@@ -23,13 +23,14 @@ export type Request =
   | { type: 'checkpoint'; id: number }
   | { type: 'interpolate'; id: number; seed: number; n: number; rows: number; space: 'z' | 'w'; psi?: number; label?: number }
   | { type: 'mix'; id: number; seed: number; rows: number; cols: number; ranges: string[]; psi: number }
-  | { type: 'translate'; id: number; rgba: Uint8Array; width: number; height: number; direction: 'a2b' | 'b2a' };
+  | { type: 'translate'; id: number; rgba: Uint8Array; width: number; height: number; direction: 'a2b' | 'b2a' }
+  | { type: 'testGrid'; id: number };
 
 /** a request as the page writes it (the id is added when it is sent) */
 export type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 export interface Samples { data: Float32Array; shape: number[] }
-export type ReplyValue = { type: 'load'; info: ModelInfo } | { type: 'sample' | 'interpolate' | 'mix'; samples: Samples } | { type: 'checkpoint'; bytes: Uint8Array } | { type: 'translate'; translation: Translation };
+export type ReplyValue = { type: 'load'; info: ModelInfo } | { type: 'sample' | 'interpolate' | 'mix' | 'testGrid'; samples: Samples } | { type: 'checkpoint'; bytes: Uint8Array } | { type: 'translate'; translation: Translation };
 
 export interface BackendReport {
   name: 'webgpu' | 'cpu';

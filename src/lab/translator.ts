@@ -2,14 +2,16 @@
  * Translation checkpoints in the lab's model view (cyclegan / pix2pix, what `webgan train --preset
  * cyclegan|pix2pix` writes): the networks loadTranslator builds, and an uploaded image translated
  * as `webgan translate --input DIR` translates a folder's PNG — converted by loadImageFolder's code
- * (luma or RGB, bilinear to the run's resolution), then translateImages.
+ * (luma or RGB, bilinear to the run's resolution), then translateImages — and, for runs on
+ * Fashion-MNIST, the run's sample grid of the bundled test split's first 8 images.
  */
 import * as wg from '../index.ts';
 import type { TrainConfig } from '../gan/config.ts';
 import { ConfigError } from '../gan/config.ts';
 import type { TranslationModels } from '../gan/translation/models.ts';
 import { translatorFromCheckpoint, type TranslationCheckpointMeta } from '../gan/translation/trainer.ts';
-import { translateImages, type Direction } from '../gan/translation/translate.ts';
+import { fashionTestSet, parseTranslationSpec } from '../gan/translation/data.ts';
+import { firstEight, sampleGridRows, translateImages, type Direction } from '../gan/translation/translate.ts';
 import { rgbaToImage } from '../data/imagefolder.ts';
 import type { LoadedCheckpoint } from '../io/checkpoint.ts';
 import type { ModelInfo } from './model.ts';
@@ -65,7 +67,50 @@ export class LabTranslator {
     return { input, output: out.data, reconstruction: back?.data ?? null, channels: [cin, cout], resolution: r };
   }
 
+  /**
+   * Whether the run's data has a test split the page can fetch: Fashion-MNIST (`edges2fashion`,
+   * `fashion-mnist:A/B`), whose test files `webgan lab` serves; not a run on folders of PNGs.
+   */
+  get hasTestImages(): boolean {
+    return hasBundledTest(this.cfg.data);
+  }
+
+  /**
+   * The grid `webgan train` writes as `samples/step-N.png` for this checkpoint: the first 8 images
+   * of the test split (Fashion-MNIST's, which the caller has provided with
+   * provideFashionMnist('test', …)), 8 a row — CycleGAN A | G_A(A) | G_B(G_A(A)) and
+   * B | G_B(B) | G_A(G_B(B)), pix2pix input | translation | target; [rows · 8, C, r, r] in [−1, 1].
+   */
+  async testGrid(): Promise<{ data: Float32Array; shape: number[] }> {
+    if (!this.hasTestImages) throw new ConfigError(`${this.info.name}: its data '${this.cfg.data}' (folders of PNGs) has no test split in the page; translate an uploaded PNG instead`);
+    const r = this.cfg.resolution!;
+    const t = await fashionTestSet(this.cfg.data, { size: r, testLimit: 8 });
+    const [a, b] = [firstEight(t.a, t.shape, r, r), firstEight(t.b, t.shape, r, r)];
+    try {
+      const rows = sampleGridRows(this.models, a, b);
+      const data = (await rows.data()) as Float32Array;
+      const shape = [...rows.shape];
+      rows.dispose();
+      return { data, shape };
+    } finally {
+      a.dispose();
+      b.dispose();
+    }
+  }
+
   dispose(): void {
     for (const n of Object.values(this.models.nets)) n.dispose();
   }
 }
+
+/** A translation run's data has Fashion-MNIST's test split (the page can fetch it), not folders of PNGs. */
+export function hasBundledTest(data: string): boolean {
+  try {
+    return parseTranslationSpec(data).kind !== 'folders';
+  } catch {
+    return false;
+  }
+}
+
+/** The Fashion-MNIST test files `webgan lab` serves beside the page (src/cli/lab.ts LAB_DATA), for testGrid. */
+export const TEST_FILES = { images: 'data/fashion-mnist/t10k-images-idx3-ubyte.gz', labels: 'data/fashion-mnist/t10k-labels-idx1-ubyte.gz' };

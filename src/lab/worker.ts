@@ -7,7 +7,9 @@ import type { TrainConfig } from '../gan/config.ts';
 import type { CheckpointMeta } from '../gan/trainer.ts';
 import type { LoadedCheckpoint } from '../io/checkpoint.ts';
 import { LabModel, readCheckpoint, translationCheckpoint, type ModelInfo } from './model.ts';
-import { LabTranslator } from './translator.ts';
+import { LabTranslator, TEST_FILES } from './translator.ts';
+import { provideFashionMnist } from '../data/fashion.ts';
+import { readBytes } from '../io/fs.ts';
 import type { BackendReport, FromWorker, ReplyValue, Request, ToWorker } from './protocol.ts';
 import { LabSession } from './session.ts';
 import { startBackend } from './backend.ts';
@@ -23,6 +25,8 @@ let model: LabModel | null = null;
 let translator: LabTranslator | null = null;
 /** the mlp2d checkpoint the 2-D run was loaded from: Reset goes back to it */
 let loaded: { ck: LoadedCheckpoint<CheckpointMeta>; info: ModelInfo } | null = null;
+/** the Fashion-MNIST test files were fetched and provided (the first testGrid does it) */
+let testProvided = false;
 
 const twoDInfo = (s: LabSession, name: string): ModelInfo => {
   const m = s.trainer.models;
@@ -65,6 +69,17 @@ async function answer(c: Request): Promise<[ReplyValue, Transferable[]]> {
     const t = await translator.translate(c.rgba, c.width, c.height, c.direction);
     return [{ type: 'translate', translation: t }, [t.input.buffer, t.output.buffer, ...(t.reconstruction ? [t.reconstruction.buffer] : [])]];
   }
+  if (c.type === 'testGrid') {
+    if (!translator) throw new Error('no translation checkpoint loaded: load a cyclegan or pix2pix checkpoint first');
+    if (translator.hasTestImages && !testProvided) {
+      const here = (path: string) => new URL(path, self.location.href);
+      const [images, labels] = await Promise.all([readBytes(here(TEST_FILES.images)), readBytes(here(TEST_FILES.labels))]);
+      provideFashionMnist('test', { images, labels }, 'the page\'s Fashion-MNIST test files');
+      testProvided = true;
+    }
+    const samples = await translator.testGrid();
+    return [{ type: 'testGrid', samples }, [samples.data.buffer]];
+  }
   if (c.type === 'sample') {
     const o = { label: c.label, psi: c.psi };
     if (c.from === 'model' && !model) throw new Error(translator ? 'the model view holds a translation checkpoint: it translates images (translate), it does not sample' : 'no model loaded: load an image checkpoint first');
@@ -82,7 +97,7 @@ async function answer(c: Request): Promise<[ReplyValue, Transferable[]]> {
 }
 
 type Command = Extract<ToWorker, { id: number }>;
-const REQUESTS: ReadonlySet<string> = new Set(['load', 'sample', 'checkpoint', 'interpolate', 'mix', 'translate']);
+const REQUESTS: ReadonlySet<string> = new Set(['load', 'sample', 'checkpoint', 'interpolate', 'mix', 'translate', 'testGrid']);
 
 const commands = new CommandLoop<Command, ReplyValue>({
   ready: () => session !== null,

@@ -67,7 +67,9 @@ describe('webgan lab', () => {
       const labels = await get('/data/fashion-mnist/train-labels-idx1-ubyte.gz');
       expect([labels.status, labels.type]).toEqual([200, 'application/gzip']);
       expect((await get('/image-worker.js')).status).toBe(200);
-      expect((await get('/data/fashion-mnist/t10k-labels-idx1-ubyte.gz')).status).toBe(404); // only what the page fetches
+      const test = await get('/data/fashion-mnist/t10k-labels-idx1-ubyte.gz'); // the model view's test grid
+      expect([test.status, test.type]).toEqual([200, 'application/gzip']);
+      expect((await get('/data/fashion-mnist/README.md')).status).toBe(404); // only what the page fetches
       expect((await get('/../package.json')).status).toBe(404);
       expect((await get('/src/lab/main.ts')).status).toBe(404);
     } finally {

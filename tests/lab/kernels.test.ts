@@ -48,6 +48,30 @@ describe('lab kernel view', () => {
     for (const r of exported.results) expect(r.webganRate > 0 && r.webganMs > 0 && r.unit === 'GB/s' && r.tfjsRate === null).toBe(true);
   }, 120_000);
 
+  it('with `full`, runs the whole suite: the JSON of `webgan bench --suite kernels --json` (quick: false, its own cases)', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'wg-lab-kernels-')), 'bench.json');
+    const filter = '^conv2d dcgan64 D5 ';
+    const quiet = [vi.spyOn(console, 'log').mockImplementation(() => {}), vi.spyOn(console, 'error').mockImplementation(() => {})];
+    let code: number;
+    try {
+      code = await main(['bench', '--suite', 'kernels', '--backend', 'cpu', '--filter', filter, '--json', file]);
+    } finally {
+      for (const q of quiet) q.mockRestore();
+    }
+    expect(code).toBe(0);
+    const cli = JSON.parse(readFileSync(file, 'utf8'));
+    await wg.init({ backend: 'cpu' });
+    const lab = JSON.parse(JSON.stringify(await runKernels({ filter, full: true }, null)));
+    expect(uniq(shape(lab))).toEqual(uniq(shape(cli)));
+    expect(lab.results.map((r: { name: string }) => r.name)).toEqual(cli.results.map((r: { name: string }) => r.name));
+    expect(lab.results.map((r: { name: string }) => r.name)).toEqual(['conv2d dcgan64 D5 Conv 512→1 k4 s1 p0 4→1']);
+    expect(lab).toMatchObject({ suite: 'kernels', quick: false });
+    expect(cli).toMatchObject({ quick: false });
+    // the case is in the full suite only: the quick one refuses the filter
+    expect(() => kernelSuite(filter)).toThrow(/matches no case of the quick suite/);
+    expect(kernelCaseNames(undefined, true)).toEqual(expect.arrayContaining([...kernelCaseNames(), 'matmul 2048×2048×2048']));
+  }, 120_000);
+
   it('names a bad filter, and one that selects nothing, with the cases it can select', () => {
     expect(() => kernelSuite('(')).toThrow(/^filter '\(' is not a regular expression: /);
     expect(() => kernelSuite('^conv3d')).toThrow(/^filter '\^conv3d' matches no case of the quick suite \(matmul 256×256×256, .*, adam step\)$/);

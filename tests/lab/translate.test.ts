@@ -1,8 +1,10 @@
 /**
  * Translation checkpoints in the lab's model view (src/lab/translator.ts), in Node on the CPU: an
  * uploaded PNG is translated with the numbers `webgan translate --input DIR` computes for the same
- * PNG in a folder (loadImageFolder + translateImages), and the PNG the CLI writes holds them.
- * The page itself: scripts/lab-test.ts.
+ * PNG in a folder (loadImageFolder + translateImages), and the PNG the CLI writes holds them; the
+ * test grid of a Fashion-MNIST run is the grid `webgan train` writes (samples/step-N.png), built
+ * here independently from the run's test split and translateImages. The page itself:
+ * scripts/lab-test.ts.
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +14,8 @@ import * as wg from '../../src/index.ts';
 import { decodePng, loadImageFolder } from '../../src/data/imagefolder.ts';
 import { loadTranslator, TranslationTrainer } from '../../src/gan/translation/trainer.ts';
 import { translateImages } from '../../src/gan/translation/translate.ts';
-import { encodePng } from '../../src/io/png.ts';
+import { makeTranslationSource } from '../../src/gan/translation/data.ts';
+import { encodePng, makeImageGrid } from '../../src/io/png.ts';
 import { readCheckpoint, translationCheckpoint } from '../../src/lab/model.ts';
 import { LabTranslator } from '../../src/lab/translator.ts';
 import { cli } from '../helpers/cli.ts';
@@ -78,4 +81,50 @@ describe('lab translation', () => {
       lab.dispose();
     }, 180_000);
   }
+
+  for (const [preset, data] of [['pix2pix', 'edges2fashion'], ['cyclegan', 'fashion-mnist:sneaker/ankle-boot']] as const) {
+    it(`${preset} on ${data}: the test grid is the run's samples/step-N.png grid (the test split's first 8 images)`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'wg-lab-grid-'));
+      const t = await TranslationTrainer.create({ preset, data, batch: 1, limit: 4, ngf: 4, ndf: 4, seed: 3, ...(preset === 'cyclegan' ? { blocks: 1 } : {}) });
+      t.trainStep();
+      const ckPath = join(dir, 'ck.safetensors');
+      await t.saveCheckpoint(ckPath);
+      const pngPath = await t.saveSamples(join(dir, 'grid'));
+      t.dispose();
+      const read = readCheckpoint(new Uint8Array(readFileSync(ckPath)), 'ck.safetensors');
+      const lab = LabTranslator.fromCheckpoint(translationCheckpoint(read.ck), 'ck.safetensors');
+      expect(lab.hasTestImages).toBe(true);
+      const got = await lab.testGrid();
+      const r = 32, px = r * r;
+      expect(got.shape).toEqual([preset === 'cyclegan' ? 48 : 24, 1, r, r]);
+
+      // independently: the run's test split (first 8 of each domain) and translateImages
+      const { cfg, models } = await loadTranslator(ckPath);
+      const src = await makeTranslationSource(cfg.data, { paired: preset === 'pix2pix', seed: cfg.seed, batch: 1, limit: 4, size: r, testLimit: 8 });
+      const test = src.test!;
+      const a = test.a.slice(0, 8 * px), b = test.b.slice(0, 8 * px);
+      const tr = async (x: Float32Array, d: 'a2b' | 'b2a') => (await translateImages(models, x, [8, 1, r, r], d)).data;
+      const rows = preset === 'pix2pix'
+        ? [a, await tr(a, 'a2b'), b]
+        : await (async () => { const fb = await tr(a, 'a2b'), fa = await tr(b, 'b2a'); return [a, fb, await tr(fb, 'b2a'), b, fa, await tr(fa, 'a2b')]; })();
+      const want = new Float32Array(rows.length * 8 * px);
+      rows.forEach((x, i) => want.set(x, i * 8 * px));
+      expect(Array.from(got.data)).toEqual(Array.from(want));
+
+      // and the PNG the trainer wrote is this grid, pixel for pixel
+      const png = await decodePng(new Uint8Array(readFileSync(pngPath)));
+      const g = makeImageGrid(got.data, got.shape, { nrow: 8 });
+      expect([png.width, png.height]).toEqual([g.width, g.height]);
+      expect(Array.from({ length: g.width * g.height }, (_, i) => png.rgba[4 * i])).toEqual(Array.from(g.pixels));
+      for (const n of Object.values(models.nets)) n.dispose();
+      lab.dispose();
+    }, 180_000);
+  }
+
+  it('a run on folders has no test grid in the page: testGrid says so', async () => {
+    const { hasBundledTest } = await import('../../src/lab/translator.ts');
+    expect(hasBundledTest('edges2fashion')).toBe(true);
+    expect(hasBundledTest('fashion-mnist:sneaker/ankle-boot')).toBe(true);
+    expect(hasBundledTest('photos/trainA,photos/trainB')).toBe(false);
+  });
 });

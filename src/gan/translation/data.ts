@@ -180,15 +180,49 @@ async function withEdges(ds: ImageDataset): Promise<ImageDataset> {
   return { ...ds, images: await edgeMapsOf(ds.images, n, h, w) };
 }
 
-async function fashionSource(spec: string, parsed: TranslationSpec & { kind: 'edges2fashion' | 'classes' }, opts: TranslationOptions): Promise<TranslationSource> {
-  const size = opts.size ?? 28;
+/** The size option of a Fashion-MNIST source: 28 (default) or 32 (padded). */
+function fashionSize(spec: string, size = 28): 28 | 32 {
   if (size !== 28 && size !== 32) fail(spec, `Fashion-MNIST images are 28×28 (size 28) or padded to 32×32 (size 32), not size ${size}`);
+  return size as 28 | 32;
+}
+
+/**
+ * The test split of a Fashion-MNIST translation dataset (`edges2fashion`: the first `testLimit`
+ * test photos' sketches → the photos, paired; two classes: the first `testLimit` test images of each,
+ * as many in both): what a source's `test` holds. It needs only the test files (the lab provides
+ * them with provideFashionMnist('test', …)).
+ */
+export async function fashionTestSet(spec: string, opts: { size?: number; testLimit?: number } = {}): Promise<TranslationTestSet> {
+  const parsed = parseTranslationSpec(spec);
+  if (parsed.kind === 'folders') fail(spec, 'a folder dataset has no bundled test split (CycleGAN layout: testA / testB beside trainA / trainB)');
+  positive(spec, 'testLimit', opts.testLimit);
+  return fashionTest(parsed as FashionSpec, fashionSize(spec, opts.size), opts.testLimit);
+}
+
+type FashionSpec = TranslationSpec & { kind: 'edges2fashion' | 'classes' };
+const padder = (size: 28 | 32) => (ds: ImageDataset, value: number) => (size === 32 ? padTo32(ds, value) : ds);
+
+async function fashionTest(parsed: FashionSpec, size: 28 | 32, testLimit?: number): Promise<TranslationTestSet> {
+  const pad = padder(size);
+  const testSet = await loadFashionMnist({ split: 'test' });
+  if (parsed.kind === 'edges2fashion') {
+    const t = slice(testSet, 0, testLimit ?? testSet.shape[0]);
+    const [ta, tb] = [pad(await withEdges(t), EDGE_BACKGROUND), pad(t, -1)];
+    return { a: ta.images, b: tb.images, labelsA: t.labels, labelsB: t.labels, n: t.shape[0], shape: ta.shape, paired: true };
+  }
+  const [ta, tb] = [pad(ofClass(testSet, parsed.a, testLimit), -1), pad(ofClass(testSet, parsed.b, testLimit), -1)];
+  const n = Math.min(ta.shape[0], tb.shape[0]);
+  const [sa, sb] = [slice(ta, 0, n), slice(tb, 0, n)];
+  return { a: sa.images, b: sb.images, labelsA: sa.labels, labelsB: sb.labels, n, shape: sa.shape, paired: false };
+}
+
+async function fashionSource(spec: string, parsed: FashionSpec, opts: TranslationOptions): Promise<TranslationSource> {
+  const size = fashionSize(spec, opts.size);
   if ((opts.channels ?? 1) !== 1) fail(spec, `Fashion-MNIST is grayscale: channels must be 1, got ${opts.channels}`);
   if (opts.crop !== undefined || opts.load !== undefined) fail(spec, 'random-crop jitter (crop, load) is for folders of PNGs; Fashion-MNIST takes size 28 or 32');
-  const pad = (ds: ImageDataset, value: number) => (size === 32 ? padTo32(ds, value) : ds);
-  let a: ImageDataset, b: ImageDataset, test: TranslationTestSet;
+  const pad = padder(size);
+  let a: ImageDataset, b: ImageDataset;
   let names: [string, string];
-  const testSet = await loadFashionMnist({ split: 'test' });
   if (parsed.kind === 'edges2fashion') {
     if (opts.paired) {
       const photos = await loadFashionMnist({ split: 'train', limit: opts.limit });
@@ -199,9 +233,6 @@ async function fashionSource(spec: string, parsed: TranslationSpec & { kind: 'ed
       const half = Math.floor(all.shape[0] / 2);
       [a, b] = [await withEdges(slice(all, 0, half)), slice(all, half, 2 * half)];
     }
-    const t = slice(testSet, 0, opts.testLimit ?? testSet.shape[0]);
-    const [ta, tb] = [pad(await withEdges(t), EDGE_BACKGROUND), pad(t, -1)];
-    test = { a: ta.images, b: tb.images, labelsA: t.labels, labelsB: t.labels, n: t.shape[0], shape: ta.shape, paired: true };
     names = ['edges', 'photos'];
     a = pad(a, EDGE_BACKGROUND);
     b = pad(b, -1);
@@ -209,12 +240,9 @@ async function fashionSource(spec: string, parsed: TranslationSpec & { kind: 'ed
     if (opts.paired) fail(spec, `two classes are unpaired (CycleGAN): no ${FASHION_MNIST_CLASSES[parsed.a]} has a ${FASHION_MNIST_CLASSES[parsed.b]} counterpart; paired training (pix2pix) needs edges2fashion or two folders with the same file names`);
     const train = await loadFashionMnist({ split: 'train' });
     [a, b] = [pad(ofClass(train, parsed.a, opts.limit), -1), pad(ofClass(train, parsed.b, opts.limit), -1)];
-    const [ta, tb] = [pad(ofClass(testSet, parsed.a, opts.testLimit), -1), pad(ofClass(testSet, parsed.b, opts.testLimit), -1)];
-    const n = Math.min(ta.shape[0], tb.shape[0]);
-    const [sa, sb] = [slice(ta, 0, n), slice(tb, 0, n)];
-    test = { a: sa.images, b: sb.images, labelsA: sa.labels, labelsB: sb.labels, n, shape: sa.shape, paired: false };
     names = [FASHION_MNIST_CLASSES[parsed.a], FASHION_MNIST_CLASSES[parsed.b]];
   }
+  const test = await fashionTest(parsed, size, opts.testLimit);
   for (const [d, name] of [[a, names[0]], [b, names[1]]] as const) if (d.shape[0] < 1) fail(spec, `no training images in domain '${name}' (limit ${opts.limit})`);
   return new Source(parsed, opts, { a: { name: names[0], ...a }, b: { name: names[1], ...b } }, test, null);
 }

@@ -8,6 +8,7 @@ import { ConfigError, lrFactor, resolveConfig, type TrainConfig } from '../confi
 import { flattenOpt, gradAndWeightNorms, pick, prefixed, unflattenOpt, withCheckpointTensors, type Curve, type LogRecord, type RunTrainer } from '../trainer.ts';
 import { makeTranslationSource, type TranslationSource, type TranslationState } from './data.ts';
 import { buildTranslation, ganTerm, l1, type TranslationModels, type TranslationPreset } from './models.ts';
+import { firstEight, sampleGridRows } from './translate.ts';
 
 /** The loss terms logged per step, named as the authors' `loss_names`. */
 export const TRANSLATION_STATS: Record<TranslationPreset, readonly string[]> = {
@@ -236,15 +237,8 @@ export class TranslationTrainer implements RunTrainer {
     if (!this.fixed) {
       const [, h, w] = this.source.sampleShape;
       const t = this.source.test;
-      const first = (images: Float32Array, shape: readonly number[]) => {
-        const k = Math.min(8, shape[0]);
-        const [y0, x0] = [Math.floor((shape[2] - h) / 2), Math.floor((shape[3] - w) / 2)];
-        return wg.keep(wg.tidy(() => {
-          const x = wg.tensor(images.subarray(0, k * shape[1] * shape[2] * shape[3]), [k, shape[1], shape[2], shape[3]]);
-          return y0 || x0 ? wg.mul(wg.narrow(wg.narrow(x, 2, y0, h), 3, x0, w), 1) : x;
-        }));
-      };
       const { a, b } = this.source.domains;
+      const first = (images: Float32Array, shape: readonly number[]) => wg.keep(firstEight(images, shape, h, w));
       this.fixed = t ? { a: first(t.a, t.shape), b: first(t.b, t.shape) } : { a: first(a.images, a.shape), b: first(b.images, b.shape) };
     }
     return this.fixed;
@@ -268,13 +262,7 @@ export class TranslationTrainer implements RunTrainer {
    */
   async saveSamples(base: string): Promise<string> {
     const { a, b } = this.fixedBatch();
-    const { models: m } = this;
-    const rows = wg.tidy(() => this.evalMode(() => {
-      const gray = (x: Tensor) => (x.shape[1] === 1 && Math.max(m.channelsA, m.channelsB) === 3 ? wg.expand(x, [x.shape[0], 3, ...x.shape.slice(2)]) : x);
-      if (m.preset === 'pix2pix') return wg.cat([a, m.translate(a, 'a2b'), b].map(gray), 0);
-      const fb = m.translate(a, 'a2b'), fa = m.translate(b, 'b2a');
-      return wg.cat([a, fb, m.translate(fb, 'b2a'), b, fa, m.translate(fa, 'a2b')].map(gray), 0);
-    }));
+    const rows = sampleGridRows(this.models, a, b);
     const path = `${base}.png`;
     await saveImageGrid(path, rows, { nrow: a.shape[0] });
     rows.dispose();
