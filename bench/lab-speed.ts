@@ -2,7 +2,7 @@
  * The lab's speed in headless Chromium: the 2-D view training and redrawing, as a user runs it.
  * The lab is bundled and served by the code of `webgan lab` (src/cli/lab.ts) and driven with
  * playwright-core (Debian's Chromium, the flags of scripts/lab-test.ts). For each setting (GAN
- * Lab-sized networks, the page's default batch and a smaller one), backend (`cpu`: the CPU
+ * Lab-sized networks at two batches, and first the page's defaults as they are), backend (`cpu`: the CPU
  * fallback; `webgpu`: SwiftShader here) and speed (steps per frame) it opens the page with
  * autoplay=1, waits out a warm-up, then reads `window.webganLab.state()` at the ends of `repeats`
  * back-to-back windows of fixed wall time: training steps/s, frames drawn per second, and where a
@@ -18,6 +18,7 @@ import { chromium, type Page } from 'playwright-core';
 import { bundleLab, serveLab } from '../src/cli/lab.ts';
 import type { LabState } from '../src/lab/main.ts';
 import { median } from '../src/cli/bench/measure.ts';
+import { LAB_DEFAULTS } from '../src/lab/settings.ts';
 
 const argv = process.argv.slice(2);
 const arg = (k: string, d: string) => { const i = argv.indexOf(k); return i >= 0 ? argv[i + 1] : d; };
@@ -60,9 +61,13 @@ const browser = await chromium.launch({ executablePath: exe, headless: true, arg
 const rows: Row[] = [];
 try {
   for (const backend of backends) {
-    for (const st of backend === 'webgpu' ? WEBGPU_SETTINGS : SETTINGS) {
-      for (const speed of speeds) {
-        const q = `data=grid&seed=1&batch=${st.batch}&gdepth=${st.depth}&gwidth=${st.width}&ddepth=${st.depth}&dwidth=${st.width}&backend=${backend}&speed=${speed}&autoplay=1`;
+    // the page's defaults (LAB_DEFAULTS: data, networks, batch and speed), then each setting at each speed on the grid
+    const cases = [{ st: null, speed: LAB_DEFAULTS.speed }, ...(backend === 'webgpu' ? WEBGPU_SETTINGS : SETTINGS).flatMap((st) => speeds.map((speed) => ({ st, speed })))];
+    for (const { st, speed } of cases) {
+      {
+        const q = st
+          ? `data=grid&seed=1&batch=${st.batch}&gdepth=${st.depth}&gwidth=${st.width}&ddepth=${st.depth}&dwidth=${st.width}&backend=${backend}&speed=${speed}&autoplay=1`
+          : `backend=${backend}&autoplay=1`;
         const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
         const errors: string[] = [];
         page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
@@ -88,7 +93,9 @@ try {
         const s = a.s;
         if (s.status !== 'ready' || !s.playing || errors.length) throw new Error(`${q}: status ${s.status} ${s.error ?? ''} playing ${s.playing} ${errors.join(' | ')}`);
         if (s.backend !== backend) throw new Error(`${q}: asked for ${backend}, the page runs ${s.backend} (${s.adapter})`);
-        const row: Row = { backend, adapter: s.adapter ?? '', setting: `${st.depth}×${st.width}, batch ${st.batch}`, speed, windows };
+        const d = LAB_DEFAULTS;
+        const setting = st ? `${st.depth}×${st.width}, batch ${st.batch}` : `the page's defaults: ${d.data}, ${d.gdepth}×${d.gwidth}, batch ${d.batch}`;
+        const row: Row = { backend, adapter: s.adapter ?? '', setting, speed, windows };
         rows.push(row);
         const w = row.windows;
         console.error(`  ${backend} ${row.setting} speed ${speed}: ${fmt(w.map((x) => x.stepsPerSec))} steps/s, ${fmt(w.map((x) => x.fps))} frames drawn/s`);

@@ -44,9 +44,13 @@ export interface LabSettings {
 export const LAB_VIEWS = ['2d', 'model', 'image', 'kernels'] as const;
 export type LabView = (typeof LAB_VIEWS)[number];
 
-/** GAN Lab-sized networks and a batch the CPU fallback trains quickly. */
+/**
+ * GAN Lab-sized networks (2 × 32) and batch (64) on the ring: what the CPU fallback trains at
+ * ≥ 60 steps/s while drawing ≥ 20 frames/s (docs/lab.md#speed), all 8 modes within 2,000–3,000
+ * steps. The 25-mode grid wants larger networks (3 × 64 at batch 256: docs/lab.md#url-parameters).
+ */
 export const LAB_DEFAULTS: LabSettings = {
-  data: 'grid', loss: 'nsgan', seed: 0, batch: 256, gdepth: 3, gwidth: 64, ddepth: 3, dwidth: 64, sn: false, backend: 'auto', speed: 5, autoplay: false, view: '2d',
+  data: 'ring', loss: 'nsgan', seed: 0, batch: 64, gdepth: 2, gwidth: 32, ddepth: 2, dwidth: 32, sn: false, backend: 'auto', speed: 3, autoplay: false, view: '2d',
 };
 
 /** Each URL parameter: how to read it and the TrainConfig flag it becomes (for resolveConfig's messages). */

@@ -18,7 +18,8 @@ describe('lab settings from the URL', () => {
     const d = parseSettings('');
     expect(d.errors).toEqual([]);
     expect(d.settings).toEqual(LAB_DEFAULTS);
-    expect(d.config).toMatchObject({ data: 'grid', loss: 'nsgan', gDepth: 3, gWidth: 64, batch: 256, seed: 0 });
+    expect(d.config).toMatchObject({ data: 'ring', loss: 'nsgan', gDepth: 2, gWidth: 32, dDepth: 2, dWidth: 32, batch: 64, seed: 0 });
+    expect(d.settings.speed).toBe(3);
   });
 
   it('says what is wrong, in URL parameter names, and never throws', () => {
@@ -40,9 +41,9 @@ describe('lab settings from the URL', () => {
   });
 
   it('writes a query of the non-default settings that reads back the same', () => {
-    const p = parseSettings('?data=ring&seed=3&gwidth=16&autoplay=1&sn=1');
+    const p = parseSettings('?data=grid&seed=3&gwidth=16&autoplay=1&sn=1&batch=64');
     const q = settingsQuery(p.settings);
-    expect(q).toBe('data=ring&seed=3&gwidth=16&sn=1&autoplay=1');
+    expect(q).toBe('data=grid&seed=3&gwidth=16&sn=1&autoplay=1'); // batch=64 is the default: left out
     expect(parseSettings('?' + q).settings).toEqual(p.settings);
   });
 });
