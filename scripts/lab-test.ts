@@ -152,11 +152,21 @@ try {
 
   // ---- a grid run from the URL on WebGPU: trains and captures more modes
   {
-    const { page, errors } = await open(`${small}&speed=10&autoplay=1`);
+    const { page, errors } = await open(`${small}&speed=10&autoplay=1${expectGpu ? '&backend=webgpu' : ''}`);
     const first = await until(page, 'first frame', (s) => s.frames >= 1 && s.modes !== null, 120_000);
-    check(`backend: ${expectGpu ? 'WebGPU, with the adapter named' : 'the CPU fallback'}`,
+    check(`backend: ${expectGpu ? 'WebGPU (backend=webgpu), with the adapter named' : 'the CPU fallback'}`,
       expectGpu ? first.backend === 'webgpu' && !!first.adapter : first.backend === 'cpu',
       `${first.backend} (${first.adapter}); badge '${await page.locator('#backend').innerText()}'`);
+    if (expectGpu) {
+      // backend=auto (the default): a hardware adapter trains on WebGPU; a software one (SwiftShader here) on the CPU, saying why
+      const software = /swiftshader|llvmpipe|lavapipe/i.test(first.adapter ?? '');
+      const auto = await open(`${small}`);
+      const a = await until(auto.page, 'auto backend', (s) => s.status === 'ready' || s.status === 'error', 120_000);
+      check(`backend=auto on ${software ? 'a software adapter: the CPU backend, the adapter and the reason named' : 'a hardware adapter: WebGPU'}`,
+        software ? a.backend === 'cpu' && /is a software WebGPU adapter, slower than the CPU backend/.test(a.adapter ?? '') && /CPU/.test(await auto.page.locator('#backend').innerText()) : a.backend === 'webgpu',
+        `${a.backend} (${a.adapter}); badge '${await auto.page.locator('#backend').innerText()}'`);
+      await auto.page.close();
+    }
     const start = first.modes ?? 0;
     let best = first;
     const end = Date.now() + 240_000;

@@ -31,7 +31,7 @@ async function loadPeer(kind: 'webgpu' | 'cpu'): Promise<Peer> {
 self.onmessage = async (ev: MessageEvent<ToKernelWorker>) => {
   const m = ev.data;
   try {
-    backend ??= await startBackend(m.backend);
+    backend ??= await startBackend(m.backend, { softwareAdapter: 'use' });
     const p = m.tfjs ? await loadPeer(backend.name) : null;
     post({ type: 'start', id: m.id, backend, tfjs: p ? `${p.version} ${p.backend} (${p.adapter})` : null, cases: kernelCaseNames(m.filter, m.full) });
     const result = await runKernels({ filter: m.filter, full: m.full }, p, (row) => post({ type: 'row', id: m.id, row }));
