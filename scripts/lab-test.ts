@@ -27,7 +27,8 @@
  * dcgan / cdcgan latent walks in Z in the model view equal LabModel.interpolate's in Node; stylegan's
  * style mixing equals `webgan mix`'s figure (mixingFigure). The image view (CPU): bad image settings give a message; a cdcgan run from the URL
  * trains, its grid, coverage and latent walk equal an ImageSession's in Node, its Download checkpoint
- * continues in Node as in the page; the page's defaults train with autoplay (steps/s printed);
+ * continues in Node as in the page; the page's defaults train with autoplay (steps/s printed); on
+ * WebGPU (SwiftShader) a dcgan run trains one step whose grid equals Node's CPU session;
  * Continue training carries a model-view checkpoint into it. Screenshot: out/lab-image.png.
  * Saves a screenshot of the 2-D view in out/lab-2d.png (git-ignored, so a test run leaves the checkout
  * clean), and beside it lab-vanishing.png (the Vanishing gradients preset) and lab-model.png;
@@ -727,6 +728,28 @@ try {
     const p2 = await imageState(page);
     check('image view: leaving it pauses its run', !p1.playing && p2.step === p1.step, `${p1.step} → ${p2.step}`);
     check('no console errors (image view, cpu)', errors.length === 0, errors.join(' | '));
+    await page.close();
+  }
+  if (expectGpu) {
+    // the image view on WebGPU (SwiftShader here: minutes to the first frame, so one step at batch 2): trains, and its grid
+    // after the step = an ImageSession's on the CPU in Node, to the float32 differences one Adam step leaves
+    const q = 'view=image&preset=dcgan&imgbatch=2&imgseed=4&backend=webgpu';
+    const cfgG = parseImageSettings(`?${q}`).config!;
+    const t0 = Date.now();
+    const { page, errors } = await open(q);
+    const s0 = await imageUntil(page, (s) => s.frames >= 1, 480_000);
+    const firstS = (Date.now() - t0) / 1000;
+    await page.evaluate(() => window.webganLab.image.step());
+    const s = await imageState(page);
+    const grid = await page.evaluate(() => window.webganLab.image.grid());
+    const node = await ImageSession.create(cfgG, await loadClassifier());
+    await node.train(1);
+    const d = maxDiff(grid, (await node.frame(1)).grid);
+    node.dispose();
+    check(`webgpu: the image view (${q}) trains on WebGPU (${s0.adapter}); its grid after 1 step = an ImageSession's on the CPU in Node (max abs diff ${d.toExponential(2)} ≤ 2e-3); first frame after ${firstS.toFixed(0)} s`,
+      s0.backend === 'webgpu' && s.status === 'ready' && s.step === 1 && d <= 2e-3 && s.history.length === 1 && Number.isFinite(s.history[0].lossD) && errors.length === 0 &&
+        (await canvasInk(page, 'image-grid')).ink > 0.3,
+      JSON.stringify({ step: s.step, status: s.status, error: s.error, errors }));
     await page.close();
   }
   {
