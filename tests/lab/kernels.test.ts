@@ -21,19 +21,24 @@ function shape(v: unknown, at = ''): string[] {
 }
 const uniq = (xs: string[]) => [...new Set(xs)].sort();
 
+/** `webgan bench --suite kernels --backend cpu ARGS --json FILE` (console quiet): the file's JSON */
+async function cliJson(args: string[]): Promise<Record<string, unknown> & { results: { name: string }[] }> {
+  const file = join(mkdtempSync(join(tmpdir(), 'wg-lab-kernels-')), 'bench.json');
+  const quiet = [vi.spyOn(console, 'log').mockImplementation(() => {}), vi.spyOn(console, 'error').mockImplementation(() => {})];
+  let code: number;
+  try {
+    code = await main(['bench', '--suite', 'kernels', '--backend', 'cpu', ...args, '--json', file]);
+  } finally {
+    for (const q of quiet) q.mockRestore();
+  }
+  expect(code).toBe(0);
+  return JSON.parse(readFileSync(file, 'utf8'));
+}
+
 describe('lab kernel view', () => {
   it('gives the JSON of `webgan bench --suite kernels --quick --json` (same envelope and fields, same cases)', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'wg-lab-kernels-')), 'bench.json');
     const filter = '^(add|sum) ';
-    const quiet = [vi.spyOn(console, 'log').mockImplementation(() => {}), vi.spyOn(console, 'error').mockImplementation(() => {})];
-    let code: number;
-    try {
-      code = await main(['bench', '--suite', 'kernels', '--quick', '--backend', 'cpu', '--filter', filter, '--json', file]);
-    } finally {
-      for (const q of quiet) q.mockRestore();
-    }
-    expect(code).toBe(0);
-    const cli = JSON.parse(readFileSync(file, 'utf8'));
+    const cli = await cliJson(['--quick', '--filter', filter]);
     await wg.init({ backend: 'cpu' });
     const rows: string[] = [];
     const lab = await runKernels({ filter }, null, (r) => rows.push(r.name));
@@ -49,17 +54,8 @@ describe('lab kernel view', () => {
   }, 120_000);
 
   it('with `full`, runs the whole suite: the JSON of `webgan bench --suite kernels --json` (quick: false, its own cases)', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'wg-lab-kernels-')), 'bench.json');
     const filter = '^conv2d dcgan64 D5 ';
-    const quiet = [vi.spyOn(console, 'log').mockImplementation(() => {}), vi.spyOn(console, 'error').mockImplementation(() => {})];
-    let code: number;
-    try {
-      code = await main(['bench', '--suite', 'kernels', '--backend', 'cpu', '--filter', filter, '--json', file]);
-    } finally {
-      for (const q of quiet) q.mockRestore();
-    }
-    expect(code).toBe(0);
-    const cli = JSON.parse(readFileSync(file, 'utf8'));
+    const cli = await cliJson(['--filter', filter]);
     await wg.init({ backend: 'cpu' });
     const lab = JSON.parse(JSON.stringify(await runKernels({ filter, full: true }, null)));
     expect(uniq(shape(lab))).toEqual(uniq(shape(cli)));
