@@ -8,7 +8,7 @@ import { ConfigError, lrFactor, resolveConfig, type TrainConfig } from '../confi
 import { flattenOpt, gradAndWeightNorms, pick, prefixed, unflattenOpt, withCheckpointTensors, type Curve, type LogRecord, type RunTrainer } from '../trainer.ts';
 import { makeTranslationSource, type TranslationSource, type TranslationState } from './data.ts';
 import { buildTranslation, ganTerm, l1, type TranslationModels, type TranslationPreset } from './models.ts';
-import { firstEight, sampleGridRows } from './translate.ts';
+import { firstEight, inEvalMode, sampleGridRows } from './translate.ts';
 
 /** The loss terms logged per step, named as the authors' `loss_names`. */
 export const TRANSLATION_STATS: Record<TranslationPreset, readonly string[]> = {
@@ -244,18 +244,6 @@ export class TranslationTrainer implements RunTrainer {
     return this.fixed;
   }
 
-  /** Runs `fn` with the networks in eval mode and without gradients (batch norm: running statistics; no dropout). */
-  private evalMode<T>(fn: () => T): T {
-    const nets = Object.values(this.models.nets);
-    const was = nets.map((m) => m.training);
-    for (const m of nets) m.eval();
-    try {
-      return wg.noGrad(fn);
-    } finally {
-      nets.forEach((m, i) => { if (was[i]) m.train(); });
-    }
-  }
-
   /**
    * A grid, 8 test images per row. CycleGAN: A | G_A(A) | G_B(G_A(A)) and B | G_B(B) | G_A(G_B(B));
    * pix2pix: input | translation | target.
@@ -271,7 +259,7 @@ export class TranslationTrainer implements RunTrainer {
 
   /** Translate a batch (eval mode, no gradients). */
   translate(x: Tensor, direction: 'a2b' | 'b2a'): Tensor {
-    return this.evalMode(() => this.models.translate(x, direction));
+    return inEvalMode(this.models, () => this.models.translate(x, direction));
   }
 
   async saveCheckpoint(path: string): Promise<void> {

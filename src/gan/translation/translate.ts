@@ -30,19 +30,24 @@ export async function translateImages(models: TranslationModels, data: Float32Ar
  * The rows of a run's sample grids (`samples/step-N.png`), 8 images a row, from fixed inputs a, b
  * ([k, C, H, W] tensors): CycleGAN A | G_A(A) | G_B(G_A(A)) and B | G_B(B) | G_A(G_B(B)); pix2pix
  * input | translation | target. Grey rows are repeated to 3 channels when a domain is RGB. Runs
- * with the networks in eval mode and without gradients, putting each network's mode back.
+ * in eval mode without gradients (inEvalMode).
  */
 export function sampleGridRows(models: TranslationModels, a: wg.Tensor, b: wg.Tensor): wg.Tensor {
+  return wg.tidy(() => inEvalMode(models, () => {
+    const gray = (x: wg.Tensor) => (x.shape[1] === 1 && Math.max(models.channelsA, models.channelsB) === 3 ? wg.expand(x, [x.shape[0], 3, ...x.shape.slice(2)]) : x);
+    if (models.preset === 'pix2pix') return wg.cat([a, models.translate(a, 'a2b'), b].map(gray), 0);
+    const fb = models.translate(a, 'a2b'), fa = models.translate(b, 'b2a');
+    return wg.cat([a, fb, models.translate(fb, 'b2a'), b, fa, models.translate(fa, 'a2b')].map(gray), 0);
+  }));
+}
+
+/** Runs `fn` with the networks in eval mode and without gradients (batch norm: running statistics; no dropout), putting each network's mode back. */
+export function inEvalMode<T>(models: TranslationModels, fn: () => T): T {
   const nets = Object.values(models.nets);
   const was = nets.map((m) => m.training);
   for (const m of nets) m.eval();
   try {
-    return wg.tidy(() => wg.noGrad(() => {
-      const gray = (x: wg.Tensor) => (x.shape[1] === 1 && Math.max(models.channelsA, models.channelsB) === 3 ? wg.expand(x, [x.shape[0], 3, ...x.shape.slice(2)]) : x);
-      if (models.preset === 'pix2pix') return wg.cat([a, models.translate(a, 'a2b'), b].map(gray), 0);
-      const fb = models.translate(a, 'a2b'), fa = models.translate(b, 'b2a');
-      return wg.cat([a, fb, models.translate(fb, 'b2a'), b, fa, models.translate(fa, 'a2b')].map(gray), 0);
-    }));
+    return wg.noGrad(fn);
   } finally {
     nets.forEach((m, i) => { if (was[i]) m.train(); });
   }
