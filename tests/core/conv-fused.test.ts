@@ -20,6 +20,8 @@ const CASES: Case[] = [
   { N: 2, C: 1, O: 9, H: 28, W: 28, k: [4, 4], stride: [2, 2], padding: [1, 1], dilation: [1, 1] }, // dcgan D1 / G3 shape
   { N: 5, C: 7, O: 1, H: 6, W: 10, k: [2, 2], stride: [3, 1], padding: [0, 1], dilation: [2, 1], outputPadding: [2, 0] },
   { N: 2, C: 40, O: 12, H: 20, W: 17, k: [3, 3], stride: [1, 2], padding: [3, 1], dilation: [2, 2] }, // R = 360: two k-slices
+  // 1,311 output columns: im2col's 512-column blocks end mid-row and mid-sample; one padding column; the weight gradient's k runs over 6 slices
+  { N: 3, C: 4, O: 6, H: 19, W: 23, k: [3, 3], stride: [1, 1], padding: [1, 1], dilation: [1, 1] },
 ];
 
 function seeded(shape: number[], seed: number): wg.Tensor {

@@ -32,27 +32,42 @@ export function gemmBlock(_mem: Float32Array, p: Int32Array, kernel: Kernel, j: 
 
 /**
  * Pack rows k0 .. k0+kc of cols (B = cols: conv2d) into panels; job j packs `rowsPerJob` rows.
+ * In blocks of 512 columns (64 panels), all the job's rows for one block before the next, so the
+ * panel lines a row writes are still in cache for the next row; within a row, output columns
+ * outside the input (padding) are zero runs, the rest a strided copy, the destination stepped
+ * along (no per-element index arithmetic or bounds test).
  * p[16..]: bp, xBase, k0, kc, rowsPerJob, Npad, C, H, W, kh, kw, Ho, Wo, sh, sw, ph, pw, dh, dw, nb
  */
 export function packColsRows(mem: Float32Array, p: Int32Array, _kernel: Kernel, j: number): void {
   const bp = p[16], xBase = p[17], k0 = p[18], kc = p[19], per = p[20], Npad = p[21], C = p[22], H = p[23], W = p[24];
   const kh = p[25], kw = p[26], Ho = p[27], Wo = p[28], sh = p[29], sw = p[30], ph = p[31], pw = p[32], dh = p[33], dw = p[34], nb = p[35];
-  for (let k = j * per, kEnd = Math.min(kc, k + per); k < kEnd; k++) {
-    const r = k0 + k, c = Math.floor(r / (kh * kw)), ki = Math.floor(r / kw) % kh, kj = r % kw;
-    let col = 0;
-    for (let n = 0; n < nb; n++) {
-      for (let oi = 0; oi < Ho; oi++) {
-        const i = oi * sh - ph + ki * dh;
-        const inRow = i >= 0 && i < H;
-        const xRow = xBase + ((n * C + c) * H + i) * W;
-        for (let oj = 0; oj < Wo; oj++, col++) {
-          const jx = oj * sw - pw + kj * dw;
-          mem[bp + ((col >> 3) * kc + k) * 8 + (col & 7)] = inRow && jx >= 0 && jx < W ? mem[xRow + jx] : 0;
+  const kFrom = j * per, kEnd = Math.min(kc, kFrom + per);
+  const N = nb * Ho * Wo, jump = kc * 8 - 7; // from lane 7 of a panel's row k to lane 0 of the next panel's
+  for (let cs = 0; cs < N; cs += 512) {
+    const ce = Math.min(N, cs + 512);
+    const n0 = Math.floor(cs / (Ho * Wo)), oi0 = Math.floor(cs / Wo) % Ho, oj0 = cs % Wo;
+    for (let k = kFrom; k < kEnd; k++) {
+      const r = k0 + k, c = Math.floor(r / (kh * kw)), ki = Math.floor(r / kw) % kh, kj = r % kw;
+      // the output columns oj whose input column oj·sw + off lies in [0, W): [lo, hi)
+      const off = kj * dw - pw;
+      const lo = Math.min(Wo, Math.max(0, Math.ceil(-off / sw)));
+      const hi = Math.max(lo, Math.min(Wo, Math.floor((W - 1 - off) / sw) + 1));
+      let n = n0, oi = oi0, oj = oj0, col = cs, dst = bp + ((cs >> 3) * kc + k) * 8;
+      while (col < ce) {
+        const rowEnd = Math.min(Wo, oj + ce - col), i = oi * sh - ph + ki * dh;
+        if (i < 0 || i >= H) {
+          for (; oj < rowEnd; oj++) { mem[dst] = 0; dst = (++col & 7) === 0 ? dst + jump : dst + 1; }
+        } else {
+          const xRow = xBase + ((n * C + c) * H + i) * W + off;
+          for (const e = Math.min(lo, rowEnd); oj < e; oj++) { mem[dst] = 0; dst = (++col & 7) === 0 ? dst + jump : dst + 1; }
+          for (const e = Math.min(hi, rowEnd); oj < e; oj++) { mem[dst] = mem[xRow + oj * sw]; dst = (++col & 7) === 0 ? dst + jump : dst + 1; }
+          for (; oj < rowEnd; oj++) { mem[dst] = 0; dst = (++col & 7) === 0 ? dst + jump : dst + 1; }
         }
+        if (oj === Wo) { oj = 0; if (++oi === Ho) { oi = 0; n++; } }
       }
     }
-    for (; col < Npad; col++) mem[bp + ((col >> 3) * kc + k) * 8 + (col & 7)] = 0;
   }
+  for (let k = kFrom; k < kEnd; k++) for (let col = N; col < Npad; col++) mem[bp + ((col >> 3) * kc + k) * 8 + (col & 7)] = 0;
 }
 
 /**
