@@ -81,18 +81,30 @@ export function packColsT(mem: Float32Array, p: Int32Array, _kernel: Kernel, j: 
   const P = Ho * Wo;
   for (let panel = j * per, pEnd = Math.min(nPanels, panel + per); panel < pEnd; panel++) {
     for (let e = 0; e < 8; e++) {
-      const r = panel * 8 + e, out = bp + panel * kc * 8 + e;
+      const r = panel * 8 + e;
+      let out = bp + panel * kc * 8 + e;
       if (r >= R) {
-        for (let k = 0; k < kc; k++) mem[out + k * 8] = 0;
+        for (let k = 0; k < kc; k++, out += 8) mem[out] = 0;
         continue;
       }
       const c = Math.floor(r / (kh * kw)), ki = Math.floor(r / kw) % kh, kj = r % kw;
-      // (n, oi, oj) of column k0, then stepped along with k
+      // the output columns oj whose input column oj·sw + off lies in [0, W): [lo, hi)
+      const off = kj * dw - pw;
+      const lo = Math.min(Wo, Math.max(0, Math.ceil(-off / sw)));
+      const hi = Math.max(lo, Math.min(Wo, Math.floor((W - 1 - off) / sw) + 1));
+      // (n, oi, oj) of column k0, then stepped along with k, a row segment at a time: zero runs and a strided copy
       let n = Math.floor(k0 / P), oi = Math.floor((k0 % P) / Wo), oj = k0 % Wo;
-      for (let k = 0; k < kc; k++) {
-        const i = oi * sh - ph + ki * dh, jx = oj * sw - pw + kj * dw;
-        mem[out + k * 8] = i >= 0 && i < H && jx >= 0 && jx < W ? mem[xBase + ((n * C + c) * H + i) * W + jx] : 0;
-        if (++oj === Wo) { oj = 0; if (++oi === Ho) { oi = 0; n++; } }
+      for (let k = 0; k < kc;) {
+        const rowEnd = Math.min(Wo, oj + kc - k), i = oi * sh - ph + ki * dh;
+        if (i < 0 || i >= H) {
+          for (; oj < rowEnd; oj++, k++, out += 8) mem[out] = 0;
+        } else {
+          const xRow = xBase + ((n * C + c) * H + i) * W + off;
+          for (const e2 = Math.min(lo, rowEnd); oj < e2; oj++, k++, out += 8) mem[out] = 0;
+          for (const e2 = Math.min(hi, rowEnd); oj < e2; oj++, k++, out += 8) mem[out] = mem[xRow + oj * sw];
+          for (; oj < rowEnd; oj++, k++, out += 8) mem[out] = 0;
+        }
+        if (oj === Wo) { oj = 0; if (++oi === Ho) { oi = 0; n++; } }
       }
     }
   }
