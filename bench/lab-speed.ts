@@ -64,43 +64,41 @@ try {
     // the page's defaults (LAB_DEFAULTS: data, networks, batch and speed), then each setting at each speed on the grid
     const cases = [{ st: null, speed: LAB_DEFAULTS.speed }, ...(backend === 'webgpu' ? WEBGPU_SETTINGS : SETTINGS).flatMap((st) => speeds.map((speed) => ({ st, speed })))];
     for (const { st, speed } of cases) {
-      {
-        const q = st
-          ? `data=grid&seed=1&batch=${st.batch}&gdepth=${st.depth}&gwidth=${st.width}&ddepth=${st.depth}&dwidth=${st.width}&backend=${backend}&speed=${speed}&autoplay=1`
-          : `backend=${backend}&autoplay=1`;
-        const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
-        const errors: string[] = [];
-        page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-        page.on('pageerror', (e) => errors.push(e.message));
-        await page.goto(`${url}?${q}`);
-        await page.waitForFunction(() => window.webganLab?.state().frames >= 2 || window.webganLab?.state().status === 'error', null, { timeout: 180_000, polling: 200 });
-        await page.waitForTimeout(warmupS * 1000);
-        const windows: Window[] = [];
-        let a = await snap(page);
-        for (let r = 0; r < repeats; r++) {
-          await page.waitForTimeout(windowS * 1000);
-          const b = await snap(page);
-          const s = (b.t - a.t) / 1000, frames = b.s.frames - a.s.frames, drawn = b.s.drawn - a.s.drawn;
-          const per = (x: number) => (frames > 0 ? x / frames : NaN);
-          const trainMs = per(b.s.timing.trainMs - a.s.timing.trainMs), frameMs = per(b.s.timing.frameMs - a.s.timing.frameMs);
-          windows.push({
-            stepsPerSec: (b.s.step - a.s.step) / s, fps: drawn / s, received: frames / s, trainMs, frameMs,
-            drawMs: drawn > 0 ? (b.s.timing.drawMs - a.s.timing.drawMs) / drawn : NaN,
-            otherMs: per(s * 1000) - trainMs - frameMs,
-          });
-          a = b;
-        }
-        const s = a.s;
-        if (s.status !== 'ready' || !s.playing || errors.length) throw new Error(`${q}: status ${s.status} ${s.error ?? ''} playing ${s.playing} ${errors.join(' | ')}`);
-        if (s.backend !== backend) throw new Error(`${q}: asked for ${backend}, the page runs ${s.backend} (${s.adapter})`);
-        const d = LAB_DEFAULTS;
-        const setting = st ? `${st.depth}×${st.width}, batch ${st.batch}` : `the page's defaults: ${d.data}, ${d.gdepth}×${d.gwidth}, batch ${d.batch}`;
-        const row: Row = { backend, adapter: s.adapter ?? '', setting, speed, windows };
-        rows.push(row);
-        const w = row.windows;
-        console.error(`  ${backend} ${row.setting} speed ${speed}: ${fmt(w.map((x) => x.stepsPerSec))} steps/s, ${fmt(w.map((x) => x.fps))} frames drawn/s`);
-        await page.close();
+      const q = st
+        ? `data=grid&seed=1&batch=${st.batch}&gdepth=${st.depth}&gwidth=${st.width}&ddepth=${st.depth}&dwidth=${st.width}&backend=${backend}&speed=${speed}&autoplay=1`
+        : `backend=${backend}&autoplay=1`;
+      const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+      const errors: string[] = [];
+      page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${url}?${q}`);
+      await page.waitForFunction(() => window.webganLab?.state().frames >= 2 || window.webganLab?.state().status === 'error', null, { timeout: 180_000, polling: 200 });
+      await page.waitForTimeout(warmupS * 1000);
+      const windows: Window[] = [];
+      let a = await snap(page);
+      for (let r = 0; r < repeats; r++) {
+        await page.waitForTimeout(windowS * 1000);
+        const b = await snap(page);
+        const s = (b.t - a.t) / 1000, frames = b.s.frames - a.s.frames, drawn = b.s.drawn - a.s.drawn;
+        const per = (x: number) => (frames > 0 ? x / frames : NaN);
+        const trainMs = per(b.s.timing.trainMs - a.s.timing.trainMs), frameMs = per(b.s.timing.frameMs - a.s.timing.frameMs);
+        windows.push({
+          stepsPerSec: (b.s.step - a.s.step) / s, fps: drawn / s, received: frames / s, trainMs, frameMs,
+          drawMs: drawn > 0 ? (b.s.timing.drawMs - a.s.timing.drawMs) / drawn : NaN,
+          otherMs: per(s * 1000) - trainMs - frameMs,
+        });
+        a = b;
       }
+      const s = a.s;
+      if (s.status !== 'ready' || !s.playing || errors.length) throw new Error(`${q}: status ${s.status} ${s.error ?? ''} playing ${s.playing} ${errors.join(' | ')}`);
+      if (s.backend !== backend) throw new Error(`${q}: asked for ${backend}, the page runs ${s.backend} (${s.adapter})`);
+      const d = LAB_DEFAULTS;
+      const setting = st ? `${st.depth}×${st.width}, batch ${st.batch}` : `the page's defaults: ${d.data}, ${d.gdepth}×${d.gwidth}, batch ${d.batch}`;
+      const row: Row = { backend, adapter: s.adapter ?? '', setting, speed, windows };
+      rows.push(row);
+      const w = row.windows;
+      console.error(`  ${backend} ${row.setting} speed ${speed}: ${fmt(w.map((x) => x.stepsPerSec))} steps/s, ${fmt(w.map((x) => x.fps))} frames drawn/s`);
+      await page.close();
     }
   }
 } finally {
