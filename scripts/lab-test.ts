@@ -46,6 +46,7 @@ import { bundleLab, serveLab } from '../src/cli/lab.ts';
 import type { LabState } from '../src/lab/main.ts';
 import { LabModel, readCheckpoint, translationCheckpoint, type ModelInfo, type SampleOptions } from '../src/lab/model.ts';
 import { LabTranslator } from '../src/lab/translator.ts';
+import { isSoftwareAdapter } from '../src/init.ts';
 import { presetQuery, type PresetName } from '../src/lab/presets.ts';
 import { parseSettings } from '../src/lab/settings.ts';
 import * as wg from '../src/index.ts';
@@ -160,7 +161,7 @@ try {
       `${first.backend} (${first.adapter}); badge '${await page.locator('#backend').innerText()}'`);
     if (expectGpu) {
       // backend=auto (the default): a hardware adapter trains on WebGPU; a software one (SwiftShader here) on the CPU, saying why
-      const software = /swiftshader|llvmpipe|lavapipe/i.test(first.adapter ?? '');
+      const software = isSoftwareAdapter({ description: first.adapter ?? '' }); // the rule init('auto') and the page use
       const auto = await open(`${small}`);
       const a = await until(auto.page, 'auto backend', (s) => s.status === 'ready' || s.status === 'error', 120_000);
       check(`backend=auto on ${software ? 'a software adapter: the CPU backend, the adapter and the reason named' : 'a hardware adapter: WebGPU'}`,
