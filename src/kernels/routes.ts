@@ -34,7 +34,7 @@ export interface Routes {
   cpuGemm: 'wasm' | 'js';
   /** CPU, threads.ts: threads of the GEMM and convolution phases; 'auto' = the logical cores, at most 8 */
   cpuThreads: number | 'auto';
-  /** CPU, conv.ts: float32 one-group convolutions packed straight into the GEMM's panels, or through a column matrix */
+  /** CPU, conv.ts: float32 one-group convolutions packed straight into the GEMM's panels and one-channel-per-group ones plane by plane, or everything through a column matrix */
   cpuConv: 'fused' | 'im2col';
 }
 
