@@ -48,8 +48,9 @@ function check4d(op: string, x: Tensor): void {
 
 /**
  * The filter applied to every channel alike: [N,C,H,W] as N·C one-channel images through one
- * convolution with the [1,1,4,4] kernel, rather than a depthwise convolution with groups = C,
- * which the CPU backend runs as a tiny GEMM per group (bench/stylegan.bench.ts).
+ * convolution with the [1,1,4,4] kernel, rather than a depthwise convolution with groups = C (which
+ * needs the kernel repeated C times and, when this was written, ran on the CPU as a tiny GEMM per
+ * group: bench/stylegan.bench.ts). The CPU backend now runs both plane by plane (cpu/conv.ts).
  */
 function perChannel(x: Tensor, f: (x1: Tensor) => Tensor): Tensor {
   const [n, c, h, w] = x.shape;
