@@ -131,6 +131,35 @@ describe.skipIf(!gpu)('webgpu elementwise fusion', () => {
     before.dispose(); p.dispose();
   });
 
+  it("Adam reads a gradient that is a contiguous slice of a buffer in place: one dispatch, the reference update", async () => {
+    const run = async (backend: wg.Backend) => {
+      wg.setBackend(backend);
+      const ps = [wg.tensor(new Float32Array([1, 2, 3]), [3], { requiresGrad: true }), wg.tensor(new Float32Array([-1, 0.5, 4]), [1, 3], { requiresGrad: true })];
+      const opt = new nn.Adam(ps, { lr: 0.1, weightDecay: 0.01 });
+      // the two rows of one [2, 3] buffer (as a batch norm's weight and bias gradients), one reshaped, then a strided column
+      const both = wg.tensor(new Float32Array([0.5, -2, 3, 1e-3, 4, -0.25]), [2, 3]);
+      const d0 = dispatches();
+      for (let step = 0; step < 2; step++) {
+        ps[0].grad = wg.reshape(wg.slice(both, [[step, step + 1], null]), [3]);
+        ps[1].grad = wg.slice(both, [[1 - step, 2 - step], null]);
+        opt.step();
+      }
+      const n = dispatches() - d0;
+      const values = await Promise.all(ps.map(async (p) => Array.from(await p.data())));
+      // a strided view is not a contiguous range: it is copied first
+      const q = wg.tensor(new Float32Array([7, 8]), [2], { requiresGrad: true });
+      const opt2 = new nn.Adam([q], { lr: 0.1 });
+      q.grad = wg.reshape(wg.slice(both, [null, [1, 2]]), [2]);
+      opt2.step();
+      values.push(Array.from(await q.data()));
+      return { n, values };
+    };
+    const ref = await run(cpu);
+    const got = await run(gpu!);
+    expect(got.n).toBe(4); // four Adam dispatches, no copies
+    for (let i = 0; i < ref.values.length; i++) expectClose(Float32Array.from(got.values[i]), Float32Array.from(ref.values[i]), 1e-6, 1e-6, `param ${i}`);
+  });
+
   it('a reshaped expression, a chain past the operation limit and one past the binding limit give the reference values', async () => {
     await compare(gpu!, (mk) => {
       const x = mk.f([6, 4]);

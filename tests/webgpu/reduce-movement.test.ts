@@ -1,6 +1,6 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as wg from '../../src/index.ts';
-import { compare, compareExact } from './helpers.ts';
+import { compare, compareExact, cpu } from './helpers.ts';
 import { webgpuBackend } from './device.ts';
 
 const gpu = await webgpuBackend();
@@ -45,11 +45,36 @@ describe.skipIf(!gpu)('webgpu reductions and movement vs the reference', () => {
     await compareExact(gpu!, (mk) => wg.flip(mk.f([0, 4]), [1]));
   });
 
+  it('concat binds up to eight inputs per dispatch: a stack of six scalars is one dispatch, of eleven two', async () => {
+    wg.setBackend(gpu!);
+    try {
+      for (const [n, expected] of [[6, 1], [11, 2]]) {
+        const xs = Array.from({ length: n }, (_, i) => wg.tensor([i + 0.5], []));
+        await gpu!.sync?.();
+        const d0 = Number(gpu!.info().dispatches);
+        const y = wg.stack(xs, 0);
+        const values = Array.from(await y.data());
+        expect(Number(gpu!.info().dispatches) - d0).toBe(expected);
+        expect(values).toEqual(xs.map((_, i) => i + 0.5));
+        for (const t of [...xs, y]) t.dispose();
+      }
+    } finally {
+      wg.setBackend(cpu);
+    }
+  });
+
   it('pad, concat (incl. size 0), gather and its adjoint scatterAdd', async () => {
     await compareExact(gpu!, (mk) => wg.pad(mk.f([2, 3, 4]), [1, 2, 0, 3], 7.5));
     await compareExact(gpu!, (mk) => wg.pad(mk.i([3, 2], 0, 9), [2, 0, 1, 1], -1));
     await compareExact(gpu!, (mk) => wg.concat([mk.f([2, 3, 4]), mk.f([2, 0, 4]), mk.f([2, 5, 4])], 1));
     await compareExact(gpu!, (mk) => wg.concat([mk.i([1, 3], 0, 5), mk.i([4, 3], 0, 5)], 0));
+    // more inputs than one dispatch binds (eight): mixed widths, empty ones, first / middle / last axis
+    const widths = [2, 1, 0, 3, 1, 4, 2, 0, 5, 1, 2];
+    for (const axis of [0, 1, 2]) {
+      await compareExact(gpu!, (mk) => wg.concat(widths.map((w) => mk.f(axis === 0 ? [w, 3, 2] : axis === 1 ? [3, w, 2] : [3, 2, w])), axis), `concat of 11, axis ${axis}`);
+      await compareExact(gpu!, (mk) => wg.concat(widths.map((w) => mk.i(axis === 0 ? [w, 3, 2] : axis === 1 ? [3, w, 2] : [3, 2, w], -50, 50)), axis), `int concat of 11, axis ${axis}`);
+    }
+    await compareExact(gpu!, (mk) => wg.stack([1, 2, 3, 4, 5, 6, 7, 8, 9].map((v) => mk.v([v], [])), 0), 'stack of 9 scalars');
     await compareExact(gpu!, (mk) => wg.indexSelect(mk.f([5, 6, 3]), 1, mk.v([5, 0, 5, 2, 1], undefined, 'int32')));
     await compareExact(gpu!, (mk) => wg.indexSelect(mk.f([5, 6]), 0, mk.v([], [0], 'int32')));
     // d/dx sum(w · gather(x)) = scatterAdd(w) with repeated indices accumulated

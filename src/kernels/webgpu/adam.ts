@@ -8,7 +8,8 @@ import { buf } from './kernel.ts';
  *   Adam:  g ← g + wd·p;           AdamW: p ← p·(1 − lr·wd)
  *   m ← β1 m + (1−β1) g;  v ← β2 v + (1−β2) g²
  *   p ← p − (lr / bc1) · m / (sqrt(v) / sqrt(bc2) + eps)
- * Parameter words: [0] n, [1] decoupled, [2] lr, [3] β1, [4] β2, [5] eps, [6] wd, [7] bc1, [8] sqrt(bc2).
+ * Parameter words: [0] n, [1] decoupled, [2] lr, [3] β1, [4] β2, [5] eps, [6] wd, [7] bc1, [8] sqrt(bc2),
+ * [9] the element offset of g in its buffer (a gradient that is a contiguous view, fuse.ts contiguousRange).
  */
 const WG = 256;
 const SOURCE = `${metaDecl(4)}
@@ -23,7 +24,7 @@ fn main(${ENTRY_ARGS}) {
   if (gi >= mu(0u)) { return; }
   let lr = mf(2u); let b1 = mf(3u); let b2 = mf(4u); let eps = mf(5u); let wd = mf(6u);
   var pi = p[gi];
-  var gr = g[gi];
+  var gr = g[mu(9u) + gi];
   if (wd != 0.0) {
     if (mu(1u) != 0u) { pi = pi * (1.0 - lr * wd); } else { gr = gr + wd * pi; }
   }
@@ -34,9 +35,9 @@ fn main(${ENTRY_ARGS}) {
   p[gi] = pi - (lr / mf(7u)) * (mi_ / (sqrt(vi) / mf(8u) + eps));
 }`;
 
-export function adamUpdate(ctx: GpuContext, pi: TensorInfo, gi: TensorInfo, mi: TensorInfo, vi: TensorInfo, h: AdamHyper): void {
+export function adamUpdate(ctx: GpuContext, pi: TensorInfo, gi: TensorInfo, mi: TensorInfo, vi: TensorInfo, h: AdamHyper, gOffset = 0): void {
   const n = sizeOf(pi.shape);
   if (n === 0) return;
-  const q = new Params().u32(n, h.decoupled ? 1 : 0).f(h.lr, h.beta1, h.beta2, h.eps, h.weightDecay, h.bc1, Math.sqrt(h.bc2));
+  const q = new Params().u32(n, h.decoupled ? 1 : 0).f(h.lr, h.beta1, h.beta2, h.eps, h.weightDecay, h.bc1, Math.sqrt(h.bc2)).u32(gOffset);
   ctx.dispatch('adam', () => SOURCE, [buf(pi), buf(gi), buf(mi), buf(vi)], q, ctx.grid1d(Math.ceil(n / WG)));
 }

@@ -77,6 +77,12 @@ export class GpuContext {
   private lostReject: ((e: Error) => void)[] = [];
   private errorChecks: Promise<GPUError | null>[] = [];
   dispatches = 0;
+  /**
+   * Σ over dispatches of the bytes of the buffers each one binds (its inputs and its output, as the
+   * tensors use them): what a step must at least move through memory if every kernel reads each
+   * input and writes its output once (a GEMM re-reads tiles, mostly from cache). For benchmarks.
+   */
+  boundBytes = 0;
   private ts: TimestampState | null = null;
   /** attributed to the dispatches recorded while timestamps are on (e.g. the primitive's name) */
   timestampLabel = '';
@@ -211,6 +217,7 @@ export class GpuContext {
       if (g > this.limits.maxWorkgroups) throw new RangeError(`WebGPU: dispatch of ${grid.join('x')} workgroups exceeds maxComputeWorkgroupsPerDimension ${this.limits.maxWorkgroups} (${key})`);
     }
     const pipeline = this.pipeline(key, source);
+    for (const b of buffers) this.boundBytes += b.bytes;
     // bind only the bytes the tensor uses (rounded to 16), never past the buffer's size class
     const entries: GPUBindGroupEntry[] = buffers.map((b, i) => ({
       binding: i, resource: { buffer: b.buffer, offset: 0, size: Math.min(b.cls, Math.max(16, Math.ceil(b.bytes / 16) * 16)) },

@@ -1,4 +1,4 @@
-import { type DType, type Shape, stridesOf } from '../../base/dtype.ts';
+import { type DType, type Shape, sizeOf, stridesOf } from '../../base/dtype.ts';
 import { BINARY_PRIMS, type Prim, type PrimParams, UNARY_PRIMS } from '../../base/prims.ts';
 import type { Storage, TensorInfo } from '../backend.ts';
 import { type GpuContext, META_WORDS } from './engine.ts';
@@ -147,6 +147,22 @@ export class Fuser {
     // one walk, no WGSL key: this runs for every elementwise op
     const { ops, leaves, consts } = walk(node);
     return ops.length <= MAX_OPS && leaves.length <= this.maxLeaves && paramWords(leaves, consts, shape) <= META_WORDS;
+  }
+
+  /**
+   * A value that is one buffer read contiguously from an element offset — an unrealized slice,
+   * reshape or copy of a real buffer (a batch norm's weight and bias gradients are the two rows
+   * of one [2, C] result) — as that buffer and offset, so a kernel that reads it once (Adam)
+   * needs no copy; null for anything else.
+   */
+  contiguousRange(t: TensorInfo): { buf: GBuf; offset: number } | null {
+    const s = t.storage;
+    if (!isLazy(s) || s.buf || s.node.kind !== 'op' || s.node.prim !== 'expand' || s.node.castTo) return null;
+    const [l] = s.node.args;
+    if (l.kind !== 'leaf' || l.dtype !== s.dtype || sizeOf(l.shape) !== sizeOf(s.shape)) return null;
+    const dense = stridesOf(l.shape);
+    if (l.strides && !l.shape.every((d, i) => d === 1 || l.strides![i] === dense[i])) return null;
+    return { buf: l.buf, offset: l.offset ?? 0 };
   }
 
   /** The storage as a real buffer (running its expression first if it is lazy). */

@@ -120,9 +120,11 @@ export class WebGPUBackend implements Backend {
   fused = {
     adamUpdate: (p: TensorInfo, g: TensorInfo, m: TensorInfo, v: TensorInfo, h: AdamHyper): void => {
       const f = this.fuser;
-      const [pi, gi, mi, vi] = [p, g, m, v].map((t) => f.info(t));
+      // a gradient that is a contiguous view of a buffer is read in place (no copy dispatch)
+      const view = f.contiguousRange(g);
+      const [pi, gi, mi, vi] = [p, view ? { storage: view.buf, shape: g.shape, dtype: g.dtype } : g, m, v].map((t) => f.info(t));
       f.beforeWrite([pi, mi, vi].map((t) => t.storage as GBuf));
-      adamUpdate(this.ctx, pi, gi, mi, vi, h);
+      adamUpdate(this.ctx, pi, gi, mi, vi, h, view?.offset ?? 0);
     },
   };
 
@@ -138,6 +140,7 @@ export class WebGPUBackend implements Backend {
       adapterClass: this.ctx.adapterClass,
       limits: { ...a.limits },
       dispatches: this.ctx.dispatches,
+      boundBytes: this.ctx.boundBytes,
       fusedKernels: this.fuser.realized,
     };
   }

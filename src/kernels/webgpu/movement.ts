@@ -112,30 +112,53 @@ fn main(${ENTRY_ARGS}) {
   return y;
 };
 
-/** concat: each input [outer, len·inner] is copied into columns [at·inner, …) of out [outer, total·inner]. */
+/**
+ * concat: input k, viewed as [outer, w_k] (w_k = its length along the axis · inner), goes to
+ * columns [e_k − w_k, e_k) of out viewed as [outer, total·inner]. One dispatch copies up to
+ * `concatGroup` inputs (each bound as its own buffer; the storage-buffer limit sets how many): an
+ * invocation per output element of the group's columns picks its input by comparing its column
+ * with the group's running ends. A `stack` of a training step's six loss statistics is one
+ * dispatch, not six.
+ */
 export const concatKernel: GpuKernel<'concat'> = (ctx, xs, { axis }, out) => {
   const y = allocOut(ctx, out);
   const T = wgslType(out.dtype);
-  const inner = sizeOf(out.shape.slice(axis + 1)), total = out.shape[axis];
-  const src = () => `${header(T, 1)}
+  const inner = sizeOf(out.shape.slice(axis + 1)), outer = sizeOf(out.shape.slice(0, axis)), total = out.shape[axis] * inner;
+  const parts = xs.map((x) => ({ x, w: x.shape[axis] * inner })).filter((q) => q.w > 0 && outer > 0);
+  let c0 = 0;
+  for (let i = 0; i < parts.length; i += concatGroup(ctx)) {
+    const group = parts.slice(i, i + concatGroup(ctx));
+    const width = group.reduce((a, q) => a + q.w, 0);
+    const n = outer * width;
+    // words: n, group width, out row length, first column, then per input its width and its running end
+    const p = new Params().u32(n, width, total, c0);
+    let end = 0;
+    for (const q of group) p.u32(q.w, (end += q.w));
+    const k = group.length;
+    const src = () => `${metaDecl(k + 1)}
+${group.map((_, j) => `@group(0) @binding(${j}) var<storage, read> in${j}: array<${T}>;`).join('\n')}
+@group(0) @binding(${k}) var<storage, read_write> out: array<${T}>;
+const WG = ${WG}u;
 @compute @workgroup_size(${WG})
 fn main(${ENTRY_ARGS}) {
   ${LINEAR_INDEX}
   if (gi >= mu(0u)) { return; }
-  let w = mu(1u);
-  out[(gi / w) * mu(2u) + mu(3u) + gi % w] = in0[gi];
+  let row = gi / mu(1u); let col = gi % mu(1u);
+  var v: ${T};
+  ${group.map((_, j) => `${j ? 'else ' : ''}${j < k - 1 ? `if (col < mu(${5 + 2 * j}u)) ` : ''}{ v = in${j}[row * mu(${4 + 2 * j}u) + col - ${j ? `mu(${3 + 2 * j}u)` : '0u'}]; }`).join('\n  ')}
+  out[row * mu(2u) + mu(3u) + col] = v;
 }`;
-  let at = 0;
-  for (const x of xs) {
-    const n = sizeOf(x.shape);
-    if (n > 0) {
-      const p = new Params().u32(n, x.shape[axis] * inner, total * inner, at * inner);
-      ctx.dispatch(`concat:${T}`, src, [buf(x), y], p, ctx.grid1d(Math.ceil(n / WG)));
-    }
-    at += x.shape[axis];
+    ctx.dispatch(`concat${k}:${T}`, src, [...group.map((q) => buf(q.x)), y], p, ctx.grid1d(Math.ceil(n / WG)));
+    c0 += width;
   }
   return y;
 };
+
+/** Inputs one concat dispatch binds: the storage buffers a shader may bind, less the output, at most 8. */
+function concatGroup(ctx: GpuContext): number {
+  const limit = (ctx.acq.limits as Record<string, number>).maxStorageBuffersPerShaderStage ?? 8;
+  return Math.max(1, Math.min(limit, 9) - 1);
+}
 
 /**
  * gather: out[o, j, i] = x[o, idx[j], i] (o < outer, j < |idx|, i < inner). An index out of
