@@ -3,7 +3,7 @@ import { arrayFor, sizeOf } from '../../base/dtype.ts';
 import type { AbstractValue, Conv2dParams } from '../../base/prims.ts';
 import { gemm, gemmWasmWith, copyOut, packB } from './matmul.ts';
 import { wasmGemm, NR, type WasmGemm } from './wasm-gemm.ts';
-import { JOBS, JobKind, PARAMS } from './cpu-jobs.ts';
+import { JOBS, JobKind, PARAMS, endInside, firstInside } from './cpu-jobs.ts';
 import { routesFor } from '../routes.ts';
 
 /**
@@ -28,8 +28,8 @@ function chunkSize(N: number, rows: number, cols: number): number {
 
 /** The output columns oj in [lo, hi) whose input column j = oj·s + off lies in [0, W). */
 function validRange(off: number, s: number, W: number, Wo: number): [number, number] {
-  const lo = Math.min(Wo, Math.max(0, Math.ceil(-off / s)));
-  const hi = Math.max(lo, Math.min(Wo, Math.floor((W - 1 - off) / s) + 1));
+  const lo = firstInside(off, s, Wo);
+  const hi = endInside(off, s, W, Wo, lo);
   return [lo, hi];
 }
 

@@ -5,8 +5,8 @@
  * channel per group that bypass the GEMM (conv2dPlanes, convTranspose2dPlanes). Each phase is split into
  * jobs that write disjoint memory, so a phase gives the same bits on any number of threads.
  *
- * Every function here is self-contained — the worker threads run copies of their source
- * (threads.ts) — so they use no module-level names, and read their arguments from the
+ * Every job is self-contained — the worker threads run copies of their source (threads.ts) — so
+ * they use no module-level names but JOB_HELPERS, and read their arguments from the
  * parameter block `p` (Int32Array) at the slots listed above each one, from P = 16 on. Offsets are
  * in floats unless they say bytes.
  *
@@ -15,6 +15,21 @@
  * The convolution's column matrix (conv.ts), for samples n < nb of the chunk in `mem` at xBase:
  *   cols[(c, ki, kj), (n, oi, oj)] = x[n, c, oi·sh − ph + ki·dh, oj·sw − pw + kj·dw]   (0 outside)
  */
+
+/**
+ * A window tap reads input column j·s + off for output column j (of Wout): the first output column
+ * whose input column is ≥ 0, and the end of those whose input column is < W — the tap's columns
+ * inside the image are [lo, hi), the rest padding. Used by the jobs below (the workers get these
+ * with the jobs' source: threads.ts) and by conv.ts.
+ */
+export function firstInside(off: number, s: number, Wout: number): number {
+  return Math.min(Wout, Math.max(0, Math.ceil(-off / s)));
+}
+export function endInside(off: number, s: number, W: number, Wout: number, lo: number): number {
+  return Math.max(lo, Math.min(Wout, Math.floor((W - 1 - off) / s) + 1));
+}
+/** The functions the jobs call, defined in each worker before them. */
+export const JOB_HELPERS = [firstInside, endInside];
 
 export type Kernel = (ap: number, bp: number, c: number, mp: number, np: number, kc: number, ldc: number) => void;
 export type Job = (mem: Float32Array, p: Int32Array, kernel: Kernel, j: number) => void;
@@ -51,8 +66,7 @@ export function packColsRows(mem: Float32Array, p: Int32Array, _kernel: Kernel, 
       const r = k0 + k, c = Math.floor(r / (kh * kw)), ki = Math.floor(r / kw) % kh, kj = r % kw;
       // the output columns oj whose input column oj·sw + off lies in [0, W): [lo, hi)
       const off = kj * dw - pw;
-      const lo = Math.min(Wo, Math.max(0, Math.ceil(-off / sw)));
-      const hi = Math.max(lo, Math.min(Wo, Math.floor((W - 1 - off) / sw) + 1));
+      const lo = firstInside(off, sw, Wo), hi = endInside(off, sw, W, Wo, lo);
       let n = n0, oi = oi0, oj = oj0, col = cs, dst = bp + ((cs >> 3) * kc + k) * 8;
       while (col < ce) {
         const rowEnd = Math.min(Wo, oj + ce - col), i = oi * sh - ph + ki * dh;
@@ -91,8 +105,7 @@ export function packColsT(mem: Float32Array, p: Int32Array, _kernel: Kernel, j: 
       const c = Math.floor(r / (kh * kw)), ki = Math.floor(r / kw) % kh, kj = r % kw;
       // the output columns oj whose input column oj·sw + off lies in [0, W): [lo, hi)
       const off = kj * dw - pw;
-      const lo = Math.min(Wo, Math.max(0, Math.ceil(-off / sw)));
-      const hi = Math.max(lo, Math.min(Wo, Math.floor((W - 1 - off) / sw) + 1));
+      const lo = firstInside(off, sw, Wo), hi = endInside(off, sw, W, Wo, lo);
       // (n, oi, oj) of column k0, then stepped along with k, a row segment at a time: zero runs and a strided copy
       let n = Math.floor(k0 / P), oi = Math.floor((k0 % P) / Wo), oj = k0 % Wo;
       for (let k = 0; k < kc;) {
@@ -128,8 +141,7 @@ export function col2imChannels(mem: Float32Array, p: Int32Array, _kernel: Kernel
         const row = cBase + ((o * kh + ki) * kw + kj) * ldc;
         // input columns jx whose output column jx·sw − pw + kj·dw lies in [0, Wy)
         const off = kj * dw - pw;
-        const lo = Math.min(Wx, Math.max(0, Math.ceil(-off / sw)));
-        const hi = Math.max(lo, Math.min(Wx, Math.floor((Wy - 1 - off) / sw) + 1));
+        const lo = firstInside(off, sw, Wx), hi = endInside(off, sw, Wy, Wx, lo);
         for (let n = 0; n < nb; n++) {
           for (let i = 0; i < Hx; i++) {
             const yi = i * sh - ph + ki * dh;
@@ -168,8 +180,7 @@ export function conv2dPlanes(mem: Float32Array, p: Int32Array, _kernel: Kernel, 
         for (let kj = 0; kj < kw; kj++) {
           // output columns whose input column oj·sw + off lies in [0, W)
           const off = kj * dw - pw;
-          const lo = Math.min(Wo, Math.max(0, Math.ceil(-off / sw)));
-          const hi = Math.max(lo, Math.min(Wo, Math.floor((W - 1 - off) / sw) + 1));
+          const lo = firstInside(off, sw, Wo), hi = endInside(off, sw, W, Wo, lo);
           const wv = mem[wq + ki * kw + kj], xb = xq + i * W + off;
           if (sw === 1) for (let oj = lo; oj < hi; oj++) mem[yb + oj] += wv * mem[xb + oj];
           else for (let oj = lo; oj < hi; oj++) mem[yb + oj] += wv * mem[xb + oj * sw];
@@ -188,8 +199,7 @@ export function convTranspose2dPlanes(mem: Float32Array, p: Int32Array, _kernel:
       for (let kj = 0; kj < kw; kj++) {
         // input columns whose output column jx·sw + off lies in [0, Wo)
         const off = kj * dw - pw;
-        const lo = Math.min(W, Math.max(0, Math.ceil(-off / sw)));
-        const hi = Math.max(lo, Math.min(W, Math.floor((Wo - 1 - off) / sw) + 1));
+        const lo = firstInside(off, sw, W), hi = endInside(off, sw, Wo, W, lo);
         const wv = mem[wq + ki * kw + kj];
         for (let i = 0; i < H; i++) {
           const r = i * sh - ph + ki * dh;

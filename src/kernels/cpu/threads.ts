@@ -36,7 +36,7 @@
  * run on one thread. Idle workers block in Atomics.wait and do not keep the process alive.
  */
 import { routesFor } from '../routes.ts';
-import { JOBS, JobKind, PARAMS, type Kernel } from './cpu-jobs.ts';
+import { JOBS, JOB_HELPERS, JobKind, PARAMS, type Kernel } from './cpu-jobs.ts';
 
 const JOB_NAMES = Object.fromEntries(Object.entries(JobKind).map(([k, v]) => [v, k])) as Record<number, string>;
 
@@ -75,6 +75,7 @@ function workerLoop(ctrl: Int32Array, memory: WebAssembly.Memory, kernel: Kernel
 function workerSource(): string {
   return `require('node:worker_threads').parentPort.once('message', (m) => {
     const inst = new WebAssembly.Instance(m.module, { env: { mem: m.memory } });
+    ${JOB_HELPERS.map((f) => f.toString()).join('\n')}
     const jobs = [${JOBS.map((f) => f.toString()).join(',\n')}];
     (${workerLoop.toString()})(new Int32Array(m.ctrl), m.memory, inst.exports.gemm, jobs);
   });`;
