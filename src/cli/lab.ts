@@ -13,6 +13,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../gan/config.ts';
+import { LAB_DATA } from '../lab/data-files.ts';
 
 /**
  * The lab's files: index.html, main.js (the page), worker.js (training), image-worker.js (the image
@@ -30,11 +31,7 @@ const EXTERNAL = ['webgpu', 'esbuild', 'node:*', 'fs', 'fs/promises', 'path', 'o
  * the classifier; and what the model view fetches for a translation checkpoint's test grid: the
  * test files. Served unchanged from the checkout's or the package's data/ and models/.
  */
-export const LAB_DATA = [
-  'data/fashion-mnist/train-images-idx3-ubyte.gz', 'data/fashion-mnist/train-labels-idx1-ubyte.gz', 'models/fashion-classifier.safetensors',
-  // the model view's test grid of a translation checkpoint (src/lab/translator.ts TEST_FILES): the test split, 4.4 MB
-  'data/fashion-mnist/t10k-images-idx3-ubyte.gz', 'data/fashion-mnist/t10k-labels-idx1-ubyte.gz',
-] as const;
+export { LAB_DATA };
 
 async function labData(): Promise<Record<string, Uint8Array>> {
   const root = new URL('../../', import.meta.url);

@@ -17,12 +17,9 @@ import type { BackendReport } from './protocol.ts';
 import type { LabRecord } from './session.ts';
 import { startBackend } from './backend.ts';
 import { CommandLoop } from './worker-loop.ts';
-
-/** The files `webgan lab` serves next to the page (src/cli/lab.ts, LAB_DATA). */
-export const DATA_FILES = { images: 'data/fashion-mnist/train-images-idx3-ubyte.gz', labels: 'data/fashion-mnist/train-labels-idx1-ubyte.gz', classifier: 'models/fashion-classifier.safetensors' };
+import { LAB_FILES, servedFile } from './data-files.ts';
 
 const post = (m: FromImageWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
-const here = (path: string) => new URL(path, self.location.href);
 
 let session: ImageSession | null = null;
 let classifier: FashionClassifier | null = null;
@@ -94,7 +91,7 @@ self.onmessage = async (ev: MessageEvent<ToImageWorker>) => {
       label = m.label;
       report = await startBackend(m.backend);
       post({ type: 'status', message: 'fetching the Fashion-MNIST training files and the classifier…' });
-      const [images, labels, weights] = await Promise.all([readBytes(here(DATA_FILES.images)), readBytes(here(DATA_FILES.labels)), here(DATA_FILES.classifier)]);
+      const [images, labels, weights] = await Promise.all([readBytes(servedFile(LAB_FILES.trainImages)), readBytes(servedFile(LAB_FILES.trainLabels)), servedFile(LAB_FILES.classifier)]);
       provideFashionMnist('train', { images, labels }, 'the page\'s Fashion-MNIST training files');
       classifier = await loadClassifier(weights);
       post({ type: 'status', message: 'building the run…' });

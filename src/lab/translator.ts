@@ -112,5 +112,3 @@ export function hasBundledTest(data: string): boolean {
   }
 }
 
-/** The Fashion-MNIST test files `webgan lab` serves beside the page (src/cli/lab.ts LAB_DATA), for testGrid. */
-export const TEST_FILES = { images: 'data/fashion-mnist/t10k-images-idx3-ubyte.gz', labels: 'data/fashion-mnist/t10k-labels-idx1-ubyte.gz' };

@@ -7,7 +7,8 @@ import type { TrainConfig } from '../gan/config.ts';
 import type { CheckpointMeta } from '../gan/trainer.ts';
 import type { LoadedCheckpoint } from '../io/checkpoint.ts';
 import { LabModel, readCheckpoint, translationCheckpoint, type ModelInfo } from './model.ts';
-import { LabTranslator, TEST_FILES } from './translator.ts';
+import { LabTranslator } from './translator.ts';
+import { LAB_FILES, servedFile } from './data-files.ts';
 import { provideFashionMnist } from '../data/fashion.ts';
 import { readBytes } from '../io/fs.ts';
 import type { BackendReport, FromWorker, ReplyValue, Request, ToWorker } from './protocol.ts';
@@ -72,8 +73,7 @@ async function answer(c: Request): Promise<[ReplyValue, Transferable[]]> {
   if (c.type === 'testGrid') {
     if (!translator) throw new Error('no translation checkpoint loaded: load a cyclegan or pix2pix checkpoint first');
     if (translator.hasTestImages && !testProvided) {
-      const here = (path: string) => new URL(path, self.location.href);
-      const [images, labels] = await Promise.all([readBytes(here(TEST_FILES.images)), readBytes(here(TEST_FILES.labels))]);
+      const [images, labels] = await Promise.all([readBytes(servedFile(LAB_FILES.testImages)), readBytes(servedFile(LAB_FILES.testLabels))]);
       provideFashionMnist('test', { images, labels }, 'the page\'s Fashion-MNIST test files');
       testProvided = true;
     }
