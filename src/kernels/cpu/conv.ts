@@ -115,8 +115,7 @@ function windowIsInput(H: number, W: number, kh: number, kw: number, p: Conv2dPa
  * Groups of one input and one output channel — StyleGAN's [1,3,3,1] blurs, which run as a
  * single-channel convolution over N·C planes, and depthwise convolutions — are a GEMM with one
  * output row and K = kh·kw: too narrow for the GEMM's register tile, and their column matrix is
- * kh·kw times the input. They run directly instead (cpu-jobs.ts conv2dPlanes and
- * convTranspose2dPlanes), the planes shared over the CPU threads in float32. Each output adds its
+ * kh·kw times the input. They run directly instead (cpu-jobs.ts convPlanes), the planes shared over the CPU threads in float32. Each output adds its
  * taps in (ki, kj) order, and convTranspose2d scatters in col2im's order, but a product is not
  * rounded to float32 before the add as in the GEMM, so float32 results agree with the column
  * path to round-off, not bitwise (tests/core/conv-planes.test.ts). The `cpuConv` route 'im2col'
@@ -127,17 +126,17 @@ function planeByPlane(Cg: number, Og: number): boolean {
 }
 
 /** geo: planes, G, H, W, kh, kw, Ho, Wo (x holds `planes` planes H × W, the result as many Ho × Wo) */
-function planes(kind: typeof JobKind.Conv2dPlanes | typeof JobKind.ConvTranspose2dPlanes, x: TypedArray, w: TypedArray, geo: number[], p: Conv2dParams, out: AbstractValue): TypedArray {
+function planes(transposed: boolean, x: TypedArray, w: TypedArray, geo: number[], p: Conv2dParams, out: AbstractValue): TypedArray {
   const [nPlanes, , H, W, kh, kw, Ho, Wo] = geo;
   const xn = nPlanes * H * W, wn = w.length, yn = nPlanes * Ho * Wo;
   const per = Math.max(1, Math.ceil(nPlanes / JOBS_PER_PHASE)), nJobs = Math.ceil(nPlanes / per);
-  const params = [0, xn, xn + wn, nPlanes, per, ...geo.slice(1), ...p.stride, ...p.padding, ...p.dilation];
+  const params = [0, xn, xn + wn, nPlanes, per, ...geo.slice(1), ...p.stride, ...p.padding, ...p.dilation, transposed ? 1 : 0];
   const wasm = x instanceof Float32Array && w instanceof Float32Array ? wasmGemm() : null;
   if (wasm) {
     const mem = wasm.reserve(xn + wn + yn);
     mem.set(x, 0);
     mem.set(w, xn);
-    wasm.phases.run(kind, params, nJobs, yn * kh * kw >= PARALLEL_MIN);
+    wasm.phases.run(JobKind.ConvPlanes, params, nJobs, yn * kh * kw >= PARALLEL_MIN);
     return wasm.f32.slice(xn + wn, xn + wn + yn);
   }
   // float64 (or no WebAssembly): the same jobs on this thread, over one array holding x, w and y
@@ -146,14 +145,14 @@ function planes(kind: typeof JobKind.Conv2dPlanes | typeof JobKind.ConvTranspose
   mem.set(w, xn);
   const block = new Int32Array(PARAMS + params.length);
   block.set(params, PARAMS);
-  for (let j = 0; j < nJobs; j++) JOBS[kind](mem as Float32Array, block, null as never, j);
+  for (let j = 0; j < nJobs; j++) JOBS[JobKind.ConvPlanes](mem as Float32Array, block, null as never, j);
   return mem.slice(xn + wn, xn + wn + yn);
 }
 
 export function conv2d(x: TypedArray, xs: Shape, w: TypedArray, ws: Shape, p: Conv2dParams, out: AbstractValue): TypedArray {
   const [N, C, H, W] = xs, [O, Cg, kh, kw] = ws, [, , Ho, Wo] = out.shape;
   const G = p.groups, Og = O / G, P = Ho * Wo, R = Cg * kh * kw;
-  if (planeByPlane(Cg, Og)) return planes(JobKind.Conv2dPlanes, x, w, [N * C, G, H, W, kh, kw, Ho, Wo], p, out);
+  if (planeByPlane(Cg, Og)) return planes(false, x, w, [N * C, G, H, W, kh, kw, Ho, Wo], p, out);
   if (windowIsInput(H, W, kh, kw, p)) {
     const y = arrayFor(out.dtype, N * O); // y[n, o] = Σ_r x[n, r] · w[o, r]
     gemm(x, 0, false, w, 0, true, y, 0, N, O, R, false, {});
@@ -207,7 +206,7 @@ export function conv2dWeightGrad(x: TypedArray, xs: Shape, gy: TypedArray, gs: S
 export function convTranspose2d(x: TypedArray, xs: Shape, w: TypedArray, ws: Shape, p: Conv2dParams, out: AbstractValue): TypedArray {
   const [N, C, H, W] = xs, [, Og, kh, kw] = ws, [, O, Ho, Wo] = out.shape;
   const G = p.groups, Cg = C / G, P = H * W, R = Og * kh * kw;
-  if (planeByPlane(Cg, Og)) return planes(JobKind.ConvTranspose2dPlanes, x, w, [N * C, G, H, W, kh, kw, Ho, Wo], p, out);
+  if (planeByPlane(Cg, Og)) return planes(true, x, w, [N * C, G, H, W, kh, kw, Ho, Wo], p, out);
   if (windowIsInput(Ho, Wo, kh, kw, p)) {
     const y = arrayFor(out.dtype, N * R); // the adjoint of the dense conv2d: y[n, r] = Σ_c x[n, c] · w[c, r]
     gemm(x, 0, false, w, 0, false, y, 0, N, R, C, false, {});

@@ -2,7 +2,7 @@
  * The jobs the CPU backend's threads run on the WebAssembly GEMM's memory (`mem`, float32 view):
  * the GEMM's micro-kernel blocks, and the convolution's im2col (written straight into the GEMM's
  * packed B panels) and col2im (read straight from the GEMM's output), and the convolutions with one
- * channel per group that bypass the GEMM (conv2dPlanes, convTranspose2dPlanes). Each phase is split into
+ * channel per group that bypass the GEMM (convPlanes). Each phase is split into
  * jobs that write disjoint memory, so a phase gives the same bits on any number of threads.
  *
  * Every job is self-contained — the worker threads run copies of their source (threads.ts) — so
@@ -155,46 +155,39 @@ export function col2imChannels(mem: Float32Array, p: Int32Array, _kernel: Kernel
   }
 }
 
-/** The job table, indexed by phase kind (the workers receive the same list, stringified). */
-
 /**
  * Convolutions with one input and one output channel per group (conv.ts, `planes`), directly:
  * planes [j·per, (j+1)·per) of x (H × W) into the same planes of y (Ho × Wo), plane q with the
  * weights of group q mod G, a kernel tap at a time over a whole row (stride 1: contiguous).
  * `mem` is the WebAssembly memory, or on the calling thread any one array holding x, w and y.
- * p[16..]: xBase, wBase, yBase, planes, per, G, H, W, kh, kw, Ho, Wo, sh, sw, ph, pw, dh, dw
- *   conv2dPlanes:          y[q, oi, oj] = Σ_(ki,kj) w[q mod G, ki, kj] · x[q, oi·sh − ph + ki·dh, oj·sw − pw + kj·dw]
- *   convTranspose2dPlanes: its adjoint in x (y is the conv's input space), scattered in col2im's order
+ * p[16..]: xBase, wBase, yBase, planes, per, G, H, W, kh, kw, Ho, Wo, sh, sw, ph, pw, dh, dw, transposed
+ *   conv2d (transposed 0):          y[q, oi, oj] = Σ_(ki,kj) w[q mod G, ki, kj] · x[q, oi·sh − ph + ki·dh, oj·sw − pw + kj·dw]
+ *   convTranspose2d (transposed 1): its adjoint in x (y is the conv's input space), scattered in col2im's order
  */
-export function conv2dPlanes(mem: Float32Array, p: Int32Array, _kernel: Kernel, j: number): void {
+export function convPlanes(mem: Float32Array, p: Int32Array, _kernel: Kernel, j: number): void {
   const xBase = p[16], wBase = p[17], yBase = p[18], planes = p[19], per = p[20], G = p[21], H = p[22], W = p[23], kh = p[24], kw = p[25];
-  const Ho = p[26], Wo = p[27], sh = p[28], sw = p[29], ph = p[30], pw = p[31], dh = p[32], dw = p[33];
+  const Ho = p[26], Wo = p[27], sh = p[28], sw = p[29], ph = p[30], pw = p[31], dh = p[32], dw = p[33], transposed = p[34] !== 0;
   for (let q = j * per, qEnd = Math.min(planes, q + per); q < qEnd; q++) {
     const xq = xBase + q * H * W, yq = yBase + q * Ho * Wo, wq = wBase + (q % G) * kh * kw;
     mem.fill(0, yq, yq + Ho * Wo);
-    for (let oi = 0; oi < Ho; oi++) {
-      const yb = yq + oi * Wo;
-      for (let ki = 0; ki < kh; ki++) {
-        const i = oi * sh - ph + ki * dh;
-        if (i < 0 || i >= H) continue;
-        for (let kj = 0; kj < kw; kj++) {
-          // output columns whose input column oj·sw + off lies in [0, W)
-          const off = kj * dw - pw;
-          const lo = firstInside(off, sw, Wo), hi = endInside(off, sw, W, Wo, lo);
-          const wv = mem[wq + ki * kw + kj], xb = xq + i * W + off;
-          if (sw === 1) for (let oj = lo; oj < hi; oj++) mem[yb + oj] += wv * mem[xb + oj];
-          else for (let oj = lo; oj < hi; oj++) mem[yb + oj] += wv * mem[xb + oj * sw];
+    if (!transposed) {
+      for (let oi = 0; oi < Ho; oi++) {
+        const yb = yq + oi * Wo;
+        for (let ki = 0; ki < kh; ki++) {
+          const i = oi * sh - ph + ki * dh;
+          if (i < 0 || i >= H) continue;
+          for (let kj = 0; kj < kw; kj++) {
+            // output columns whose input column oj·sw + off lies in [0, W)
+            const off = kj * dw - pw;
+            const lo = firstInside(off, sw, Wo), hi = endInside(off, sw, W, Wo, lo);
+            const wv = mem[wq + ki * kw + kj], xb = xq + i * W + off;
+            if (sw === 1) for (let oj = lo; oj < hi; oj++) mem[yb + oj] += wv * mem[xb + oj];
+            else for (let oj = lo; oj < hi; oj++) mem[yb + oj] += wv * mem[xb + oj * sw];
+          }
         }
       }
+      continue;
     }
-  }
-}
-export function convTranspose2dPlanes(mem: Float32Array, p: Int32Array, _kernel: Kernel, j: number): void {
-  const xBase = p[16], wBase = p[17], yBase = p[18], planes = p[19], per = p[20], G = p[21], H = p[22], W = p[23], kh = p[24], kw = p[25];
-  const Ho = p[26], Wo = p[27], sh = p[28], sw = p[29], ph = p[30], pw = p[31], dh = p[32], dw = p[33];
-  for (let q = j * per, qEnd = Math.min(planes, q + per); q < qEnd; q++) {
-    const xq = xBase + q * H * W, yq = yBase + q * Ho * Wo, wq = wBase + (q % G) * kh * kw;
-    mem.fill(0, yq, yq + Ho * Wo);
     for (let ki = 0; ki < kh; ki++) {
       for (let kj = 0; kj < kw; kj++) {
         // input columns whose output column jx·sw + off lies in [0, Wo)
@@ -213,7 +206,8 @@ export function convTranspose2dPlanes(mem: Float32Array, p: Int32Array, _kernel:
   }
 }
 
-export const JOBS: readonly Job[] = [gemmBlock, packColsRows, packColsT, col2imChannels, conv2dPlanes, convTranspose2dPlanes];
-export const JobKind = { Gemm: 0, PackColsRows: 1, PackColsT: 2, Col2im: 3, Conv2dPlanes: 4, ConvTranspose2dPlanes: 5 } as const;
+/** The job table, indexed by phase kind (the workers receive the same list, stringified). */
+export const JOBS: readonly Job[] = [gemmBlock, packColsRows, packColsT, col2imChannels, convPlanes];
+export const JobKind = { Gemm: 0, PackColsRows: 1, PackColsT: 2, Col2im: 3, ConvPlanes: 4 } as const;
 /** First parameter slot of the control block (slots below it belong to the thread protocol). */
 export const PARAMS = 16;
