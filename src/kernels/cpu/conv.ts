@@ -115,11 +115,11 @@ function windowIsInput(H: number, W: number, kh: number, kw: number, p: Conv2dPa
  * Groups of one input and one output channel — StyleGAN's [1,3,3,1] blurs, which run as a
  * single-channel convolution over N·C planes, and depthwise convolutions — are a GEMM with one
  * output row and K = kh·kw: too narrow for the GEMM's register tile, and their column matrix is
- * kh·kw times the input. They run directly instead (cpu-jobs.ts convPlanes), the planes shared over the CPU threads in float32. Each output adds its
- * taps in (ki, kj) order, and convTranspose2d scatters in col2im's order, but a product is not
- * rounded to float32 before the add as in the GEMM, so float32 results agree with the column
- * path to round-off, not bitwise (tests/core/conv-planes.test.ts). The `cpuConv` route 'im2col'
- * forces the column path here too.
+ * kh·kw times the input. They run directly instead (cpu-jobs.ts convPlanes), the planes shared
+ * over the CPU threads in float32. Each output adds its taps in (ki, kj) order, and
+ * convTranspose2d scatters in col2im's order, but a product is not rounded to float32 before the
+ * add as in the GEMM, so float32 results agree with the column path to round-off, not bitwise
+ * (tests/core/conv-planes.test.ts). The `cpuConv` route 'im2col' forces the column path here too.
  */
 function planeByPlane(Cg: number, Og: number): boolean {
   return Cg === 1 && Og === 1 && routesFor('cpu').cpuConv !== 'im2col';

@@ -43,7 +43,12 @@ export class Params {
   }
 }
 
-export interface Limits { maxWorkgroups: number; maxBinding: number }
+export interface Limits {
+  maxWorkgroups: number;
+  maxBinding: number;
+  /** storage buffers one shader may bind (maxStorageBuffersPerShaderStage; 8 where unreported) */
+  maxStorageBuffers: number;
+}
 
 /** GPU time of one dispatch from timestamp queries: `label` as set by the caller, `kernel` the pipeline key. */
 export interface KernelTiming { label: string; kernel: string; ns: number }
@@ -93,7 +98,11 @@ export class GpuContext {
   constructor(readonly acq: AcquiredDevice) {
     this.device = acq.device;
     this.adapterClass = adapterClass(acq.adapterInfo);
-    this.limits = { maxWorkgroups: acq.limits.maxComputeWorkgroupsPerDimension, maxBinding: acq.limits.maxStorageBufferBindingSize };
+    this.limits = {
+      maxWorkgroups: acq.limits.maxComputeWorkgroupsPerDimension,
+      maxBinding: acq.limits.maxStorageBufferBindingSize,
+      maxStorageBuffers: (acq.limits as Record<string, number>).maxStorageBuffersPerShaderStage ?? 8,
+    };
     this.pool = new BufferPool(this.device, this.limits.maxBinding);
     this.arena = new UniformArena(this.device);
     this.device.lost.then((info) => {

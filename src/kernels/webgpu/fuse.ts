@@ -65,8 +65,7 @@ export class Fuser {
   enabled = true;
 
   constructor(private ctx: GpuContext) {
-    const limit = (ctx.acq.limits as Record<string, number>).maxStorageBuffersPerShaderStage ?? 8;
-    this.maxLeaves = Math.max(3, Math.min(limit, 16) - 1);
+    this.maxLeaves = Math.max(3, Math.min(ctx.limits.maxStorageBuffers, 16) - 1);
   }
 
   /** Record prim as an expression (the caller checked FUSABLE). */

@@ -115,7 +115,7 @@ fn main(${ENTRY_ARGS}) {
 /**
  * concat: input k, viewed as [outer, w_k] (w_k = its length along the axis · inner), goes to
  * columns [e_k − w_k, e_k) of out viewed as [outer, total·inner]. One dispatch copies up to
- * `concatGroup` inputs (each bound as its own buffer; the storage-buffer limit sets how many): an
+ * eight inputs (each bound as its own buffer; fewer where the storage-buffer limit is lower): an
  * invocation per output element of the group's columns picks its input by comparing its column
  * with the group's running ends. A `stack` of a training step's six loss statistics is one
  * dispatch, not six.
@@ -125,9 +125,11 @@ export const concatKernel: GpuKernel<'concat'> = (ctx, xs, { axis }, out) => {
   const T = wgslType(out.dtype);
   const inner = sizeOf(out.shape.slice(axis + 1)), outer = sizeOf(out.shape.slice(0, axis)), total = out.shape[axis] * inner;
   const parts = xs.map((x) => ({ x, w: x.shape[axis] * inner })).filter((q) => q.w > 0 && outer > 0);
+  // inputs per dispatch: the storage buffers a shader may bind, less the output, at most 8
+  const per = Math.max(1, Math.min(ctx.limits.maxStorageBuffers, 9) - 1);
   let c0 = 0;
-  for (let i = 0; i < parts.length; i += concatGroup(ctx)) {
-    const group = parts.slice(i, i + concatGroup(ctx));
+  for (let i = 0; i < parts.length; i += per) {
+    const group = parts.slice(i, i + per);
     const width = group.reduce((a, q) => a + q.w, 0);
     const n = outer * width;
     // words: n, group width, out row length, first column, then per input its width and its running end
@@ -153,12 +155,6 @@ fn main(${ENTRY_ARGS}) {
   }
   return y;
 };
-
-/** Inputs one concat dispatch binds: the storage buffers a shader may bind, less the output, at most 8. */
-function concatGroup(ctx: GpuContext): number {
-  const limit = (ctx.acq.limits as Record<string, number>).maxStorageBuffersPerShaderStage ?? 8;
-  return Math.max(1, Math.min(limit, 9) - 1);
-}
 
 /**
  * gather: out[o, j, i] = x[o, idx[j], i] (o < outer, j < |idx|, i < inner). An index out of
