@@ -25,6 +25,7 @@ export { PRIMS, type Prim } from './base/prims.ts';
 export { type Activation } from './base/prims.ts';
 export { matmulBiasAct, conv2dBiasAct, type ActivationOpts } from './tensor/epilogue.ts';
 export { setFusion, fusionEnabled } from './tensor/fusion.ts';
+export { jit, onReplay, type Jitted, type JitOptions, type JitStats } from './tensor/jit.ts';
 export { overrideRoutes, withRoutes, routesFor, ROUTES, type Routes, type AdapterClass } from './kernels/routes.ts';
 export * as nn from './nn/index.ts';
 export * as io from './io/index.ts';

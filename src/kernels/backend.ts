@@ -34,6 +34,32 @@ export interface AdamHyper {
   bc1: number; bc2: number;
 }
 
+/** Where a replayed call stands against its trace: the generator's key now, the blocks it advanced since. */
+export interface ReplayShift { seed: [number, number]; offsetDelta: number }
+
+/** A call recorded while it ran (opaque to the front end, src/tensor/jit.ts). */
+export interface TracedCall { readonly aborted: string | null }
+/** A compiled step: what replays cost and hold. */
+export interface TracedProgram {
+  readonly stats: { dispatches: number; bytes: number; plannedBytes: number; unplannedBytes: number };
+  dispose(): void;
+}
+
+/**
+ * Trace and replay (WebGPU: src/kernels/webgpu/trace.ts; the front end is src/tensor/jit.ts).
+ * `begin` makes the inputs resident and starts recording; `end` makes the outputs (and every
+ * pending value the call left) resident and stops; `settle` gives the call's held buffers back
+ * once `compile` has taken what it keeps.
+ */
+export interface TraceOps {
+  begin(inputs: Storage[]): Storage[];
+  end(outputs: Storage[]): { call: TracedCall; outputs: Storage[] };
+  cancel(): void;
+  compile(prev: TracedCall, prevIn: Storage[], cur: TracedCall, curIn: Storage[], outputs: Storage[]): TracedProgram | string;
+  settle(call: TracedCall): void;
+  replay(p: TracedProgram, inputs: Storage[], shift: ReplayShift): Storage[];
+}
+
 /**
  * The narrow interface every backend implements. Kernels receive already-validated shapes:
  * `out` is what the shape rule computed.
@@ -53,6 +79,8 @@ export interface Backend {
   /** Wait until all submitted work is done. */
   sync?(): Promise<void>;
   fused?: FusedOps;
+  /** record a call's commands and replay them (wg.jit); backends without it run jit functions eagerly */
+  traceOps?: TraceOps;
   /** Make a lazily scheduled result resident (run its pending kernel, free what only it held); tidy() calls it. */
   realize?(storage: Storage): void;
   /** Whether the backend may schedule elementwise ops lazily and fuse them (WebGPU); src/tensor/fusion.ts calls it. */

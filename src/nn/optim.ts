@@ -7,6 +7,7 @@ import { keep, tidy } from '../tensor/scope.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { assign_, copyLike, copyOf, ensureExclusive } from './parameter.ts';
 import { adamUpdate_ } from '../tensor/inplace.ts';
+import { onReplay } from '../tensor/jit.ts';
 
 /**
  * Optimizers with PyTorch 1.13's exact update rules (single-tensor path). A step writes each
@@ -227,7 +228,15 @@ export class Adam extends Optimizer<AdamHyperParams> {
     const bc1 = 1 - b1 ** t, bc2 = 1 - b2 ** t;
     const m = st.exp_avg as Tensor, v = st.exp_avg_sq as Tensor;
     const hyper = { lr: h.lr, beta1: b1, beta2: b2, eps: h.eps, weightDecay: h.weightDecay, decoupled: this.decoupled, bc1, bc2 };
-    if (h.fused && !h.amsgrad && !h.maximize && adamUpdate_(p, g, m, v, hyper)) return;
+    if (h.fused && !h.amsgrad && !h.maximize && adamUpdate_(p, g, m, v, hyper)) {
+      // a replayed step (wg.jit) advances the step count; the fused kernel packs `hyper` again
+      onReplay(() => {
+        const t = (st.step as number) + 1;
+        st.step = t;
+        Object.assign(hyper, { lr: h.lr, weightDecay: h.weightDecay, bc1: 1 - b1 ** t, bc2: 1 - b2 ** t });
+      });
+      return;
+    }
     const vmax = st.max_exp_avg_sq as Tensor | undefined;
     const out = tidy(() => {
       let gr = h.maximize ? neg(g) : g;

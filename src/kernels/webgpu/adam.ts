@@ -38,6 +38,7 @@ fn main(${ENTRY_ARGS}) {
 export function adamUpdate(ctx: GpuContext, pi: TensorInfo, gi: TensorInfo, mi: TensorInfo, vi: TensorInfo, h: AdamHyper, gOffset = 0): void {
   const n = sizeOf(pi.shape);
   if (n === 0) return;
-  const q = new Params().u32(n, h.decoupled ? 1 : 0).f(h.lr, h.beta1, h.beta2, h.eps, h.weightDecay, h.bc1, Math.sqrt(h.bc2)).u32(gOffset);
-  ctx.dispatch('adam', () => SOURCE, [buf(pi), buf(gi), buf(mi), buf(vi)], q, ctx.grid1d(Math.ceil(n / WG)));
+  // a replayed step (trace.ts) packs `h` again: the optimizer advances its step count in place
+  const pack = () => new Params().u32(n, h.decoupled ? 1 : 0).f(h.lr, h.beta1, h.beta2, h.eps, h.weightDecay, h.bc1, Math.sqrt(h.bc2)).u32(gOffset);
+  ctx.dispatch('adam', () => SOURCE, [buf(pi), buf(gi), buf(mi), buf(vi)], pack(), ctx.grid1d(Math.ceil(n / WG)), pack);
 }

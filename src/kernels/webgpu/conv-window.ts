@@ -63,10 +63,10 @@ function stage(ctx: GpuContext, enc: GPUCommandEncoder, role: string, b: GBuf, t
  * Copies + one dispatch, recorded into the engine's shared encoder (ctx.encode): in order with the
  * dispatches around them, so a cached texture is only overwritten after the dispatch that read it.
  */
-function run(ctx: GpuContext, key: string, src: () => string, stageFn: (enc: GPUCommandEncoder) => GPUTextureView[], out: GBuf, groups: [number, number, number]): void {
+function run(ctx: GpuContext, key: string, src: () => string, stageFn: (enc: GPUCommandEncoder, a: GBuf, b: GBuf) => GPUTextureView[], ins: [GBuf, GBuf], out: GBuf, groups: [number, number, number]): void {
   const pipeline = ctx.pipeline(key, src);
-  ctx.encode(key, (enc, beginPass) => {
-    const views = stageFn(enc);
+  ctx.encode(key, [...ins, out], (enc, [a, b, out], beginPass) => {
+    const views = stageFn(enc, a, b);
     const entries: GPUBindGroupEntry[] = views.map((v, i) => ({ binding: i, resource: v }));
     entries.push({ binding: views.length, resource: { buffer: out.buffer, offset: 0, size: Math.min(out.cls, Math.max(16, Math.ceil(out.bytes / 16) * 16)) } });
     const pass = beginPass();
@@ -110,7 +110,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 export function conv2dWindowInput(ctx: GpuContext, g: WindowGeom, x: GBuf, w: GBuf, y: GBuf): void {
   const V = vecOf(g.Kg), Kv = g.Kg / V;
   run(ctx, `conv2d-window[${g.N},${g.G},${g.Og},${g.Kg}]`, () => forwardSource(g),
-    (enc) => [stage(ctx, enc, 'x', x, g.N * g.G * Kv, V), stage(ctx, enc, 'w', w, g.G * g.Og * Kv, V)], y, [Math.ceil(g.N / LW), 1, g.G]);
+    (enc, x, w) => [stage(ctx, enc, 'x', x, g.N * g.G * Kv, V), stage(ctx, enc, 'w', w, g.G * g.Og * Kv, V)], [x, w], y, [Math.ceil(g.N / LW), 1, g.G]);
 }
 
 /**
@@ -146,5 +146,5 @@ export function conv2dWeightGradWindowInput(ctx: GpuContext, g: WindowGeom, x: G
   const V = vecOf(g.Kg), Kv = g.Kg / V;
   const [gx, gyy] = ctx.grid1d(Math.ceil(Kv / WG));
   run(ctx, `conv2dWeightGrad-window[${g.N},${g.G},${g.Og},${g.Kg}]`, () => wgradSource(g),
-    (enc) => [stage(ctx, enc, 'x', x, g.N * g.G * Kv, V), stage(ctx, enc, 'gy', gy, g.N * g.G * g.Og, 1)], dw, [gx, gyy, g.G]);
+    (enc, x, gy) => [stage(ctx, enc, 'x', x, g.N * g.G * Kv, V), stage(ctx, enc, 'gy', gy, g.N * g.G * g.Og, 1)], [x, gy], dw, [gx, gyy, g.G]);
 }

@@ -1,6 +1,8 @@
 import type { AcquiredDevice } from './device.ts';
 import { type AdapterClass, adapterClass } from '../routes.ts';
 import { BufferPool, type GBuf, UniformArena } from './memory/pool.ts';
+import type { Recorder } from './trace.ts';
+import type { ReplayShift } from '../backend.ts';
 
 /** Words of the per-dispatch parameter block every kernel sees as `meta` (256 bytes). */
 export const META_WORDS = 64;
@@ -43,12 +45,21 @@ export class Params {
   }
 }
 
+/** A recorded encoder callback (GpuContext.encode): `bufs` are the buffers it may touch. */
+export type EncodeFn = (enc: GPUCommandEncoder, bufs: GBuf[], beginPass: () => GPUComputePassEncoder) => void;
+
 export interface Limits {
   maxWorkgroups: number;
   maxBinding: number;
   /** storage buffers one shader may bind (maxStorageBuffersPerShaderStage; 8 where unreported) */
   maxStorageBuffers: number;
 }
+
+/**
+ * A dispatch whose parameters depend on host state that a replay advances (the random kernels'
+ * stream offset, Adam's bias corrections): packs them again before each replay.
+ */
+export type Refresh = (s: ReplayShift) => Params;
 
 /** GPU time of one dispatch from timestamp queries: `label` as set by the caller, `kernel` the pipeline key. */
 export interface KernelTiming { label: string; kernel: string; ns: number }
@@ -91,6 +102,9 @@ export class GpuContext {
   private ts: TimestampState | null = null;
   /** attributed to the dispatches recorded while timestamps are on (e.g. the primitive's name) */
   timestampLabel = '';
+
+  /** set while wg.jit traces a call (trace.ts): every command is also recorded there */
+  recorder: Recorder | null = null;
 
   /** which row of the route table (routes.ts) this device's kernels follow */
   readonly adapterClass: AdapterClass;
@@ -172,6 +186,7 @@ export class GpuContext {
    * pass whose beginning and end write a timestamp (so this changes batching: profiling only).
    */
   startTimestamps(): void {
+    this.recorder?.abort('the profiler started timestamps inside the function');
     if (!this.timestampsSupported) throw new Error('WebGPU: this device was created without timestamp-query');
     if (this.ts) return;
     this.flush();
@@ -217,9 +232,10 @@ export class GpuContext {
 
   /**
    * Record one dispatch. Bindings: buffers[i] at binding i (storage), the parameter block at
-   * binding buffers.length (uniform).
+   * binding buffers.length (uniform). `refresh` (kernels whose parameters come from host state a
+   * traced step advances) packs them again for each replay.
    */
-  dispatch(key: string, source: () => string, buffers: GBuf[], params: Params | null, grid: [number, number, number]): void {
+  dispatch(key: string, source: () => string, buffers: GBuf[], params: Params | null, grid: [number, number, number], refresh?: Refresh): void {
     this.check();
     if (grid[0] === 0 || grid[1] === 0 || grid[2] === 0) return;
     for (const g of grid) {
@@ -236,6 +252,7 @@ export class GpuContext {
       entries.push({ binding: buffers.length, resource: { buffer: slot.buffer, offset: slot.offset, size: META_WORDS * 4 } });
     }
     const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    this.recorder?.dispatch(key, pipeline, buffers, params, grid, refresh);
     const ts = this.ts;
     if (ts) {
       // a pass of its own with a timestamp at its beginning and end
@@ -262,16 +279,18 @@ export class GpuContext {
    * Record commands the buffer-only `dispatch` cannot express (texture copies, a pass that binds
    * textures) into the shared encoder, in order with the work around them: no submit of their own.
    * `beginPass` opens the compute pass (with timestamp writes while the profiler is on, under
-   * `key`); the callback ends it. Counts as one dispatch.
+   * `key`); the callback ends it. The callback reaches buffers only through `bufs` (a replay
+   * passes the buffers it planned). Counts as one dispatch.
    */
-  encode(key: string, fn: (enc: GPUCommandEncoder, beginPass: () => GPUComputePassEncoder) => void): void {
+  encode(key: string, bufs: GBuf[], fn: EncodeFn): void {
     this.check();
+    this.recorder?.encode(key, bufs, fn);
     const ts = this.ts;
     if (ts && ts.used + 2 > ts.capacity) this.flush();
     this.pass?.end();
     this.pass = null;
     const enc = (this.encoder ??= this.device.createCommandEncoder());
-    fn(enc, () => {
+    fn(enc, bufs, () => {
       if (!ts) return enc.beginComputePass();
       const pass = enc.beginComputePass({ timestampWrites: { querySet: ts.set, beginningOfPassWriteIndex: ts.used, endOfPassWriteIndex: ts.used + 1 } });
       ts.used += 2;
@@ -282,32 +301,26 @@ export class GpuContext {
     if (++this.batched >= this.maxBatch) this.flush();
   }
 
-  /** Record a buffer-to-buffer copy (ends the open compute pass). */
-  copy(src: GBuf, dst: GBuf, bytes: number): void {
-    this.check();
-    if (bytes === 0) return;
-    this.pass?.end();
-    this.pass = null;
-    this.encoder ??= this.device.createCommandEncoder();
-    this.encoder.copyBufferToBuffer(src.buffer, 0, dst.buffer, 0, Math.ceil(bytes / 4) * 4);
-  }
-
   /** Submit everything recorded so far. */
   flush(): void {
     this.check();
-    this.device.pushErrorScope('out-of-memory');
-    this.device.pushErrorScope('validation');
     this.arena.upload(this.device.queue);
     const afterSubmit = this.resolveTimestamps();
-    if (this.encoder) {
-      this.pass?.end();
-      this.pass = null;
-      this.device.queue.submit([this.encoder.finish()]);
-      this.encoder = null;
-    }
+    this.pass?.end();
+    this.pass = null;
+    const enc = this.encoder;
+    this.encoder = null;
+    this.submit(enc ? [enc.finish()] : []);
     afterSubmit?.();
-    this.errorChecks.push(this.device.popErrorScope(), this.device.popErrorScope());
     this.batched = 0;
+  }
+
+  /** Submit command buffers (the shared encoder's, or a replayed step's) with error scopes around them. */
+  submit(commands: GPUCommandBuffer[]): void {
+    this.device.pushErrorScope('out-of-memory');
+    this.device.pushErrorScope('validation');
+    if (commands.length) this.device.queue.submit(commands);
+    this.errorChecks.push(this.device.popErrorScope(), this.device.popErrorScope());
     this.pool.afterSubmit();
   }
 
@@ -333,9 +346,14 @@ export class GpuContext {
 
   async read(src: GBuf, bytes: number): Promise<ArrayBuffer> {
     this.check();
+    this.recorder?.abort('it reads values back to the host (data()) inside the function');
     const size = Math.max(4, Math.ceil(bytes / 4) * 4);
     const staging = this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    if (bytes > 0) this.copy(src, { buffer: staging, bytes: size, cls: size }, size);
+    if (bytes > 0) {
+      this.pass?.end();
+      this.pass = null;
+      (this.encoder ??= this.device.createCommandEncoder()).copyBufferToBuffer(src.buffer, 0, staging, 0, size);
+    }
     this.flush();
     const f = this.failure();
     try {
@@ -355,6 +373,7 @@ export class GpuContext {
     if (data.byteLength === 0) return;
     const padded = data.byteLength % 4 === 0 ? data : new Uint8Array(Math.ceil(data.byteLength / 4) * 4);
     if (padded !== data) (padded as Uint8Array).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    this.recorder?.upload(dst, new Uint8Array(padded.buffer, padded.byteOffset, padded.byteLength));
     this.device.queue.writeBuffer(dst.buffer, 0, padded.buffer, padded.byteOffset, padded.byteLength);
   }
 

@@ -198,6 +198,11 @@ export class Fuser {
     return b;
   }
 
+  /** The expressions not yet run (a trace compares it before and after a call). */
+  pending(): Set<LazyBuf> {
+    return new Set(this.live);
+  }
+
   /** Realize every live expression that reads one of `bufs` (they are about to be written in place). */
   beforeWrite(bufs: GBuf[]): void {
     if (!bufs.some((b) => this.holds.has(b))) return;

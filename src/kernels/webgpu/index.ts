@@ -1,6 +1,6 @@
 import { type DType, type TypedArray, sizeOf } from '../../base/dtype.ts';
 import type { AbstractValue, Prim, PrimParams } from '../../base/prims.ts';
-import type { AdamHyper, Backend, MemoryInfo, Storage, TensorInfo } from '../backend.ts';
+import type { AdamHyper, Backend, MemoryInfo, ReplayShift, Storage, TensorInfo, TraceOps, TracedCall, TracedProgram } from '../backend.ts';
 import { adamUpdate } from './adam.ts';
 import { batchNormGradStatsKernel, batchNormInputGradKernel, batchNormKernel, batchNormStatsKernel } from './batchnorm.ts';
 import { conv2dBiasActKernel, conv2dKernel, conv2dWeightGradKernel, convTranspose2dKernel } from './conv.ts';
@@ -13,6 +13,7 @@ import { matmulBiasActKernel, matmulKernel } from './matmul.ts';
 import type { GBuf } from './memory/pool.ts';
 import * as mv from './movement.ts';
 import { randNormalKernel, randUniformKernel } from './random.ts';
+import { Program, Recorder, compile } from './trace.ts';
 import { PROLOGUE_AT, argmaxKernel, maxKernel, sumKernel } from './reduce.ts';
 
 /** One WGSL kernel per primitive (the compiler refuses a missing entry). */
@@ -61,6 +62,7 @@ export class WebGPUBackend implements Backend {
   constructor(readonly ctx: GpuContext, opts: { fuse?: boolean } = {}) {
     this.fuser = new Fuser(ctx);
     this.fuser.enabled = opts.fuse !== false;
+    this.traceOps = this.makeTraceOps();
   }
 
   /**
@@ -127,6 +129,51 @@ export class WebGPUBackend implements Backend {
       adamUpdate(this.ctx, pi, gi, mi, vi, h, view?.offset ?? 0);
     },
   };
+
+  /** wg.jit's recording and replay (trace.ts). */
+  readonly traceOps: TraceOps;
+
+  private makeTraceOps(): TraceOps {
+    const ctx = this.ctx, f = this.fuser;
+    let before: Set<unknown> | null = null;
+    const resident = (s: Storage): GBuf => (isLazy(s) ? f.realize(s) : (s as GBuf));
+    const stop = () => {
+      ctx.recorder = null;
+      ctx.pool.capture = null;
+      before = null;
+    };
+    return {
+      begin: (inputs: Storage[]): Storage[] => {
+        if (ctx.recorder) throw new Error('wg.jit: a traced function called another traced function (nesting is not supported)');
+        const ins = inputs.map(resident);
+        const rec = new Recorder();
+        ctx.recorder = rec;
+        ctx.pool.capture = rec;
+        before = f.pending();
+        return ins;
+      },
+      end: (outputs: Storage[]) => {
+        const rec = ctx.recorder!;
+        const outs = outputs.map(resident);
+        // values the call left pending (a gradient kept in .grad) run now, so that a replay updates them too
+        for (const lz of f.pending()) if (!before!.has(lz) && lz.alive) f.realize(lz);
+        stop();
+        return { call: rec, outputs: outs };
+      },
+      cancel: (): void => {
+        const rec = ctx.recorder;
+        stop();
+        if (rec) ctx.pool.settle(rec.released);
+      },
+      compile: (prev: TracedCall, prevIn: Storage[], cur: TracedCall, curIn: Storage[], outputs: Storage[]) =>
+        compile(ctx, prev as Recorder, prevIn as GBuf[], cur as Recorder, curIn as GBuf[], outputs as GBuf[]),
+      settle: (call: TracedCall): void => {
+        const rec = call as Recorder;
+        ctx.pool.settle(rec.released.splice(0));
+      },
+      replay: (p: TracedProgram, inputs: Storage[], shift: ReplayShift): Storage[] => (p as Program).replay(inputs.map(resident), shift),
+    };
+  }
 
   info(): Record<string, unknown> {
     const a = this.ctx.acq;

@@ -63,8 +63,10 @@ const randKernel = <P extends 'randUniform' | 'randNormal'>(normal: boolean): Gp
   const y = allocOut(ctx, out);
   const n = sizeOf(out.shape);
   if (n === 0) return y;
-  const p = new Params().u32(n, seed[0], seed[1], offset >>> 0, Math.floor(offset / 4294967296));
-  ctx.dispatch(normal ? 'randNormal' : 'randUniform', () => source(normal), [y], p, ctx.grid1d(Math.ceil(n / 4 / WG)));
+  const pack = (key: [number, number], at: number) => new Params().u32(n, key[0], key[1], at >>> 0, Math.floor(at / 4294967296));
+  // a replayed step (trace.ts) draws from the generator's key now, as far past its call's start as this draw was
+  ctx.dispatch(normal ? 'randNormal' : 'randUniform', () => source(normal), [y], pack(seed, offset), ctx.grid1d(Math.ceil(n / 4 / WG)),
+    (s) => pack(s.seed, offset + s.offsetDelta));
   return y;
 };
 

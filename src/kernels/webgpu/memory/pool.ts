@@ -24,9 +24,24 @@ export function sizeClass(bytes: number): number {
   return bytes <= lo * 1.5 ? lo * 1.5 : 2 ** e;
 }
 
+/**
+ * What the pool saw while a call was traced (trace.ts): the buffers handed out, in order, and
+ * those released, which are held (not reused) until the trace is settled, so that within one
+ * traced call every buffer holds one value and a replay may reuse them as planned.
+ */
+export interface PoolCapture { allocs: GBuf[]; released: GBuf[] }
+
 export class BufferPool {
   private free = new Map<number, GPUBuffer[]>();
   private pending: GBuf[] = [];
+  /** set while a call is traced */
+  capture: PoolCapture | null = null;
+  /**
+   * Buffers a compiled step (trace.ts) owns: a release only ends the tensor's hold (the step
+   * keeps writing them); `releasedClaimed` lists those whose tensors are gone.
+   */
+  private claimed = new Set<GPUBuffer>();
+  readonly releasedClaimed = new Set<GPUBuffer>();
   liveBytes = 0;
   liveBuffers = 0;
   pooledBytes = 0;
@@ -59,14 +74,37 @@ export class BufferPool {
     }
     this.liveBytes += cls;
     this.liveBuffers++;
-    return { buffer, bytes, cls };
+    const b = { buffer, bytes, cls };
+    this.capture?.allocs.push(b);
+    return b;
   }
 
   /** The buffer leaves the live set now and becomes reusable after the next submit. */
   release(b: GBuf): void {
     this.liveBytes -= b.cls;
     this.liveBuffers--;
-    this.pending.push(b);
+    if (this.claimed.has(b.buffer)) this.releasedClaimed.add(b.buffer);
+    else if (this.capture) this.capture.released.push(b);
+    else this.pending.push(b);
+  }
+
+  /** A compiled step takes the buffer: the pool no longer reuses it (see `unclaim`). */
+  claim(b: GBuf): void {
+    this.claimed.add(b.buffer);
+  }
+
+  /** The step let go: a buffer whose tensor is gone returns to the pool. */
+  unclaim(b: GBuf): void {
+    if (!this.claimed.delete(b.buffer)) return;
+    if (this.releasedClaimed.delete(b.buffer)) this.pending.push(b);
+  }
+
+  /** A traced call's held releases return to the pool, except those a compiled step claimed. */
+  settle(released: GBuf[]): void {
+    for (const b of released) {
+      if (this.claimed.has(b.buffer)) this.releasedClaimed.add(b.buffer);
+      else this.pending.push(b);
+    }
   }
 
   /** Called right after queue.submit(): pending buffers may now be reused. */

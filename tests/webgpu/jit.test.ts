@@ -1,0 +1,183 @@
+/**
+ * wg.jit: a traced and replayed step gives the eager step's values (bit for bit: the same kernels
+ * run on the same values in the same order), advances the same host state (Adam's step counts,
+ * the Philox stream), and says why when it cannot replay.
+ */
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import * as wg from '../../src/index.ts';
+import { nn } from '../../src/index.ts';
+import type { Backend, Tensor } from '../../src/index.ts';
+import { testBackends } from '../helpers/backends.ts';
+
+let gpu: Backend | null = null;
+beforeAll(async () => {
+  gpu = (await (await testBackends()).find((b) => b.name === 'webgpu')?.make()) ?? null;
+});
+afterAll(() => wg.setBackend(new wg.CpuBackend()));
+
+const values = async (ts: Tensor[]) => Promise.all(ts.map(async (t) => Array.from(await t.data())));
+
+/** A small GAN: G, D, their Adam optimizers and one training step (D then G), as a function of the real batch. */
+function gan(opts: { bn?: boolean; loss?: 'bce' | 'wgan-gp' } = {}) {
+  wg.manualSeed(3);
+  const G = new nn.Sequential(new nn.Linear(4, 16), ...(opts.bn ? [new nn.BatchNorm1d(16)] : []), new nn.ReLU(), new nn.Linear(16, 2));
+  const D = new nn.Sequential(new nn.Linear(2, 16), new nn.LeakyReLU(0.2), new nn.Linear(16, 1));
+  const betas: [number, number] = opts.loss === 'wgan-gp' ? [0, 0.9] : [0.5, 0.999];
+  const optG = new nn.Adam([...G.parameters()], { lr: 2e-3, betas }), optD = new nn.Adam([...D.parameters()], { lr: 2e-3, betas });
+  const step = (real: Tensor): Tensor[] => {
+    const n = real.shape[0];
+    optD.zeroGrad();
+    const lossD = wg.tidy(() => {
+      const fake = G.call(wg.randn([n, 4])).detach();
+      const dr = D.call(real), df = D.call(fake);
+      let l: Tensor;
+      if (opts.loss === 'wgan-gp') {
+        const eps = wg.rand([n, 1]);
+        const mix = wg.add(wg.mul(eps, real), wg.mul(wg.sub(1, eps), fake));
+        mix.requiresGrad = true;
+        const [g] = wg.grad(wg.sum(D.call(mix)), [mix], { createGraph: true });
+        const gp = wg.mean(wg.square(wg.sub(wg.sqrt(wg.add(wg.sum(wg.square(g), 1), 1e-12)), 1)));
+        l = wg.add(wg.sub(wg.mean(df), wg.mean(dr)), wg.mul(gp, 10));
+      } else {
+        l = wg.add(wg.mean(wg.softplus(wg.neg(dr))), wg.mean(wg.softplus(df)));
+      }
+      wg.backward(l);
+      return l.detach();
+    });
+    optD.step();
+    optG.zeroGrad();
+    const lossG = wg.tidy(() => {
+      const df = D.call(G.call(wg.randn([n, 4])));
+      const l = opts.loss === 'wgan-gp' ? wg.neg(wg.mean(df)) : wg.mean(wg.softplus(wg.neg(df)));
+      wg.backward(l);
+      return l.detach();
+    });
+    optG.step();
+    return [lossD, lossG];
+  };
+  return { G, D, optG, optD, step };
+}
+
+const batches = (k: number) => Array.from({ length: k }, (_, i) => wg.keep(wg.add(wg.mul(wg.randn([8, 2]), 0.5), i % 2)));
+
+describe('wg.jit on WebGPU', () => {
+  for (const cfg of [{ loss: 'bce' as const }, { loss: 'wgan-gp' as const }, { loss: 'bce' as const, bn: true }]) {
+    test(`a ${cfg.loss}${cfg.bn ? ' + batch norm' : ''} GAN step: replays equal the eager steps bit for bit, state and stream included`, async () => {
+      expect(gpu, 'WebGPU adapter').not.toBeNull();
+      wg.setBackend(gpu!);
+      const STEPS = 7;
+      const run = async (jitted: boolean) => {
+        const m = gan(cfg);
+        wg.manualSeed(11);
+        const xs = batches(STEPS);
+        const f = jitted ? wg.jit(m.step) : m.step;
+        const losses: number[][] = [];
+        for (const x of xs) losses.push((await values(f(x))).flat());
+        const params = await values([...m.G.parameters(), ...m.D.parameters(), ...m.G.buffers()]);
+        const moments = await values([...m.optG.stateDict().state[0] ? [m.optG.stateDict().state[0].exp_avg as Tensor] : []]);
+        const steps = Object.values(m.optD.stateDict().state).map((s) => s.step);
+        const after = Array.from(await wg.randn([4]).data());
+        const stats = jitted ? (f as wg.Jitted<[Tensor], Tensor[]>).stats() : null;
+        if (jitted) (f as wg.Jitted<[Tensor], Tensor[]>).dispose();
+        return { losses, params, moments, steps, after, stats };
+      };
+      const eager = await run(false);
+      const replay = await run(true);
+      expect(replay.stats!.mode).toBe('replay');
+      expect(replay.stats!.replayed).toBeGreaterThanOrEqual(STEPS - 3);
+      expect(replay.losses).toEqual(eager.losses);
+      expect(replay.params).toEqual(eager.params);
+      expect(replay.moments).toEqual(eager.moments);
+      expect(replay.steps).toEqual(eager.steps);
+      expect(replay.steps[0]).toBe(STEPS);
+      expect(replay.after, 'the random stream continues where the eager one does').toEqual(eager.after);
+    });
+  }
+
+  test('a replay is one command buffer of the traced dispatches; its planned buffers are no larger than the traced temporaries', async () => {
+    wg.setBackend(gpu!);
+    const m = gan({ loss: 'bce' });
+    const f = wg.jit(m.step);
+    const xs = batches(5);
+    for (const x of xs.slice(0, 4)) f(x);
+    const s = f.stats();
+    expect(s.mode).toBe('replay');
+    await xs[4].data(); // resident: its own kernel is not the step's
+    const before = (wg.backendInfo() as { dispatches: number }).dispatches;
+    f(xs[4]);
+    expect((wg.backendInfo() as { dispatches: number }).dispatches - before).toBe(s.dispatches);
+    expect(s.dispatches!).toBeGreaterThan(10);
+    expect(s.bytes!).toBeGreaterThan(0);
+    expect(s.plannedBytes!, 'temporaries share buffers').toBeLessThan(s.unplannedBytes! / 2);
+    f.dispose();
+  });
+
+  test('new shapes trace again; the old signature keeps its program', async () => {
+    wg.setBackend(gpu!);
+    const f = wg.jit((a: Tensor, b: Tensor) => wg.add(wg.matmul(a, b), 1));
+    const a = wg.randn([3, 4]), b = wg.randn([4, 5]);
+    const want = await wg.add(wg.matmul(a, b), 1).data();
+    for (let i = 0; i < 3; i++) expect(Array.from(await f(a, b).data())).toEqual(Array.from(want));
+    expect(f.stats().mode).toBe('replay');
+    const c = wg.randn([2, 4]);
+    expect(Array.from(await f(c, b).data())).toEqual(Array.from(await wg.add(wg.matmul(c, b), 1).data()));
+    expect(f.stats().mode).toBe('tracing');
+    const d = wg.randn([3, 4]);
+    expect(Array.from(await f(d, b).data())).toEqual(Array.from(await wg.add(wg.matmul(d, b), 1).data()));
+    expect(f.stats().mode).toBe('replay');
+    f.dispose();
+  });
+
+  test('the traced call\'s results keep their values after later replays', async () => {
+    wg.setBackend(gpu!);
+    const f = wg.jit((a: Tensor) => wg.mul(wg.exp(a), 2));
+    const outs = [0, 1, 2, 3, 4].map((i) => f(wg.full([4], i)));
+    for (const [i, o] of outs.entries()) expect(Array.from(await o.data())).toEqual(Array.from(await wg.mul(wg.exp(wg.full([4], i)), 2).data()));
+    f.dispose();
+  });
+
+  test('host values that change between calls: runs eagerly and says so', async () => {
+    wg.setBackend(gpu!);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    let k = 0;
+    const f = wg.jit((a: Tensor) => wg.add(a, ++k), { name: 'counter' });
+    const a = wg.zeros([3]);
+    const got: number[] = [];
+    for (let i = 0; i < 6; i++) got.push((await f(a).data())[0]);
+    expect(got).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(f.stats().mode).toBe('eager');
+    expect(f.stats().reason).toMatch(/parameter word .* changes between calls/);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0][0])).toMatch(/wg\.jit\(counter\): cannot replay/);
+    warn.mockRestore();
+  });
+
+  test('a read-back inside the function: runs eagerly and says so', async () => {
+    wg.setBackend(gpu!);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const f = wg.jit((a: Tensor) => { void a.data(); return wg.neg(a); });
+    const a = wg.ones([2]);
+    for (let i = 0; i < 3; i++) expect(Array.from(await f(a).data())).toEqual([-1, -1]);
+    expect(f.stats().reason).toMatch(/reads values back/);
+    warn.mockRestore();
+  });
+
+  test('a disposed tensor the program reads is refused with a clear error', async () => {
+    wg.setBackend(gpu!);
+    const w = wg.keep(wg.randn([4, 4]));
+    const f = wg.jit((a: Tensor) => wg.matmul(a, w));
+    const a = wg.randn([2, 4]);
+    for (let i = 0; i < 3; i++) f(a);
+    expect(f.stats().mode).toBe('replay');
+    w.dispose();
+    expect(() => f(a)).toThrow(/wg\.jit: 1 tensor\(s\) that the traced function reads were disposed/);
+    f.dispose();
+  });
+});
+
+test('on the CPU backend a jit function runs eagerly', async () => {
+  wg.setBackend(new wg.CpuBackend());
+  const f = wg.jit((a: Tensor) => wg.mul(a, 3));
+  expect(Array.from(await f(wg.ones([2])).data())).toEqual([3, 3]);
+  expect(f.stats()).toMatchObject({ mode: 'eager', reason: 'the cpu backend does not record commands' });
+});
