@@ -32,6 +32,7 @@ interface Run { dispatches: number; fused: number; bytes: number; hostMs: number
 async function run(preset: PresetName, loss: LossName, fuse: boolean): Promise<Run> {
   wg.setFusion(fuse);
   const t = await GanTrainer.create({ preset, loss, limit: 512, seed: 0 });
+  t.jit = false; // eager steps: what fusion alone does (bench/jit-step.ts measures the replayed step)
   try {
     t.trainStep(); // warm: pipelines, pool
     await gpu.sync?.();

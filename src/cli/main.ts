@@ -82,6 +82,7 @@ export function buildCli(): Command {
     .addOption(backendOpt())
     .option('--out <dir>', 'output directory (default: runs/latest; with --resume, the resumed run\'s directory)')
     .option('--resume <path>', 'continue from a checkpoint file or a run directory')
+    .option('--no-jit', 'WebGPU: run every step eagerly instead of tracing it once and replaying it (wg.jit; GAN presets)')
     .option('--quiet', 'no progress bar')
     .action(async (o) => (await import('./train.ts')).trainCommand(o));
 

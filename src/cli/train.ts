@@ -12,7 +12,7 @@ export interface TrainFlags {
   styleMixing?: number; plWeight?: number; plEvery?: number; emaHalfLife?: number; emaRampup?: number;
   ngf?: number; ndf?: number; blocks?: number; dLayers?: number; norm?: string; dropout?: boolean; lambdaCycle?: number; lambdaIdentity?: number;
   poolSize?: number; lambdaL1?: number; gDepth?: number; gWidth?: number; dDepth?: number; dWidth?: number;
-  out?: string; resume?: string; quiet?: boolean;
+  out?: string; resume?: string; quiet?: boolean; jit?: boolean;
 }
 
 export async function trainCommand(f: TrainFlags): Promise<void> {
@@ -37,6 +37,7 @@ export async function trainCommand(f: TrainFlags): Promise<void> {
   const result = await runTraining(cfg, {
     out,
     resume: f.resume,
+    jit: f.jit,
     onResumeChanges: (changed, from) => {
       const what = Object.entries(changed).map(([k, [a, b]]) => `${k} ${JSON.stringify(a)} → ${JSON.stringify(b)}`).join(', ');
       console.error(`webgan: resuming ${from} with ${what} (recorded in ${out}/config.json)`);

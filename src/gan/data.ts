@@ -11,6 +11,8 @@ import type { GanModels } from './models.ts';
 /** Where real samples come from: an endless, resumable stream of batches. */
 export interface RealSource {
   next(n: number): { x: Tensor; y?: Tensor };
+  /** batches are drawn on the device from the global generator (2-D mixtures): a traced step draws them itself */
+  drawn?: boolean;
   /** JSON state for checkpoints (2-D mixtures draw from the global RNG, whose state is saved anyway) */
   state(): LoaderState | null;
   setState(s: LoaderState | null): void;
@@ -77,7 +79,7 @@ export async function makeSource(cfg: TrainConfig, models: GanModels): Promise<R
     if (models.conditional) throw new ConfigError(`${cfg.preset} needs labelled images, not '${cfg.data}'`);
     const points = cfg.points;
     const sample = cfg.data === 'drawn' ? (n: number) => sampleDrawn(points!, n) : (n: number) => sampleMixture(cfg.data as MixtureName, n);
-    return { next: (n) => ({ x: sample(n) }), state: () => null, setState: () => {}, numClasses: 0 };
+    return { next: (n) => ({ x: sample(n) }), drawn: true, state: () => null, setState: () => {}, numClasses: 0 };
   }
   const ds = await loadImages(cfg.data, models.sampleShape, cfg.limit, 'train', { sameSize: cfg.preset === 'stylegan' });
   if (models.conditional && !ds.labels) throw new ConfigError(`${cfg.preset} is conditional but '${cfg.data}' has no labels`);

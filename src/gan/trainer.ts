@@ -12,6 +12,9 @@ import { styleTelemetry } from './stylegan/telemetry.ts';
 import { saveImageGrid } from '../io/png.ts';
 import { fixedNoise, plot2d } from './samples.ts';
 
+/** Which lazy regularisers a training step runs (r1InLoss: R1 in every D update's loss). */
+interface StepPlan { r1InLoss: boolean; r1Lazy: boolean; pl: boolean }
+
 /** Scalars accumulated on the device every step, read back only at log steps. */
 export const STAT_NAMES = ['lossD', 'lossG', 'dReal', 'dFake', 'gp', 'wasserstein'] as const;
 export type StatName = (typeof STAT_NAMES)[number];
@@ -231,10 +234,20 @@ export class GanTrainer implements RunTrainer {
     return y ?? wg.randint(0, this.source.numClasses || this.models.numClasses, [n]);
   }
 
-  /** One critic update; returns [lossD, dReal, dFake, gp, wasserstein] as device scalars. */
-  private criticStep(): Tensor[] {
+  /** Which lazy regularisers run at this step (decided on the host from the step number). */
+  private regularisers(): StepPlan {
+    const { cfg, models: m } = this;
+    const r1Now = cfg.r1Gamma > 0 && (cfg.r1Until === 0 || this.step < cfg.r1Until); // this.step = generator steps done
+    return {
+      r1InLoss: r1Now && cfg.r1Every === 1,
+      r1Lazy: r1Now && cfg.r1Every > 1 && this.step % cfg.r1Every === 0,
+      pl: !!(m.style && this.plMean && this.step % (cfg.plEvery ?? 1) === 0),
+    };
+  }
+
+  /** One critic update on a real batch; returns [lossD, dReal, dFake, gp, wasserstein] as device scalars. */
+  private criticStep(real: { x: Tensor; y?: Tensor }, plan: StepPlan): Tensor[] {
     const { models: m, cfg } = this;
-    const real = this.source.next(cfg.batch);
     const yReal = this.labels(cfg.batch, real.y);
     const yFake = this.labels(cfg.batch);
     const fake = wg.noGrad(() => m.generate(m.noise(cfg.batch), yFake));
@@ -246,13 +259,12 @@ export class GanTrainer implements RunTrainer {
       gp = gradientPenalty((x) => m.discriminate(x, yReal), real.x, fake);
       lossD = wg.add(lossD, wg.mul(gp, cfg.gpLambda));
     }
-    const r1Now = cfg.r1Gamma > 0 && (cfg.r1Until === 0 || this.step < cfg.r1Until); // this.step = generator steps done
     const r1 = () => r1Penalty((x) => m.discriminate(x, yReal), real.x);
-    if (r1Now && cfg.r1Every === 1) lossD = wg.add(lossD, wg.mul(r1(), cfg.r1Gamma));
+    if (plan.r1InLoss) lossD = wg.add(lossD, wg.mul(r1(), cfg.r1Gamma));
     this.optD.zeroGrad();
     lossD.backward();
     this.optD.step();
-    if (r1Now && cfg.r1Every > 1 && this.step % cfg.r1Every === 0) {
+    if (plan.r1Lazy) {
       // lazy R1: its own update, weighted by the interval (γ/2 · E‖∇D‖² · k; r1Penalty is ½ E‖∇D‖²)
       const pen = r1();
       this.optD.zeroGrad();
@@ -271,7 +283,8 @@ export class GanTrainer implements RunTrainer {
     });
   }
 
-  private generatorStep(): Tensor {
+  /** One generator update (with path length when `plan.pl`, then the EMA with decay `emaDecay`); returns lossG. */
+  private generatorStep(plan: StepPlan, emaDecay: Tensor | number): Tensor {
     const { models: m, cfg } = this;
     const y = this.labels(cfg.batch);
     setRequiresGrad(m.D, false); // D's weight gradients are not needed for G's update
@@ -283,8 +296,8 @@ export class GanTrainer implements RunTrainer {
       this.optG.zeroGrad();
       lossG.backward();
       this.optG.step();
-      if (m.style && this.plMean && this.step % (cfg.plEvery ?? 1) === 0) this.pathLengthStep();
-      if (this.ema) this.updateEma();
+      if (plan.pl) this.pathLengthStep();
+      if (this.ema) this.updateEma(emaDecay);
       return lossG.detach();
     } finally {
       setRequiresGrad(m.D, true);
@@ -328,31 +341,27 @@ export class GanTrainer implements RunTrainer {
    * G_smoothing with stylegan2-ada-pytorch's ramp-up). Buffers: BN statistics are averaged
    * too; stylegan's (w̄, the constant noise) are copied.
    */
-  private updateEma(): void {
-    const { cfg, models: m } = this;
-    let d = cfg.ema;
-    if ((cfg.emaHalfLife ?? 0) > 0) {
-      const seen = (this.step + 1) * cfg.batch;
-      const half = cfg.emaRampup ? Math.min(cfg.emaHalfLife!, seen * cfg.emaRampup) : cfg.emaHalfLife!;
-      d = 0.5 ** (cfg.batch / Math.max(half, 1e-8));
-    }
+  private emaDecay(): number {
+    const { cfg } = this;
+    if (!((cfg.emaHalfLife ?? 0) > 0)) return cfg.ema;
+    const seen = (this.step + 1) * cfg.batch;
+    const half = cfg.emaRampup ? Math.min(cfg.emaHalfLife!, seen * cfg.emaRampup) : cfg.emaHalfLife!;
+    return 0.5 ** (cfg.batch / Math.max(half, 1e-8));
+  }
+
+  /** e ← d·e + (1 − d)·θ; `d` is a device scalar where it changes from step to step (a traced step takes it as an argument). */
+  private updateEma(d: Tensor | number): void {
+    const { models: m } = this;
     const buffers = new Set([...m.G.namedBuffers()].map(([k]) => k));
     wg.noGrad(() => {
       const src = m.G.stateDict();
-      for (const [k, t] of Object.entries(this.ema!.stateDict())) {
+      // the EMA's own tensors (a stateDict() view of them would make each write copy first)
+      for (const [k, t] of this.ema!.stateEntries()) {
         if (t.dtype !== 'float32') continue;
-        if (m.style && buffers.has(k)) nn.assign_(this.emaTarget(k), wg.mul(src[k], 1));
-        else nn.assign_(this.emaTarget(k), wg.add(wg.mul(t, d), wg.mul(src[k], 1 - d)));
+        if (m.style && buffers.has(k)) nn.assign_(t, wg.mul(src[k], 1));
+        else nn.assign_(t, wg.add(wg.mul(t, d), wg.mul(src[k], typeof d === 'number' ? 1 - d : wg.sub(1, d))));
       }
     });
-  }
-
-  private emaTarget(key: string): Tensor {
-    const parts = key.split('.');
-    let mod: nn.Module = this.ema!;
-    for (const p of parts.slice(0, -1)) mod = mod._modules.get(p)!;
-    const leaf = parts[parts.length - 1];
-    return (mod._parameters.get(leaf) ?? mod._buffers.get(leaf))!;
   }
 
   /** The learning rate of this step's updates: cfg.lr times the schedule's factor (a function of the step alone, so a resumed run gets the same rates). */
@@ -378,33 +387,72 @@ export class GanTrainer implements RunTrainer {
    */
   criticUpdate(): Tensor {
     this.setLr();
-    return wg.tidy(() => wg.stack(this.criticStep().map((t) => wg.reshape(t, []))));
+    const real = this.source.next(this.cfg.batch);
+    try {
+      return wg.tidy(() => wg.stack(this.criticStep(real, this.regularisers()).map((t) => wg.reshape(t, []))));
+    } finally {
+      real.x.dispose();
+      real.y?.dispose();
+    }
   }
 
   /** One generator update alone (the lab's "G step"): returns lossG (a device scalar the caller disposes); counts as a step. */
   generatorUpdate(): Tensor {
     this.setLr();
-    const lossG = wg.tidy(() => this.generatorStep());
+    const lossG = wg.tidy(() => this.generatorStep(this.regularisers(), this.emaDecay()));
     this.step++;
     return lossG;
   }
 
-  /** One training step (nCritic critic updates + one generator update), recorded on the device. */
+  /**
+   * One training step (nCritic critic updates + one generator update), recorded on the device.
+   * With `jit` (on by default) the step is a traced function of the real batches (and, with a
+   * ramped-up EMA, its decay): on WebGPU it is replayed as one command buffer once traced (src/tensor/jit.ts),
+   * one traced function per combination of lazy regularisers; elsewhere it runs eagerly.
+   */
   trainStep(): void {
     this.setLr();
-    wg.tidy(() => {
+    const { cfg } = this;
+    // loaded batches are arguments; drawn ones (2-D mixtures) are drawn inside, in the stream's order
+    const drawn = this.source.drawn === true;
+    const reals = drawn ? [] : Array.from({ length: cfg.nCritic }, () => this.source.next(cfg.batch));
+    const plan = this.regularisers();
+    const ramped = this.ema !== null && (cfg.emaHalfLife ?? 0) > 0;
+    const args = [...reals.flatMap((r) => (r.y ? [r.x, r.y] : [r.x])), ...(ramped ? [wg.full([], this.emaDecay())] : [])];
+    const labelled = reals[0]?.y !== undefined;
+    const body = (...a: Tensor[]): Tensor => wg.tidy(() => {
       const critic: Tensor[][] = [];
-      for (let i = 0; i < this.cfg.nCritic; i++) critic.push(this.criticStep());
-      const lossG = this.generatorStep();
+      for (let i = 0; i < cfg.nCritic; i++) {
+        const real = drawn ? this.source.next(cfg.batch) : labelled ? { x: a[2 * i], y: a[2 * i + 1] } : { x: a[i] };
+        critic.push(this.criticStep(real, plan));
+      }
+      const lossG = this.generatorStep(plan, ramped ? a[a.length - 1] : this.emaDecay());
       const last = critic[critic.length - 1];
       // [lossD, lossG, dReal, dFake, gp, wasserstein] of the last critic update and this G update
-      const v = wg.stack([last[0], lossG, last[1], last[2], last[3], last[4]].map((t) => wg.reshape(t, [])));
-      const acc = this.statAcc ? wg.add(this.statAcc, v) : v;
-      this.statAcc?.dispose();
-      this.statAcc = wg.keep(acc);
+      return wg.stack([last[0], lossG, last[1], last[2], last[3], last[4]].map((t) => wg.reshape(t, [])));
     });
+    let v: Tensor;
+    if (this.jit) {
+      const key = `${plan.r1InLoss} ${plan.r1Lazy} ${plan.pl}`;
+      let f = this.steps.get(key);
+      if (!f) this.steps.set(key, (f = wg.jit(body, { name: `train step (${key})` })));
+      v = f(...args);
+    } else v = body(...args);
+    for (const t of args) t.dispose();
+    const acc = this.statAcc ? wg.keep(wg.add(this.statAcc, v)) : wg.keep(v);
+    if (this.statAcc) { this.statAcc.dispose(); v.dispose(); }
+    this.statAcc = acc;
     this.statSteps++;
     this.step++;
+  }
+
+  /** trace and replay trainStep (wg.jit; WebGPU) — false runs every step eagerly */
+  jit = true;
+  private steps = new Map<string, wg.Jitted<Tensor[], Tensor>>();
+
+  /** each traced step function's state (keyed by its lazy regularisers: R1 in the loss, lazy R1, path length) */
+  jitStats(): Record<string, wg.JitStats> {
+    return Object.fromEntries([...this.steps].map(([k, f]) => [k, f.stats()]));
   }
 
   /** Read and reset the window statistics (the only device sync of a training loop). */
@@ -533,6 +581,7 @@ export class GanTrainer implements RunTrainer {
     this.optD.dispose();
     this.statAcc?.dispose();
     for (const t of [this.plMean, this.lastR1, this.lastPl, this.fixed?.z, this.fixed?.y]) t?.dispose();
+    for (const f of this.steps.values()) f.dispose();
   }
 }
 

@@ -24,6 +24,8 @@ export interface MemoryInfo {
 export interface FusedOps {
   /** In place: p -= lr * (m̂ / (sqrt(v̂) + eps) + wd * p) etc.; see src/nn/optim.ts for the exact rules. */
   adamUpdate?(p: TensorInfo, g: TensorInfo, m: TensorInfo, v: TensorInfo, h: AdamHyper): void;
+  /** dst ← src written into dst's buffer (assign_ while a call is traced); `srcShared`: another tensor holds src's storage */
+  writeInto?(dst: TensorInfo, src: TensorInfo, srcShared: boolean): void;
 }
 
 export interface AdamHyper {
@@ -52,6 +54,8 @@ export interface TracedProgram {
  * once `compile` has taken what it keeps.
  */
 export interface TraceOps {
+  /** whether a call is being recorded now */
+  recording(): boolean;
   begin(inputs: Storage[]): Storage[];
   end(outputs: Storage[]): { call: TracedCall; outputs: Storage[] };
   cancel(): void;

@@ -235,8 +235,8 @@ export class Module {
     return out;
   }
 
-  /** Keys stateDict() would produce, with the tensors they come from. */
-  private stateEntries(): Map<string, Tensor> {
+  /** Keys stateDict() would produce, with the tensors themselves (not detached copies: write them with assign_). */
+  stateEntries(): Map<string, Tensor> {
     const out = new Map<string, Tensor>();
     for (const [mp, m] of this.namedModules()) {
       const key = (n: string) => (mp ? `${mp}.${n}` : n);

@@ -292,6 +292,7 @@ export class RMSprop extends Optimizer<RMSpropHyper> {
       if (h.centered) st.grad_avg = this.stateZeros(p);
     }
     st.step = (st.step as number) + 1;
+    onReplay(() => { st.step = (st.step as number) + 1; });
     const sq = st.square_avg as Tensor, ga = st.grad_avg as Tensor | undefined, buf = st.momentum_buffer as Tensor | undefined;
     const out = tidy(() => {
       let gr = h.maximize ? neg(g) : g;

@@ -21,11 +21,23 @@ function sameBackend(op: string, a: Tensor, b: Tensor): void {
  * left disposed. This is how every "in-place" nn operation (init_, optimizer steps, running
  * statistics, loadStateDict) writes: compute a new tensor, then move it in. A graph recorded
  * before the move that reads dst can no longer be backpropagated (its version changed).
+ * While wg.jit traces a call (src/tensor/jit.ts) the values are written into dst's buffer
+ * instead, so that a replayed step finds its state where the traced one left it.
  */
 export function assign_(dst: Tensor, src: Tensor, by = 'assign_'): Tensor {
   if (dst === src) return dst;
   checkAssign('assign_', dst, src);
   sameBackend('assign_', dst, src);
+  const b = dst.backend;
+  if (b.traceOps?.recording() && b.fused?.writeInto && dst.storageRef !== src.storageRef) {
+    // while wg.jit traces a call, state keeps its buffer (a replay then updates it where it is)
+    ensureExclusive(dst);
+    const info = (t: Tensor) => ({ storage: t.storageRef.handle, shape: t.shape, dtype: t.dtype });
+    b.fused.writeInto(info(dst), info(src), src.storageRef.refs > 1);
+    dst._written(by);
+    src.dispose();
+    return dst;
+  }
   const moved = src._written('disposed by assign_', null);
   dst._written(by, moved)?.release();
   src.dispose();
@@ -39,10 +51,19 @@ export function copyOf(x: Tensor, dtype = x.dtype): Tensor {
 
 /**
  * Make t the only holder of its buffer (copy-on-write) so that a kernel may write it in place
- * without changing what a view, detach() or stateDict() snapshot of it sees.
+ * without changing what a view, detach() or stateDict() snapshot of it sees. The other holders
+ * get the copy and t keeps its buffer: a parameter stays where it is while the autograd graph of
+ * its step still holds a view of it (a traced step, src/tensor/jit.ts, relies on that).
  */
 export function ensureExclusive(t: Tensor): Tensor {
-  if (t.storageRef.refs > 1) assign_(t, copyOf(t), 'ensureExclusive');
+  const shared = t.storageRef;
+  if (shared.refs === 1) return t;
+  const mine = copyOf(t)._written('ensureExclusive', null)!; // the copy's storage, refs 1
+  const h = shared.handle;
+  shared.handle = mine.handle; // the views read the copy
+  mine.handle = h;
+  shared.refs--; // t lets go of it…
+  t._written('ensureExclusive', mine); // …and holds its own buffer alone
   return t;
 }
 

@@ -7,10 +7,13 @@ import { shapeRules } from './shape.ts';
 import { trackInScope } from './scope.ts';
 import { checkBackendDtype, checkOneElement, checkTensorArgs } from './validate.ts';
 
-/** A buffer shared by a tensor and its reshaped views; freed when the last holder lets go. */
+/**
+ * A buffer shared by a tensor and its reshaped views; freed when the last holder lets go.
+ * `handle` changes only in ensureExclusive (src/tensor/inplace.ts), which gives the views a copy.
+ */
 export class StorageRef {
   refs = 1;
-  constructor(readonly backend: Backend, readonly handle: Storage, readonly bytes: number) {}
+  constructor(readonly backend: Backend, public handle: Storage, readonly bytes: number) {}
   release(): void {
     if (--this.refs === 0) this.backend.free(this.handle);
   }

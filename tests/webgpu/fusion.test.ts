@@ -47,6 +47,19 @@ describe.skipIf(!gpu)('webgpu elementwise fusion', () => {
     uploads.forEach((t) => t.dispose());
   });
 
+  it('a view of a pending expression whose leaves would need too many parameter words runs the expression first', async () => {
+    // rank 6, 7 contiguous leaves and 8 constants fit (16 words); permuted, every leaf is strided
+    // (2 + 8 + 6·8 + 7 = 65 words > 64): the view must read the expression's buffer instead
+    const wide = (mk: { f: (s: number[], lo?: number, hi?: number) => wg.Tensor }) => {
+      const xs = Array.from({ length: 7 }, () => mk.f([2, 3, 2, 2, 3, 2]));
+      let y = wg.mul(xs[0], 1.5);
+      for (let i = 1; i < 7; i++) y = wg.add(y, wg.mul(xs[i], 1.5 + i));
+      y = wg.add(y, 0.25);
+      return [wg.permute(y, [5, 4, 3, 2, 1, 0]), wg.flip(y, [0, 3])];
+    };
+    await compare(gpu!, wide, 1e-5, 1e-5, 'wide view');
+  });
+
   it('slice, permute and flip are strided views read by the consuming kernel (composed, over buffers and expressions)', async () => {
     const views = (mk: { f: (s: number[], lo?: number, hi?: number) => wg.Tensor }) => {
       const x = mk.f([5, 6, 7]);

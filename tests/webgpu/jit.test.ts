@@ -136,6 +136,24 @@ describe('wg.jit on WebGPU', () => {
     f.dispose();
   });
 
+  test('state replaced by a new tensor each call (not assign_) is carried from replay to replay', async () => {
+    wg.setBackend(gpu!);
+    let acc = wg.keep(wg.zeros([3]));
+    const f = wg.jit((x: Tensor) => {
+      const next = wg.keep(wg.add(acc, x));
+      acc.dispose();
+      acc = next;
+      return wg.mul(next, 2);
+    });
+    const outs: number[][] = [];
+    for (let i = 1; i <= 6; i++) outs.push(Array.from(await f(wg.full([3], i)).data()));
+    expect(f.stats().replayed).toBeGreaterThanOrEqual(3);
+    const sums = [1, 3, 6, 10, 15, 21];
+    expect(outs).toEqual(sums.map((v) => [2 * v, 2 * v, 2 * v]));
+    expect(Array.from(await acc.data())).toEqual([21, 21, 21]);
+    f.dispose();
+  });
+
   test('host values that change between calls: runs eagerly and says so', async () => {
     wg.setBackend(gpu!);
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
@@ -180,4 +198,49 @@ test('on the CPU backend a jit function runs eagerly', async () => {
   const f = wg.jit((a: Tensor) => wg.mul(a, 3));
   expect(Array.from(await f(wg.ones([2])).data())).toEqual([3, 3]);
   expect(f.stats()).toMatchObject({ mode: 'eager', reason: 'the cpu backend does not record commands' });
+});
+
+/**
+ * The trainer's traced step (GanTrainer.jit, on by default) against the same trainer stepping
+ * eagerly: bit-equal parameters, Adam / RMSprop state, window statistics and generator position
+ * after every preset's and loss's steps — including the ones whose step varies (lazy R1, path
+ * length: one traced function per combination) and stylegan's ramped-up EMA decay (an argument).
+ */
+describe('the GAN trainer with wg.jit on WebGPU', () => {
+  const runs: [string, Record<string, unknown>, number][] = [
+    ...(['minimax', 'nsgan', 'wgan', 'wgan-gp', 'hinge', 'lsgan'] as const).map((loss): [string, Record<string, unknown>, number] => [`mlp2d ${loss}`, { preset: 'mlp2d', loss, data: 'ring', batch: 16, nCritic: 2, gWidth: 16, dWidth: 16 }, 5]),
+    ['dcgan hinge + R1 (batch norm, double backward)', { preset: 'dcgan', loss: 'hinge', r1Gamma: 1, batch: 4, limit: 16 }, 4],
+    ['cdcgan nsgan (labels)', { preset: 'cdcgan', loss: 'nsgan', batch: 4, limit: 16 }, 4],
+    ['stylegan: lazy R1 and path length every 2 steps, mixing, ramped EMA', { preset: 'stylegan', batch: 4, limit: 16, zDim: 8, mappingLayers: 2, channelBase: 64, channelMax: 8, r1Every: 2, plEvery: 2 }, 8],
+  ];
+  for (const [name, cfg, steps] of runs) {
+    test(`${name}: ${steps} steps traced and replayed equal ${steps} eager steps`, async () => {
+      wg.setBackend(gpu!);
+      const { GanTrainer } = await import('../../src/gan/trainer.ts');
+      const warn = vi.spyOn(console, 'warn');
+      const run = async (jit: boolean) => {
+        const t = await GanTrainer.create({ ...cfg, seed: 5 } as never);
+        t.jit = jit;
+        for (let i = 0; i < steps; i++) t.trainStep();
+        const rec = await t.collect(false);
+        const params = await values([...t.models.G.parameters(), ...t.models.D.parameters(), ...t.models.G.buffers(), ...(t.ema ? t.ema.parameters() : [])]);
+        const opt = [t.optG, t.optD].map((o) => Object.values(o.stateDict().state).map((st) => st.step));
+        const stats = t.jitStats();
+        const next = Array.from(await wg.rand([2]).data());
+        t.dispose();
+        return { stats: rec.stats, params, opt, jit: stats, next };
+      };
+      const eager = await run(false);
+      const traced = await run(true);
+      expect(Object.values(traced.jit).some((s) => s.replayed > 0), JSON.stringify(traced.jit)).toBe(true);
+      for (const s of Object.values(traced.jit)) expect(s.mode, JSON.stringify(s)).not.toBe('eager');
+      expect(warn).not.toHaveBeenCalled();
+      warn.mockRestore();
+      expect(traced.stats).toEqual(eager.stats);
+      expect(traced.params.length).toBe(eager.params.length);
+      traced.params.forEach((p, i) => expect(p.every((v, k) => Object.is(v, eager.params[i][k])), `tensor ${i}`).toBe(true));
+      expect(traced.opt).toEqual(eager.opt);
+      expect(traced.next).toEqual(eager.next);
+    });
+  }
 });

@@ -110,19 +110,25 @@ export function paramWords(leaves: Leaf[], consts: Const[], shape: Shape): numbe
   return 2 + consts.length + shape.length * (1 + strided) + strided;
 }
 
-export function planOf(root: Op, shape: Shape, dtype: DType, at: number): Prologue {
+/**
+ * `self`: the buffer the kernel writes (runExpression's `into`); leaves that read it, each at its
+ * output's own index, load `out[gi]` instead of a binding of their own (WebGPU forbids binding
+ * one buffer as read and read-write in one dispatch; each thread reads its element before writing it).
+ */
+export function planOf(root: Op, shape: Shape, dtype: DType, at: number, self?: GBuf): Prologue {
   const { ops, leaves, consts } = walk(root);
   const modes = leaves.map((l) => mode(l, shape));
+  const selfs = leaves.map((l, i) => l.buf === self && modes[i] === 'c');
   const id = new Map<Node, string>();
   leaves.forEach((l, i) => id.set(l, `l${i}`));
   consts.forEach((c, i) => id.set(c, `k${i}`));
   ops.forEach((o, i) => id.set(o, `v${i}`));
-  const key = `fused@${at}:${leaves.map((l, i) => wgslType(l.dtype) + modes[i]).join(',')};${consts.map((c) => wgslType(c.dtype)).join(',')}|` +
+  const key = `fused@${at}:${leaves.map((l, i) => wgslType(l.dtype) + (selfs[i] ? 'o' : modes[i])).join(',')};${consts.map((c) => wgslType(c.dtype)).join(',')}|` +
     ops.map((o) => `${o.prim}${o.castTo ?? ''}(${o.args.map((a) => id.get(a)).join(',')})`).join(';') + `>${wgslType(dtype)}`;
   return {
-    buffers: leaves.map((l) => l.buf),
+    buffers: leaves.filter((_, i) => !selfs[i]).map((l) => l.buf),
     key,
-    get wgsl() { return source(leaves, modes, consts, ops, id, wgslType(dtype), at); },
+    get wgsl() { return source(leaves, modes, selfs, consts, ops, id, wgslType(dtype), at); },
     words: paramWords(leaves, consts, shape),
     // words from `at`: n, rank R, the constants, the shape, then per strided leaf its offset and R strides
     fill: (p: Params) => {
@@ -234,11 +240,12 @@ function opExpr(o: Op): { names: string[]; expr: string } {
   return { names: ['x'], expr: 'x' }; // expand: the broadcast is in the leaves' strides
 }
 
-function source(leaves: Leaf[], modes: Mode[], consts: Const[], ops: Op[], id: Map<Node, string>, outT: string, at: number): string {
+function source(leaves: Leaf[], modes: Mode[], selfs: boolean[], consts: Const[], ops: Op[], id: Map<Node, string>, outT: string, at: number): string {
   const R = `mu(${at + 1}u)`;
   const SH = at + 2 + consts.length; // where the shape starts in the parameter words
   const strided = leaves.map((_, i) => i).filter((i) => modes[i] === 'b');
-  const decls = leaves.map((l, i) => `@group(0) @binding(${i}) var<storage, read> in${i}: array<${wgslType(l.dtype)}>;`).join('\n');
+  let binding = 0;
+  const decls = leaves.map((l, i) => (selfs[i] ? '' : `@group(0) @binding(${binding++}) var<storage, read> in${i}: array<${wgslType(l.dtype)}>;`)).filter((d) => d).join('\n');
   const index = strided.length ? `
   var rem = gi;
   ${strided.map((i, k) => `let b${i} = ${SH}u + ${R} + ${k}u * (${R} + 1u); var o${i} = mu(b${i});`).join('\n  ')}
@@ -249,7 +256,7 @@ function source(leaves: Leaf[], modes: Mode[], consts: Const[], ops: Op[], id: M
     rem = rem / s;
     ${strided.map((i) => `o${i} += c * mu(b${i} + 1u + du); // u32 wraps: negative strides (flip) work`).join('\n    ')}
   }` : '';
-  const loads = leaves.map((_, i) => `let l${i} = in${i}[${modes[i] === 'c' ? 'gi' : modes[i] === 's' ? '0' : `o${i}`}];`);
+  const loads = leaves.map((_, i) => (selfs[i] ? `let l${i} = out[gi];` : `let l${i} = in${i}[${modes[i] === 'c' ? 'gi' : modes[i] === 's' ? '0' : `o${i}`}];`));
   consts.forEach((c, i) => loads.push(`let k${i} = ${c.dtype === 'int32' ? 'mi' : 'mf'}(${at + 2 + i}u);`));
   const body = ops.map((o) => {
     const { names, expr } = opExpr(o);
@@ -268,11 +275,11 @@ fn load_x(gi: u32) -> ${outT} {
 }
 
 /** Run the expression over `shape`, one thread per output element, into a new buffer. */
-export function runExpression(ctx: GpuContext, root: Op, shape: Shape, dtype: DType): GBuf {
+export function runExpression(ctx: GpuContext, root: Op, shape: Shape, dtype: DType, into?: GBuf): GBuf {
   const n = sizeOf(shape);
-  const out = allocOut(ctx, { shape, dtype });
+  const out = into ?? allocOut(ctx, { shape, dtype });
   if (n === 0) return out;
-  const plan = planOf(root, shape, dtype, 0);
+  const plan = planOf(root, shape, dtype, 0, into);
   const p = new Params();
   plan.fill(p);
   const WG = 256;

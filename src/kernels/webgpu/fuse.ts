@@ -3,7 +3,7 @@ import { BINARY_PRIMS, type Prim, type PrimParams, UNARY_PRIMS } from '../../bas
 import type { Storage, TensorInfo } from '../backend.ts';
 import { type GpuContext, META_WORDS } from './engine.ts';
 import {
-  type Const, type Node, type Op, type Prologue, leafStrides, leavesOf, moveView, paramWords, planOf, reshaped, runExpression, sameShape, walk,
+  type Const, type Node, type Op, type Prologue, leafStrides, leavesOf, mode, moveView, paramWords, planOf, reshaped, runExpression, sameShape, walk,
 } from './elementwise.ts';
 import type { GBuf } from './memory/pool.ts';
 
@@ -73,7 +73,10 @@ export class Fuser {
     const castTo = prim === 'cast' ? (params as PrimParams['cast']).dtype : undefined;
     let node: Op;
     if (VIEWS.has(prim)) {
-      const v = this.view(prim, inputs[0], params, out.shape);
+      let v = this.view(prim, inputs[0], params, out.shape);
+      // pushed into every leaf of a pending expression, the view may need too many parameter
+      // words (each leaf becomes strided): then the expression runs and the view reads its buffer
+      if (v.kind === 'op' && !this.fits(v, out.shape)) v = this.view(prim, { ...inputs[0], storage: this.realize(inputs[0].storage as LazyBuf) }, params, out.shape);
       // a view of a buffer: the identity ('expand' evaluates to its operand) over the view leaf
       node = v.kind === 'op' ? v : { kind: 'op', prim: 'expand', args: [v], dtype: out.dtype };
     } else {
@@ -196,6 +199,30 @@ export class Fuser {
     const b = this.ctx.pool.alloc(4);
     this.ctx.upload(b, c.dtype === 'int32' ? new Int32Array([c.value]) : new Float32Array([c.value]));
     return b;
+  }
+
+  /**
+   * dst ← src in dst's own buffer (an in-place `assign_` while a step is traced, so that state
+   * keeps its buffer from call to call). A pending src that reads dst only at each output's own
+   * index (e ← d·e + (1−d)·θ, clamp(p)) is computed straight into dst (one kernel: planOf's
+   * `self`); anything else is realized first and copied. `srcShared`: another tensor holds src's storage (it must stay
+   * computable, so it is realized).
+   */
+  writeInto(dst: TensorInfo, src: TensorInfo, srcShared: boolean): void {
+    const d = this.info(dst).storage as GBuf;
+    const s = src.storage;
+    let node: Node | null = null;
+    if (!srcShared && isLazy(s) && !s.buf && s.node.kind === 'op' && s.dtype === dst.dtype) {
+      node = reshaped(s.node, s.shape, dst.shape);
+      // read as dst's shape the leaves may need more parameter words than the expression had
+      if (node && (node.kind !== 'op' || !this.fits(node, dst.shape) || leavesOf(node).some((l) => l.buf === d && mode(l, dst.shape) !== 'c'))) node = null;
+    }
+    for (const lz of [...this.live]) if ((lz !== s || !node) && lz.leaves.includes(d)) this.realize(lz);
+    if (!node || node.kind !== 'op') {
+      const from = this.info(src).storage as GBuf;
+      node = { kind: 'op', prim: 'expand', args: [{ kind: 'leaf', buf: from, shape: [...dst.shape], dtype: src.dtype }], dtype: dst.dtype };
+    }
+    runExpression(this.ctx, node as Op, dst.shape, dst.dtype, d);
   }
 
   /** The expressions not yet run (a trace compares it before and after a call). */

@@ -128,6 +128,7 @@ export class WebGPUBackend implements Backend {
       f.beforeWrite([pi, mi, vi].map((t) => t.storage as GBuf));
       adamUpdate(this.ctx, pi, gi, mi, vi, h, view?.offset ?? 0);
     },
+    writeInto: (dst: TensorInfo, src: TensorInfo, srcShared: boolean): void => this.fuser.writeInto(dst, src, srcShared),
   };
 
   /** wg.jit's recording and replay (trace.ts). */
@@ -143,6 +144,7 @@ export class WebGPUBackend implements Backend {
       before = null;
     };
     return {
+      recording: () => ctx.recorder !== null,
       begin: (inputs: Storage[]): Storage[] => {
         if (ctx.recorder) throw new Error('wg.jit: a traced function called another traced function (nesting is not supported)');
         const ins = inputs.map(resident);

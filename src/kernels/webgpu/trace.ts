@@ -61,7 +61,9 @@ export class Recorder implements TracedCall {
 }
 
 const keyOf = (it: Item) => (it.kind === 'upload' ? `upload ${it.data.byteLength} B` : it.key);
-const rounded = (b: GBuf) => Math.max(16, Math.ceil(b.bytes / 16) * 16);
+/** bytes a binding sees (GpuContext.dispatch's rule) and bytes a copy moves */
+const bound = (b: GBuf) => Math.min(b.cls, Math.max(16, Math.ceil(b.bytes / 16) * 16));
+const copied = (b: GBuf) => Math.ceil(b.bytes / 4) * 4;
 
 /** How a buffer of a recorded call is named when two calls are compared. */
 function namer(rec: Recorder, inputs: GBuf[]) {
@@ -113,7 +115,7 @@ export class Program implements TracedProgram {
     }
     items.forEach((it, i) => {
       if (it.kind !== 'dispatch') return void this.bindGroups.push(null);
-      const entries: GPUBindGroupEntry[] = it.bufs.map((b, k) => ({ binding: k, resource: { buffer: b.buffer, offset: 0, size: Math.min(b.cls, rounded(b)) } }));
+      const entries: GPUBindGroupEntry[] = it.bufs.map((b, k) => ({ binding: k, resource: { buffer: b.buffer, offset: 0, size: bound(b) } }));
       if (it.params) {
         this.shadow.set(it.params, slots[i] * META_WORDS);
         entries.push({ binding: it.bufs.length, resource: { buffer: this.uniform!, offset: slots[i] * META_WORDS * 4, size: META_WORDS * 4 } });
@@ -140,7 +142,7 @@ export class Program implements TracedProgram {
     if (this.uniform) q.writeBuffer(this.uniform, 0, this.shadow);
     for (const it of this.items) if (it.kind === 'upload') q.writeBuffer(it.dst.buffer, 0, it.data);
     const enc = ctx.device.createCommandEncoder();
-    args.forEach((a, j) => enc.copyBufferToBuffer(a.buffer, 0, this.inputs[j].buffer, 0, rounded(this.inputs[j])));
+    args.forEach((a, j) => enc.copyBufferToBuffer(a.buffer, 0, this.inputs[j].buffer, 0, copied(this.inputs[j])));
     let pass: GPUComputePassEncoder | null = null;
     let bound = 0;
     this.items.forEach((it, i) => {
@@ -158,10 +160,10 @@ export class Program implements TracedProgram {
       it.fn(enc, it.bufs, () => enc.beginComputePass());
     });
     (pass as GPUComputePassEncoder | null)?.end();
-    for (const [n, e] of this.carried) enc.copyBufferToBuffer(n.buffer, 0, e.buffer, 0, rounded(e));
+    for (const [n, e] of this.carried) enc.copyBufferToBuffer(n.buffer, 0, e.buffer, 0, copied(e));
     const outs = this.outputs.map((o) => {
       const b = ctx.pool.alloc(o.bytes, 'jit output');
-      enc.copyBufferToBuffer(o.buffer, 0, b.buffer, 0, rounded(o));
+      enc.copyBufferToBuffer(o.buffer, 0, b.buffer, 0, copied(o));
       return b;
     });
     ctx.submit([enc.finish()]);
@@ -295,7 +297,7 @@ function plan(ctx: GpuContext, cur: Recorder, curIn: GBuf[], outputs: GBuf[], ca
   // the carried state's latest value is N's (the traced call's): E takes it before the first replay
   if (carried.length) {
     const enc = ctx.device.createCommandEncoder();
-    for (const [n, e] of carried) enc.copyBufferToBuffer(n.buffer, 0, e.buffer, 0, rounded(e));
+    for (const [n, e] of carried) enc.copyBufferToBuffer(n.buffer, 0, e.buffer, 0, copied(e));
     ctx.flush();
     ctx.submit([enc.finish()]);
   }
