@@ -112,6 +112,30 @@ describe('wg.jit on WebGPU', () => {
     f.dispose();
   });
 
+  test('replays hold their memory steady, and nothing stays live once everything is disposed', async () => {
+    wg.setBackend(gpu!);
+    await gpu!.sync?.();
+    const live0 = gpu!.memory().liveBytes;
+    const m = gan({ loss: 'wgan-gp' });
+    const f = wg.jit(m.step);
+    const x = wg.keep(wg.randn([8, 2]));
+    const step = () => { for (const t of f(x)) t.dispose(); };
+    for (let i = 0; i < 4; i++) step();
+    expect(f.stats().mode).toBe('replay');
+    await gpu!.sync?.();
+    const live1 = gpu!.memory().liveBytes;
+    for (let i = 0; i < 6; i++) step();
+    await gpu!.sync?.();
+    expect(gpu!.memory().liveBytes).toBe(live1);
+    f.dispose();
+    x.dispose();
+    for (const net of [m.G, m.D]) net.dispose();
+    m.optG.dispose();
+    m.optD.dispose();
+    await gpu!.sync?.();
+    expect(gpu!.memory().liveBytes).toBe(live0);
+  });
+
   test('new shapes trace again; the old signature keeps its program', async () => {
     wg.setBackend(gpu!);
     const f = wg.jit((a: Tensor, b: Tensor) => wg.add(wg.matmul(a, b), 1));
