@@ -23,7 +23,9 @@ import { StorageRef, Tensor } from './tensor.ts';
  * What a replay repeats: every kernel of fn, in order, on the same buffers; the global random
  * generator's draws (the same Philox streams as an eager call at that point of the stream); the
  * host-side state that code inside fn registered with `onReplay` (the optimizers' step counts).
- * What it does not: any other JavaScript in fn (a counter, a log line). The outputs are new tensors
+ * What it does not: any other JavaScript in fn (a counter, a log line); host values fn reads (a
+ * config field, a closure variable) are fixed once compiled — pass them as tensor arguments or
+ * call dispose() to trace again (Adam reads its group's lr at every replay). The outputs are new tensors
  * without a gradient graph (trace the backward pass inside fn). Tensors that fn leaves behind
  * (a parameter's `.grad`) hold the latest replay's values.
  * On backends without recording (CPU, ref) fn simply runs eagerly.
