@@ -417,7 +417,11 @@ export class GanTrainer implements RunTrainer {
     const drawn = this.source.drawn === true;
     const reals = drawn ? [] : Array.from({ length: cfg.nCritic }, () => this.source.next(cfg.batch));
     const plan = this.regularisers();
-    const ramped = this.ema !== null && (cfg.emaHalfLife ?? 0) > 0;
+    // a ramped-up EMA decay changes every step: on a backend that can trace, a device scalar and an
+    // argument of the step, traced or not (so both compute the same); elsewhere a number, as before
+    const canTrace = wg.getBackend().traceOps !== undefined;
+    const traced = this.jit && canTrace;
+    const ramped = canTrace && this.ema !== null && (cfg.emaHalfLife ?? 0) > 0;
     const args = [...reals.flatMap((r) => (r.y ? [r.x, r.y] : [r.x])), ...(ramped ? [wg.full([], this.emaDecay())] : [])];
     const labelled = reals[0]?.y !== undefined;
     const body = (...a: Tensor[]): Tensor => wg.tidy(() => {
@@ -432,7 +436,7 @@ export class GanTrainer implements RunTrainer {
       return wg.stack([last[0], lossG, last[1], last[2], last[3], last[4]].map((t) => wg.reshape(t, [])));
     });
     let v: Tensor;
-    if (this.jit) {
+    if (traced) {
       const key = `${plan.r1InLoss} ${plan.r1Lazy} ${plan.pl}`;
       let f = this.steps.get(key);
       if (!f) this.steps.set(key, (f = wg.jit(body, { name: `train step (${key})` })));
