@@ -235,6 +235,8 @@ describe('the GAN trainer with wg.jit on WebGPU', () => {
     ...(['minimax', 'nsgan', 'wgan', 'wgan-gp', 'hinge', 'lsgan'] as const).map((loss): [string, Record<string, unknown>, number] => [`mlp2d ${loss}`, { preset: 'mlp2d', loss, data: 'ring', batch: 16, nCritic: 2, gWidth: 16, dWidth: 16 }, 5]),
     ['dcgan hinge + R1 (batch norm, double backward)', { preset: 'dcgan', loss: 'hinge', r1Gamma: 1, batch: 4, limit: 16 }, 4],
     ['cdcgan nsgan (labels)', { preset: 'cdcgan', loss: 'nsgan', batch: 4, limit: 16 }, 4],
+    ['mlp (Fashion-MNIST) hinge, EMA of G', { preset: 'mlp', loss: 'hinge', batch: 8, limit: 32, ema: 0.9 }, 5],
+    ['cgan lsgan (labels)', { preset: 'cgan', loss: 'lsgan', batch: 8, limit: 32 }, 5],
     ['stylegan: lazy R1 and path length every 2 steps, mixing, ramped EMA', { preset: 'stylegan', batch: 4, limit: 16, zDim: 8, mappingLayers: 2, channelBase: 64, channelMax: 8, r1Every: 2, plEvery: 2 }, 8],
   ];
   for (const [name, cfg, steps] of runs) {
