@@ -205,8 +205,8 @@ export class Fuser {
    * dst ← src in dst's own buffer (an in-place `assign_` while a step is traced, so that state
    * keeps its buffer from call to call). A pending src that reads dst only at each output's own
    * index (e ← d·e + (1−d)·θ, clamp(p)) is computed straight into dst (one kernel: planOf's
-   * `self`); anything else is realized first and copied. `srcShared`: another tensor holds src's storage (it must stay
-   * computable, so it is realized).
+   * `self`); anything else is realized first and copied. `srcShared`: another tensor holds src's
+   * storage (it must stay computable, so it is realized).
    */
   writeInto(dst: TensorInfo, src: TensorInfo, srcShared: boolean): void {
     const d = this.info(dst).storage as GBuf;
@@ -218,7 +218,7 @@ export class Fuser {
       if (node && (node.kind !== 'op' || !this.fits(node, dst.shape) || leavesOf(node).some((l) => l.buf === d && mode(l, dst.shape) !== 'c'))) node = null;
     }
     for (const lz of [...this.live]) if ((lz !== s || !node) && lz.leaves.includes(d)) this.realize(lz);
-    if (!node || node.kind !== 'op') {
+    if (!node) {
       const from = this.info(src).storage as GBuf;
       node = { kind: 'op', prim: 'expand', args: [{ kind: 'leaf', buf: from, shape: [...dst.shape], dtype: src.dtype }], dtype: dst.dtype };
     }

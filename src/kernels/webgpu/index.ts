@@ -5,7 +5,7 @@ import { adamUpdate } from './adam.ts';
 import { batchNormGradStatsKernel, batchNormInputGradKernel, batchNormKernel, batchNormStatsKernel } from './batchnorm.ts';
 import { conv2dBiasActKernel, conv2dKernel, conv2dWeightGradKernel, convTranspose2dKernel } from './conv.ts';
 import { acquireDevice } from './device.ts';
-import { FUSABLE, Fuser, isLazy } from './fuse.ts';
+import { FUSABLE, Fuser, type LazyBuf, isLazy } from './fuse.ts';
 import { binaryKernels, castKernel, unaryKernels, whereKernel } from './elementwise.ts';
 import { GpuContext } from './engine.ts';
 import type { GpuKernel } from './kernel.ts';
@@ -136,7 +136,7 @@ export class WebGPUBackend implements Backend {
 
   private makeTraceOps(): TraceOps {
     const ctx = this.ctx, f = this.fuser;
-    let before: Set<unknown> | null = null;
+    let before: Set<LazyBuf> | null = null;
     const resident = (s: Storage): GBuf => (isLazy(s) ? f.realize(s) : (s as GBuf));
     const stop = () => {
       ctx.recorder = null;
@@ -165,7 +165,7 @@ export class WebGPUBackend implements Backend {
       cancel: (): void => {
         const rec = ctx.recorder;
         stop();
-        if (rec) ctx.pool.settle(rec.released);
+        if (rec) ctx.pool.settle(rec.released.splice(0));
       },
       compile: (prev: TracedCall, prevIn: Storage[], cur: TracedCall, curIn: Storage[], outputs: Storage[]) =>
         compile(ctx, prev as Recorder, prevIn as GBuf[], cur as Recorder, curIn as GBuf[], outputs as GBuf[]),

@@ -87,10 +87,12 @@ export class Program implements TracedProgram {
   private bindGroups: (GPUBindGroup | null)[] = [];
   private shadow: Uint32Array<ArrayBuffer>;
   private uniform: GPUBuffer | null = null;
-  private owned: GPUBuffer[] = [];
-  private claimed: GBuf[] = [];
+  /** the dispatches whose parameters a replay packs again, with their uniform slots */
+  private dynamic: { refresh: Refresh; slot: number }[] = [];
+  private uploads: { dst: GBuf; data: Uint8Array<ArrayBuffer> }[];
+  /** Σ bytes the dispatches bind (GpuContext.boundBytes) */
+  private bound = 0;
   private disposed = false;
-  readonly stats: ProgramStats;
 
   constructor(
     private ctx: GpuContext,
@@ -101,26 +103,26 @@ export class Program implements TracedProgram {
     private carried: [GBuf, GBuf][],
     private outputs: GBuf[],
     private externals: GBuf[],
-    owned: GPUBuffer[],
-    claimed: GBuf[],
-    stats: ProgramStats,
+    private owned: GPUBuffer[],
+    private claimed: GBuf[],
+    readonly stats: ProgramStats,
   ) {
-    this.owned = owned;
-    this.claimed = claimed;
-    this.stats = stats;
     const nSlots = Math.max(0, ...slots) + 1;
     this.shadow = new Uint32Array(nSlots * META_WORDS);
     if (slots.some((s) => s >= 0)) {
       this.uniform = ctx.device.createBuffer({ size: nSlots * META_WORDS * 4, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     }
+    this.uploads = items.flatMap((it) => (it.kind === 'upload' ? [it] : []));
     items.forEach((it, i) => {
       if (it.kind !== 'dispatch') return void this.bindGroups.push(null);
       const entries: GPUBindGroupEntry[] = it.bufs.map((b, k) => ({ binding: k, resource: { buffer: b.buffer, offset: 0, size: bound(b) } }));
       if (it.params) {
         this.shadow.set(it.params, slots[i] * META_WORDS);
         entries.push({ binding: it.bufs.length, resource: { buffer: this.uniform!, offset: slots[i] * META_WORDS * 4, size: META_WORDS * 4 } });
+        if (it.refresh) this.dynamic.push({ refresh: it.refresh, slot: slots[i] });
       }
       this.bindGroups.push(ctx.device.createBindGroup({ layout: it.pipeline.getBindGroupLayout(0), entries }));
+      for (const b of it.bufs) this.bound += b.bytes;
     });
   }
 
@@ -136,15 +138,12 @@ export class Program implements TracedProgram {
     if (gone.length) throw new Error(`wg.jit: ${gone.length} tensor(s) that the traced function reads were disposed since it was traced (${gone.map((b) => `${b.bytes} B`).join(', ')}); trace it again (a new wg.jit)`);
     ctx.flush();
     const q = ctx.device.queue;
-    this.items.forEach((it, i) => {
-      if (it.kind === 'dispatch' && it.refresh && it.params) this.shadow.set(it.refresh(shift).check().u, this.slots[i] * META_WORDS);
-    });
+    for (const d of this.dynamic) this.shadow.set(d.refresh(shift).check().u, d.slot * META_WORDS);
     if (this.uniform) q.writeBuffer(this.uniform, 0, this.shadow);
-    for (const it of this.items) if (it.kind === 'upload') q.writeBuffer(it.dst.buffer, 0, it.data);
+    for (const u of this.uploads) q.writeBuffer(u.dst.buffer, 0, u.data);
     const enc = ctx.device.createCommandEncoder();
     args.forEach((a, j) => enc.copyBufferToBuffer(a.buffer, 0, this.inputs[j].buffer, 0, copied(this.inputs[j])));
     let pass: GPUComputePassEncoder | null = null;
-    let bound = 0;
     this.items.forEach((it, i) => {
       if (it.kind === 'upload') return;
       if (it.kind === 'dispatch') {
@@ -152,7 +151,6 @@ export class Program implements TracedProgram {
         pass.setPipeline(it.pipeline);
         pass.setBindGroup(0, this.bindGroups[i]!);
         pass.dispatchWorkgroups(...it.grid);
-        for (const b of it.bufs) bound += b.bytes;
         return;
       }
       pass?.end();
@@ -168,7 +166,7 @@ export class Program implements TracedProgram {
     });
     ctx.submit([enc.finish()]);
     ctx.dispatches += this.stats.dispatches;
-    ctx.boundBytes += bound;
+    ctx.boundBytes += this.bound;
     return outs;
   }
 
