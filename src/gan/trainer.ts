@@ -407,8 +407,9 @@ export class GanTrainer implements RunTrainer {
   /**
    * One training step (nCritic critic updates + one generator update), recorded on the device.
    * With `jit` (on by default) the step is a traced function of the real batches (and, with a
-   * ramped-up EMA, its decay): on WebGPU it is replayed as one command buffer once traced (src/tensor/jit.ts),
-   * one traced function per combination of lazy regularisers; elsewhere it runs eagerly.
+   * ramped-up EMA, its decay): on WebGPU it is replayed as one command buffer once traced
+   * (src/tensor/jit.ts), one traced function per combination of lazy regularisers (the closure
+   * traced first serves its combination for the run); elsewhere it runs eagerly.
    */
   trainStep(): void {
     this.setLr();

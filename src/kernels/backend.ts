@@ -44,6 +44,8 @@ export interface TracedCall { readonly aborted: string | null }
 /** A compiled step: what replays cost and hold. */
 export interface TracedProgram {
   readonly stats: { dispatches: number; bytes: number; plannedBytes: number; unplannedBytes: number };
+  /** throws where a replay cannot run now (checked before the replay's host effects) */
+  check(): void;
   dispose(): void;
 }
 

@@ -120,6 +120,7 @@ export function jit<A extends Tensor[], R extends Tensor | Tensor[]>(fn: (...arg
     }
     const c = e.compiled;
     if (c) {
+      c.program.check();
       for (const f of c.effects) f();
       const rng = getRngState();
       const outs = ops.replay(c.program, args.map((t) => t.storageRef.handle), { seed: rng.seed, offsetDelta: rng.offset - c.start });

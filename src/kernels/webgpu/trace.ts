@@ -130,12 +130,17 @@ export class Program implements TracedProgram {
    * One replay: `args` (the call's inputs, resident) are copied in; returns fresh buffers with the
    * outputs' values. Work recorded before it is submitted first, so the order is the program's.
    */
+  /** Throws where a replay cannot run (disposed; a tensor it reads was disposed); the caller checks before advancing host state. */
+  check(): void {
+    if (this.disposed) throw new Error('wg.jit: this compiled step was disposed');
+    this.ctx.check();
+    const gone = this.externals.filter((b) => this.ctx.pool.releasedClaimed.has(b.buffer));
+    if (gone.length) throw new Error(`wg.jit: ${gone.length} tensor(s) that the traced function reads were disposed since it was traced (${gone.map((b) => `${b.bytes} B`).join(', ')}); trace it again (a new wg.jit)`);
+  }
+
   replay(args: GBuf[], shift: ReplayShift): GBuf[] {
     const { ctx } = this;
-    if (this.disposed) throw new Error('wg.jit: this compiled step was disposed');
-    ctx.check();
-    const gone = this.externals.filter((b) => ctx.pool.releasedClaimed.has(b.buffer));
-    if (gone.length) throw new Error(`wg.jit: ${gone.length} tensor(s) that the traced function reads were disposed since it was traced (${gone.map((b) => `${b.bytes} B`).join(', ')}); trace it again (a new wg.jit)`);
+    this.check();
     ctx.flush();
     const q = ctx.device.queue;
     for (const d of this.dynamic) this.shadow.set(d.refresh(shift).check().u, d.slot * META_WORDS);
