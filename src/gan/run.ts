@@ -12,7 +12,7 @@ export interface RunOptions {
   out: string;
   /** a checkpoint file (or the run directory: its latest checkpoint) to continue from */
   resume?: string;
-  /** trace and replay the GAN presets' training step (wg.jit; WebGPU; default true) */
+  /** trace and replay the training step (wg.jit; WebGPU; default true; cyclegan always runs eagerly) */
   jit?: boolean;
   /** called after each log record (progress bars, user hooks) */
   onLog?: (r: LogRecord, t: RunTrainer) => void | Promise<void>;
@@ -109,7 +109,7 @@ export async function runTraining(cfgIn: Partial<TrainConfig>, opts: RunOptions)
   const t: GanTrainer | TranslationTrainer = isTranslation(cfg.preset ?? '')
     ? await (await import('./translation/trainer.ts')).TranslationTrainer.create(cfg)
     : await GanTrainer.create(cfg);
-  if (t instanceof GanTrainer) t.jit = opts.jit ?? true;
+  t.jit = opts.jit ?? true;
   if (resumeFrom) await t.loadCheckpoint(resumeFrom);
   await mkdirp(`${out}/samples`);
   await mkdirp(`${out}/checkpoints`);

@@ -276,6 +276,32 @@ describe('the GAN trainer with wg.jit on WebGPU', () => {
  * run's byte for byte, and a traced run resumed from its step-4 checkpoint ends where the
  * uninterrupted one does.
  */
+test('pix2pix (TranslationTrainer): traced and replayed steps equal eager steps; cyclegan runs eagerly', async () => {
+  wg.setBackend(gpu!);
+  const { TranslationTrainer } = await import('../../src/gan/translation/trainer.ts');
+  const warn = vi.spyOn(console, 'warn');
+  const run = async (preset: 'pix2pix' | 'cyclegan', jit: boolean) => {
+    const t = await TranslationTrainer.create({ preset, batch: 1, limit: 4, ngf: 4, ndf: 4, ...(preset === 'cyclegan' ? { blocks: 1 } : {}), seed: 5 });
+    t.jit = jit;
+    for (let i = 0; i < 5; i++) t.trainStep();
+    const rec = await t.collect(false);
+    const params = await values(Object.values(t.models.nets).flatMap((n) => [...n.parameters(), ...n.buffers()]));
+    const js = t.jitStats();
+    const next = Array.from(await wg.rand([2]).data());
+    t.dispose();
+    return { stats: rec.stats, params, js, next };
+  };
+  const eager = await run('pix2pix', false), traced = await run('pix2pix', true);
+  expect(traced.js.pix2pix.mode).toBe('replay');
+  expect(traced.js.pix2pix.replayed).toBeGreaterThan(0);
+  expect(traced.stats).toEqual(eager.stats);
+  traced.params.forEach((p, i) => expect(p.every((v, k) => Object.is(v, eager.params[i][k])), `tensor ${i}`).toBe(true));
+  expect(traced.next).toEqual(eager.next);
+  expect((await run('cyclegan', true)).js).toEqual({});
+  expect(warn).not.toHaveBeenCalled();
+  warn.mockRestore();
+});
+
 describe('runTraining with wg.jit on WebGPU', () => {
   test('checkpoints equal --no-jit\'s; resume from a checkpoint is exact', async () => {
     wg.setBackend(gpu!);

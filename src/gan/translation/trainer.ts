@@ -160,10 +160,9 @@ export class TranslationTrainer implements RunTrainer {
   }
 
   /** pix2pix: D on (input, output) pairs, ½(real + fake), then G: adversarial + λ·L1 to the target. */
-  private pix2pixStep(): Tensor[] {
+  private pix2pixStep(realA: Tensor, realB: Tensor): Tensor[] {
     const { cfg, models: m } = this;
     const { G, D } = m.nets;
-    const { a: realA, b: realB } = this.source.next(cfg.batch);
     const fakeB = G.call(realA);
     const pair = (b: Tensor) => wg.cat([realA, b], 1);
     const dFake = ganTerm(this.lossKind, D.call(pair(fakeB.detach())), false);
@@ -185,18 +184,38 @@ export class TranslationTrainer implements RunTrainer {
     return this.cfg.lr * lrFactor(this.cfg.lrDecay, this.step, this.cfg.steps);
   }
 
+  /**
+   * One training step. pix2pix's is traced and replayed on WebGPU with `jit` (on by default; the
+   * batch is its argument, src/tensor/jit.ts); cyclegan's runs eagerly: its history pools decide
+   * on the host, image by image, what D sees, so no two steps issue the same commands.
+   */
   trainStep(): void {
     const lr = this.lr;
     for (const o of [this.optG, this.optD]) for (const g of o.paramGroups) g.lr = lr;
-    wg.tidy(() => {
-      const terms = this.models.preset === 'cyclegan' ? this.cycleganStep() : this.pix2pixStep();
-      const v = wg.stack(terms.map((t) => wg.reshape(t.detach(), [])));
-      const acc = this.statAcc ? wg.add(this.statAcc, v) : v;
-      this.statAcc?.dispose();
-      this.statAcc = wg.keep(acc);
-    });
+    const stack = (terms: Tensor[]) => wg.stack(terms.map((t) => wg.reshape(t.detach(), [])));
+    let v: Tensor;
+    if (this.models.preset === 'cyclegan') v = wg.tidy(() => stack(this.cycleganStep()));
+    else {
+      const { a, b } = this.source.next(this.cfg.batch);
+      const step = (x: Tensor, y: Tensor) => wg.tidy(() => stack(this.pix2pixStep(x, y)));
+      v = this.jit ? (this.pix2pix ??= wg.jit(step, { name: 'pix2pix train step' }))(a, b) : step(a, b);
+      a.dispose();
+      b.dispose();
+    }
+    const acc = this.statAcc ? wg.keep(wg.add(this.statAcc, v)) : wg.keep(v);
+    if (this.statAcc) { this.statAcc.dispose(); v.dispose(); }
+    this.statAcc = acc;
     this.statSteps++;
     this.step++;
+  }
+
+  /** trace and replay pix2pix's step (wg.jit; WebGPU) — false runs every step eagerly */
+  jit = true;
+  private pix2pix: wg.Jitted<[Tensor, Tensor], Tensor> | null = null;
+
+  /** the traced step function's state (pix2pix; empty for cyclegan) */
+  jitStats(): Record<string, wg.JitStats> {
+    return this.pix2pix ? { pix2pix: this.pix2pix.stats() } : {};
   }
 
   async collect(withNorms = true): Promise<LogRecord> {
@@ -300,6 +319,7 @@ export class TranslationTrainer implements RunTrainer {
   }
 
   dispose(): void {
+    this.pix2pix?.dispose();
     for (const net of Object.values(this.models.nets)) net.dispose();
     this.optG.dispose();
     this.optD.dispose();
