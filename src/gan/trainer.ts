@@ -358,8 +358,10 @@ export class GanTrainer implements RunTrainer {
       // the EMA's own tensors (a stateDict() view of them would make each write copy first)
       for (const [k, t] of this.ema!.stateEntries()) {
         if (t.dtype !== 'float32') continue;
-        if (m.style && buffers.has(k)) nn.assign_(t, wg.mul(src[k], 1));
-        else nn.assign_(t, wg.add(wg.mul(t, d), wg.mul(src[k], typeof d === 'number' ? 1 - d : wg.sub(1, d))));
+        // each new value in a tidy: no intermediate that reads t outlives the write (a traced step
+        // would compute it first), so the writes run as few kernels (fuse.ts writeInto)
+        if (m.style && buffers.has(k)) nn.assign_(t, wg.tidy(() => wg.mul(src[k], 1)));
+        else nn.assign_(t, wg.tidy(() => wg.add(wg.mul(t, d), wg.mul(src[k], typeof d === 'number' ? 1 - d : wg.sub(1, d)))));
       }
     });
   }

@@ -159,16 +159,19 @@ class BatchNormBase extends NormBase {
     checkBatchNormLayerInput(this.constructor.name, x.shape, this.ranks, this.numFeatures);
     let momentum: number | Tensor = this.momentum ?? 0;
     let cumulative: Tensor | null = null;
-    if (this.training && this.num_batches_tracked) {
-      const nbt = this.num_batches_tracked;
-      noGrad(() => assign_(nbt, add(nbt, 1)));
+    const nbt = this.training ? this.num_batches_tracked : null;
+    const count = () => noGrad(() => assign_(nbt!, add(nbt!, 1)));
+    if (nbt && this.momentum === null) {
+      count();
       // cumulative average: momentum = 1 / num_batches_tracked (as a tensor: no read-back)
-      if (this.momentum === null) momentum = cumulative = noGrad(() => tidy(() => div(1, cast(nbt, this.running_mean?.dtype ?? 'float32'))));
+      momentum = cumulative = noGrad(() => tidy(() => div(1, cast(nbt, this.running_mean?.dtype ?? 'float32'))));
     }
     const useBatch = this.training || !this.running_mean;
     const y = F.batchNorm(x, useBatch && !this.training ? null : this.running_mean, useBatch && !this.training ? null : this.running_var, {
       weight: this.weight, bias: this.bias, training: useBatch, momentum, eps: this.eps,
     });
+    // counted after the running statistics' update (the same values): a traced step writes all three in one kernel
+    if (nbt && this.momentum !== null) count();
     cumulative?.dispose();
     return y;
   }

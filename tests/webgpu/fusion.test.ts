@@ -118,6 +118,31 @@ describe.skipIf(!gpu)('webgpu elementwise fusion', () => {
     y.dispose(); x.dispose();
   });
 
+  it('a kernel that reads several pending inputs computes them in one kernel (split past the binding limit), with the reference values', async () => {
+    const two = (mk: { f: (s: number[], lo?: number, hi?: number) => wg.Tensor }) => {
+      const a = mk.f([6, 5]), b = mk.f([5, 7]);
+      return [wg.matmul(wg.add(wg.mul(a, 2), 1), wg.tanh(b))];
+    };
+    await compare(gpu!, two, 1e-5, 1e-5, 'two pending inputs');
+    const many = (mk: { f: (s: number[], lo?: number, hi?: number) => wg.Tensor }) => {
+      const xs = Array.from({ length: 12 }, (_, i) => mk.f([3, 2 + i]));
+      return [wg.concat(xs.map((x, i) => wg.sub(wg.mul(x, i + 1), 0.5)), 1)];
+    };
+    await compare(gpu!, many, 1e-6, 1e-6, 'twelve pending inputs');
+    wg.setBackend(gpu!);
+    const a = wg.randn([6, 5]), b = wg.randn([5, 7]);
+    await Promise.all([a.data(), b.data()]);
+    const { n } = await counted(() => two({ f: (s) => (s[0] === 6 ? a : b) }));
+    expect(n).toBe(2); // both operands in one kernel, then the matmul (one each would be 3)
+    const xs = Array.from({ length: 12 }, (_, i) => wg.randn([3, 2 + i]));
+    await Promise.all(xs.map((x) => x.data()));
+    let k = 0;
+    const limit = Math.min(Number((gpu!.info().limits as Record<string, number>).maxStorageBuffersPerShaderStage ?? 8), 16);
+    const { n: m } = await counted(() => many({ f: () => xs[k++] }));
+    // each operand binds its input and its output; the concat copies up to 8 inputs per dispatch
+    expect(m).toBe(Math.ceil(12 / Math.floor(limit / 2)) + Math.ceil(12 / 8));
+  });
+
   it('a buffer freed by the front end stays valid for a pending expression that reads it', async () => {
     wg.setBackend(gpu!);
     const vals = new Float32Array(1000).map((_, i) => i / 7);

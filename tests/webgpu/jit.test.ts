@@ -204,6 +204,58 @@ describe('wg.jit on WebGPU', () => {
     warn.mockRestore();
   });
 
+  test('a traced call\'s consecutive in-place writes run as one kernel: batch norm\'s running mean, variance and count', async () => {
+    wg.setBackend(gpu!);
+    const run = async (jitted: boolean) => {
+      wg.manualSeed(5);
+      const bn = new nn.BatchNorm1d(16);
+      const fn = (x: Tensor) => wg.tidy(() => wg.sum(bn.call(x)));
+      const f = jitted ? wg.jit(fn) : fn;
+      for (let i = 0; i < 6; i++) f(wg.add(wg.mul(wg.randn([8, 16]), i + 1), i));
+      const stats = jitted ? (f as wg.Jitted<[Tensor], Tensor>).stats() : null;
+      return { stats, buffers: await values([...bn.buffers()]) };
+    };
+    const eager = await run(false), traced = await run(true);
+    expect(traced.stats!.mode).toBe('replay');
+    // statistics, normalize, the sum, and one kernel for the three writes (one each would be 5)
+    expect(traced.stats!.dispatches).toBe(4);
+    expect(traced.buffers).toEqual(eager.buffers);
+    expect(traced.buffers[2]).toEqual([6]);
+  });
+
+  test('deferred writes keep program order: a write that reads another\'s destination sees its new values; many writes split by the binding limit', async () => {
+    wg.setBackend(gpu!);
+    const K = 10;
+    const run = async (jitted: boolean) => {
+      const a = wg.keep(wg.ones([5])), b = wg.keep(wg.zeros([5]));
+      const ema = Array.from({ length: K }, (_, i) => wg.keep(wg.full([3 + i], i)));
+      const fn = (x: Tensor) => wg.noGrad(() => {
+        nn.assign_(a, wg.add(a, x));
+        nn.assign_(b, wg.mul(a, 2)); // the new a
+        nn.assign_(a, wg.add(b, 1)); // the new b
+        const sx = wg.sum(x);
+        for (const [i, e] of ema.entries()) nn.assign_(e, wg.tidy(() => wg.add(wg.mul(e, 0.5), wg.mul(sx, i))));
+        return wg.sum(a);
+      });
+      const f = jitted ? wg.jit(fn) : fn;
+      const outs: number[] = [];
+      for (let i = 0; i < 6; i++) outs.push((await f(wg.full([5], i)).data())[0]);
+      const stats = jitted ? (f as wg.Jitted<[Tensor], Tensor>).stats() : null;
+      return { outs, stats, state: await values([a, b, ...ema]) };
+    };
+    const eager = await run(false), traced = await run(true);
+    expect(traced.stats!.mode).toBe('replay');
+    expect(traced.outs).toEqual(eager.outs);
+    expect(traced.state).toEqual(eager.state);
+    // the three writes of a and b conflict (each reads the one before): three kernels; the K EMA
+    // writes read the sum and write their own buffer (2 bindings each) and share kernels within
+    // the binding limit; then the x-sum and the returned sum
+    const limit = Math.min(Number((wg.backendInfo() as { limits: Record<string, number> }).limits.maxStorageBuffersPerShaderStage ?? 8), 16);
+    const perKernel = Math.floor(limit / 2);
+    expect(traced.stats!.dispatches).toBeLessThanOrEqual(3 + Math.ceil(K / perKernel) + 2);
+    expect(traced.stats!.dispatches).toBeLessThan(3 + K);
+  });
+
   test('a disposed tensor the program reads is refused with a clear error', async () => {
     wg.setBackend(gpu!);
     const w = wg.keep(wg.randn([4, 4]));

@@ -2,7 +2,7 @@ import { type DType, type Shape, sizeOf, stridesOf } from '../../base/dtype.ts';
 import type { BinaryPrim, Prim, PrimParams, UnaryPrim } from '../../base/prims.ts';
 import { BINARY_PRIMS, UNARY_PRIMS } from '../../base/prims.ts';
 import type { TensorInfo } from '../backend.ts';
-import { ENTRY_ARGS, type GpuContext, LINEAR_INDEX, Params, metaDecl } from './engine.ts';
+import { ENTRY_ARGS, type GpuContext, LINEAR_INDEX, META_WORDS, Params, metaDecl } from './engine.ts';
 import { type GpuKernel, allocOut, buf, wgslType } from './kernel.ts';
 import type { GBuf } from './memory/pool.ts';
 
@@ -114,8 +114,11 @@ export function paramWords(leaves: Leaf[], consts: Const[], shape: Shape): numbe
  * `self`: the buffer the kernel writes (runExpression's `into`); leaves that read it, each at its
  * output's own index, load `out[gi]` instead of a binding of their own (WebGPU forbids binding
  * one buffer as read and read-write in one dispatch; each thread reads its element before writing it).
+ * `tag` and `firstBinding` name and place one of several expressions in one kernel (runWrites):
+ * its function is `load_x<tag>`, its buffers `in<tag><i>` from binding `firstBinding`, its output
+ * `out<tag>`; with a tag the WGSL helpers are left to the caller (declared once per kernel).
  */
-export function planOf(root: Op, shape: Shape, dtype: DType, at: number, self?: GBuf): Prologue {
+export function planOf(root: Op, shape: Shape, dtype: DType, at: number, self?: GBuf, tag = '', firstBinding = 0): Prologue {
   const { ops, leaves, consts } = walk(root);
   const modes = leaves.map((l) => mode(l, shape));
   const selfs = leaves.map((l, i) => l.buf === self && modes[i] === 'c');
@@ -128,7 +131,7 @@ export function planOf(root: Op, shape: Shape, dtype: DType, at: number, self?: 
   return {
     buffers: leaves.filter((_, i) => !selfs[i]).map((l) => l.buf),
     key,
-    get wgsl() { return source(leaves, modes, selfs, consts, ops, id, wgslType(dtype), at); },
+    get wgsl() { return source(leaves, modes, selfs, consts, ops, id, wgslType(dtype), at, tag, firstBinding); },
     words: paramWords(leaves, consts, shape),
     // words from `at`: n, rank R, the constants, the shape, then per strided leaf its offset and R strides
     fill: (p: Params) => {
@@ -240,12 +243,12 @@ function opExpr(o: Op): { names: string[]; expr: string } {
   return { names: ['x'], expr: 'x' }; // expand: the broadcast is in the leaves' strides
 }
 
-function source(leaves: Leaf[], modes: Mode[], selfs: boolean[], consts: Const[], ops: Op[], id: Map<Node, string>, outT: string, at: number): string {
+function source(leaves: Leaf[], modes: Mode[], selfs: boolean[], consts: Const[], ops: Op[], id: Map<Node, string>, outT: string, at: number, tag: string, firstBinding: number): string {
   const R = `mu(${at + 1}u)`;
   const SH = at + 2 + consts.length; // where the shape starts in the parameter words
   const strided = leaves.map((_, i) => i).filter((i) => modes[i] === 'b');
-  let binding = 0;
-  const decls = leaves.map((l, i) => (selfs[i] ? '' : `@group(0) @binding(${binding++}) var<storage, read> in${i}: array<${wgslType(l.dtype)}>;`)).filter((d) => d).join('\n');
+  let binding = firstBinding;
+  const decls = leaves.map((l, i) => (selfs[i] ? '' : `@group(0) @binding(${binding++}) var<storage, read> in${tag}${i}: array<${wgslType(l.dtype)}>;`)).filter((d) => d).join('\n');
   const index = strided.length ? `
   var rem = gi;
   ${strided.map((i, k) => `let b${i} = ${SH}u + ${R} + ${k}u * (${R} + 1u); var o${i} = mu(b${i});`).join('\n  ')}
@@ -256,7 +259,7 @@ function source(leaves: Leaf[], modes: Mode[], selfs: boolean[], consts: Const[]
     rem = rem / s;
     ${strided.map((i) => `o${i} += c * mu(b${i} + 1u + du); // u32 wraps: negative strides (flip) work`).join('\n    ')}
   }` : '';
-  const loads = leaves.map((_, i) => (selfs[i] ? `let l${i} = out[gi];` : `let l${i} = in${i}[${modes[i] === 'c' ? 'gi' : modes[i] === 's' ? '0' : `o${i}`}];`));
+  const loads = leaves.map((_, i) => (selfs[i] ? `let l${i} = out${tag}[gi];` : `let l${i} = in${tag}${i}[${modes[i] === 'c' ? 'gi' : modes[i] === 's' ? '0' : `o${i}`}];`));
   consts.forEach((c, i) => loads.push(`let k${i} = ${c.dtype === 'int32' ? 'mi' : 'mf'}(${at + 2 + i}u);`));
   const body = ops.map((o) => {
     const { names, expr } = opExpr(o);
@@ -264,9 +267,9 @@ function source(leaves: Leaf[], modes: Mode[], selfs: boolean[], consts: Const[]
     const binds = names.map((nm, k) => `let ${nm} = ${id.get(o.args[k])};`).join(' ');
     return `var ${id.get(o)}: ${T}; { ${binds} ${id.get(o)} = ${expr}; }`;
   });
-  return `${EW_HELPERS}
+  return `${tag ? '' : EW_HELPERS}
 ${decls}
-fn load_x(gi: u32) -> ${outT} {
+fn load_x${tag}(gi: u32) -> ${outT} {
   ${index}
   ${loads.join('\n  ')}
   ${body.join('\n  ')}
@@ -295,6 +298,66 @@ fn main(${ENTRY_ARGS}) {
 }`;
   ctx.dispatch(plan.key, source, [...plan.buffers, out], p, ctx.grid1d(Math.ceil(n / WG)));
   return out;
+}
+
+/** An expression written into a buffer of its own shape (a pending in-place write, fuse.ts). */
+export interface Write { into: GBuf; root: Op; shape: Shape; dtype: DType }
+
+/**
+ * Run several writes as few kernels: each thread gi evaluates every expression with more than gi
+ * elements and stores it into that write's buffer. A kernel takes writes in order while their
+ * bindings (inputs and output) stay within `maxBuffers` and their parameters within one block.
+ * The caller guarantees that no write reads another's output (each may read its own, `self`).
+ * Returns the number of kernels dispatched.
+ */
+export function runWrites(ctx: GpuContext, writes: Write[], maxBuffers: number): number {
+  let group: { w: Write; plan: Prologue; at: number; first: number }[] = [];
+  let at = 0, bindings = 0, kernels = 0;
+  const emit = () => {
+    if (group.length) kernels++;
+    if (group.length === 1) {
+      const { w } = group[0];
+      runExpression(ctx, w.root, w.shape, w.dtype, w.into);
+    } else if (group.length) runGroup(ctx, group);
+    group = [];
+    at = bindings = 0;
+  };
+  for (const w of writes) {
+    if (sizeOf(w.shape) === 0) continue;
+    let tag = `w${group.length}_`;
+    let plan = planOf(w.root, w.shape, w.dtype, at, w.into, tag, bindings);
+    if (group.length && (at + plan.words > META_WORDS || bindings + plan.buffers.length + 1 > maxBuffers)) {
+      emit();
+      tag = 'w0_';
+      plan = planOf(w.root, w.shape, w.dtype, 0, w.into, tag, 0);
+    }
+    group.push({ w, plan, at, first: bindings });
+    at += plan.words;
+    bindings += plan.buffers.length + 1;
+  }
+  emit();
+  return kernels;
+}
+
+function runGroup(ctx: GpuContext, group: { w: Write; plan: Prologue; at: number; first: number }[]): void {
+  const p = new Params();
+  for (const g of group) g.plan.fill(p);
+  p.n = group.reduce((m, g) => Math.max(m, g.at + g.plan.words), 0);
+  const WG = 256;
+  const buffers = group.flatMap((g) => [...g.plan.buffers, g.w.into]);
+  const key = `writes:${group.map((g) => `${g.plan.key}#${g.first}`).join('|')}`;
+  const n = Math.max(...group.map((g) => sizeOf(g.w.shape)));
+  const source = () => `${metaDecl(buffers.length)}
+${EW_HELPERS}
+${group.map((g, k) => `${g.plan.wgsl}
+@group(0) @binding(${g.first + g.plan.buffers.length}) var<storage, read_write> outw${k}_: array<${wgslType(g.w.dtype)}>;`).join('\n')}
+const WG = ${WG}u;
+@compute @workgroup_size(${WG})
+fn main(${ENTRY_ARGS}) {
+  ${LINEAR_INDEX}
+  ${group.map((g, k) => `if (gi < mu(${g.at}u)) { outw${k}_[gi] = load_xw${k}_(gi); }`).join('\n  ')}
+}`;
+  ctx.dispatch(key, source, buffers, p, ctx.grid1d(Math.ceil(n / WG)));
 }
 
 /** One primitive as the expression of one operation over its inputs' buffers. */

@@ -106,6 +106,9 @@ export class GpuContext {
   /** set while wg.jit traces a call (trace.ts): every command is also recorded there */
   recorder: Recorder | null = null;
 
+  /** called before every command, submit and read-back: the fuser runs its deferred in-place writes first */
+  beforeCommand: (() => void) | null = null;
+
   /** which row of the route table (routes.ts) this device's kernels follow */
   readonly adapterClass: AdapterClass;
 
@@ -238,6 +241,7 @@ export class GpuContext {
   dispatch(key: string, source: () => string, buffers: GBuf[], params: Params | null, grid: [number, number, number], refresh?: Refresh): void {
     this.check();
     if (grid[0] === 0 || grid[1] === 0 || grid[2] === 0) return;
+    this.beforeCommand?.();
     for (const g of grid) {
       if (g > this.limits.maxWorkgroups) throw new RangeError(`WebGPU: dispatch of ${grid.join('x')} workgroups exceeds maxComputeWorkgroupsPerDimension ${this.limits.maxWorkgroups} (${key})`);
     }
@@ -284,6 +288,7 @@ export class GpuContext {
    */
   encode(key: string, bufs: GBuf[], fn: EncodeFn): void {
     this.check();
+    this.beforeCommand?.();
     this.recorder?.encode(key, bufs, fn);
     const ts = this.ts;
     if (ts && ts.used + 2 > ts.capacity) this.flush();
@@ -304,6 +309,7 @@ export class GpuContext {
   /** Submit everything recorded so far. */
   flush(): void {
     this.check();
+    this.beforeCommand?.();
     this.arena.upload(this.device.queue);
     const afterSubmit = this.resolveTimestamps();
     this.pass?.end();
@@ -347,6 +353,7 @@ export class GpuContext {
   async read(src: GBuf, bytes: number): Promise<ArrayBuffer> {
     this.check();
     this.recorder?.abort('it reads values back to the host (data()) inside the function');
+    this.beforeCommand?.();
     const size = Math.max(4, Math.ceil(bytes / 4) * 4);
     const staging = this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     if (bytes > 0) {

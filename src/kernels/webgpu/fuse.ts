@@ -3,8 +3,9 @@ import { BINARY_PRIMS, type Prim, type PrimParams, UNARY_PRIMS } from '../../bas
 import type { Storage, TensorInfo } from '../backend.ts';
 import { type GpuContext, META_WORDS } from './engine.ts';
 import {
-  type Const, type Node, type Op, type Prologue, leafStrides, leavesOf, mode, moveView, paramWords, planOf, reshaped, runExpression, sameShape, walk,
+  type Const, type Node, type Op, type Prologue, type Write, leafStrides, leavesOf, mode, moveView, paramWords, planOf, reshaped, runExpression, runWrites, sameShape, walk,
 } from './elementwise.ts';
+import { allocOut } from './kernel.ts';
 import type { GBuf } from './memory/pool.ts';
 
 /**
@@ -64,8 +65,12 @@ export class Fuser {
   /** record new elementwise ops as expressions (off: they run eagerly; recorded ones still resolve) */
   enabled = true;
 
+  /** in-place writes not yet run (writeInto), with every buffer each one binds */
+  private writes: (Write & { bufs: GBuf[] })[] = [];
+
   constructor(private ctx: GpuContext) {
     this.maxLeaves = Math.max(3, Math.min(ctx.limits.maxStorageBuffers, 16) - 1);
+    ctx.beforeCommand = () => this.flushWrites();
   }
 
   /** Record prim as an expression (the caller checked FUSABLE). */
@@ -183,11 +188,36 @@ export class Fuser {
       this.ctx.timestampLabel = label;
     }
     this.realized++;
-    lz.node = { kind: 'leaf', buf: lz.buf, shape: lz.shape, dtype: lz.dtype };
+    this.settle(lz);
+    return lz.buf;
+  }
+
+  /**
+   * Realize several expressions at once: one kernel computes them all where their bindings and
+   * parameters fit (runWrites; a kernel that reads two pending inputs, the values a traced call
+   * leaves pending), instead of one dispatch each.
+   */
+  realizeAll(lzs: LazyBuf[]): void {
+    const todo = [...new Set(lzs)].filter((lz) => !lz.buf && lz.node.kind === 'op');
+    if (todo.length < 2) { for (const lz of todo) this.realize(lz); return; }
+    if (todo.some((lz) => !lz.alive)) throw new Error('webgan internal: a freed expression was used');
+    const writes = todo.map((lz) => ({ into: allocOut(this.ctx, lz), root: lz.node as Op, shape: lz.shape, dtype: lz.dtype }));
+    const label = this.ctx.timestampLabel;
+    this.ctx.timestampLabel = 'fused elementwise';
+    try {
+      this.realized += runWrites(this.ctx, writes, this.maxLeaves + 1);
+    } finally {
+      this.ctx.timestampLabel = label;
+    }
+    todo.forEach((lz, i) => { lz.buf = writes[i].into; this.settle(lz); });
+  }
+
+  /** lz's values are in lz.buf: it reads no other buffer from now on */
+  private settle(lz: LazyBuf): void {
+    lz.node = { kind: 'leaf', buf: lz.buf!, shape: lz.shape, dtype: lz.dtype };
     this.live.delete(lz);
     this.drop(lz.leaves);
     lz.leaves.length = 0;
-    return lz.buf;
   }
 
   /** Whether the expression reads a buffer that the front end has freed. */
@@ -204,9 +234,18 @@ export class Fuser {
   /**
    * dst ← src in dst's own buffer (an in-place `assign_` while a step is traced, so that state
    * keeps its buffer from call to call). A pending src that reads dst only at each output's own
-   * index (e ← d·e + (1−d)·θ, clamp(p)) is computed straight into dst (one kernel: planOf's
-   * `self`); anything else is realized first and copied. `srcShared`: another tensor holds src's
-   * storage (it must stay computable, so it is realized).
+   * index (e ← d·e + (1−d)·θ, clamp(p)) is computed straight into dst (planOf's `self`);
+   * anything else is realized first and copied. `srcShared`: another tensor holds src's storage
+   * (it must stay computable, so it is realized).
+   *
+   * The write is deferred until the next command (dispatch, submit or read-back:
+   * GpuContext.beforeCommand), so that consecutive writes — a batch norm's running mean,
+   * variance and count, an EMA's parameters — run as one kernel (runWrites). Program order is
+   * kept: any later command runs the deferred writes first, a write that conflicts with a
+   * deferred one (same destination, or one reads what the other writes) runs them first, and a
+   * traced call ends with none deferred. (Deferring past commands that touch none of their
+   * buffers would merge more, but which commands those are depends on the pool's choice of
+   * buffers, and a trace needs the same commands in the same order from call to call.)
    */
   writeInto(dst: TensorInfo, src: TensorInfo, srcShared: boolean): void {
     const d = this.info(dst).storage as GBuf;
@@ -222,7 +261,26 @@ export class Fuser {
       const from = this.info(src).storage as GBuf;
       node = { kind: 'op', prim: 'expand', args: [{ kind: 'leaf', buf: from, shape: [...dst.shape], dtype: src.dtype }], dtype: dst.dtype };
     }
-    runExpression(this.ctx, node as Op, dst.shape, dst.dtype, d);
+    const reads = [...new Set(leavesOf(node).map((l) => l.buf))];
+    if (this.writes.some((w) => w.into === d || w.bufs.includes(d) || reads.includes(w.into))) this.flushWrites();
+    const bufs = [...new Set([...reads, d])];
+    for (const b of bufs) this.holds.set(b, (this.holds.get(b) ?? 0) + 1); // kept until the write runs
+    this.writes.push({ into: d, root: node as Op, shape: [...dst.shape], dtype: dst.dtype, bufs });
+  }
+
+  /** Run the deferred in-place writes now, as few kernels as their bindings allow. */
+  flushWrites(): void {
+    if (!this.writes.length) return;
+    const ws = this.writes;
+    this.writes = [];
+    const label = this.ctx.timestampLabel;
+    this.ctx.timestampLabel = 'fused elementwise';
+    try {
+      this.realized += runWrites(this.ctx, ws, this.maxLeaves + 1);
+    } finally {
+      this.ctx.timestampLabel = label;
+      for (const w of ws) this.drop(w.bufs);
+    }
   }
 
   /** The expressions not yet run (a trace compares it before and after a call). */

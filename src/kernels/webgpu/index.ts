@@ -88,6 +88,7 @@ export class WebGPUBackend implements Backend {
     // a reduction reads a pending expression where it loads (the chain it ends runs inside it)
     const pro = (prim === 'sum' || prim === 'max') && sizeOf(inputs[0].shape) > 0 ? f.prologue(inputs[0], PROLOGUE_AT) : null;
     if (pro) return webgpuKernels[prim](this.ctx, [{ ...inputs[0], storage: pro }], params, out);
+    f.realizeAll(inputs.map((t) => t.storage).filter(isLazy)); // pending inputs: one kernel for all
     return webgpuKernels[prim](this.ctx, inputs.map((t) => f.info(t)), params, out);
   }
 
@@ -156,9 +157,10 @@ export class WebGPUBackend implements Backend {
       },
       end: (outputs: Storage[]) => {
         const rec = ctx.recorder!;
+        f.flushWrites(); // the call's in-place writes belong to its commands
         const outs = outputs.map(resident);
         // values the call left pending (a gradient kept in .grad) run now, so that a replay updates them too
-        for (const lz of f.pending()) if (!before!.has(lz) && lz.alive) f.realize(lz);
+        f.realizeAll([...f.pending()].filter((lz) => !before!.has(lz) && lz.alive));
         stop();
         return { call: rec, outputs: outs };
       },
