@@ -180,13 +180,7 @@ export class Fuser {
   realize(lz: LazyBuf): GBuf {
     if (lz.buf) return lz.buf;
     if (!lz.alive) throw new Error('webgan internal: a freed expression was used');
-    const label = this.ctx.timestampLabel;
-    this.ctx.timestampLabel = 'fused elementwise';
-    try {
-      lz.buf = lz.node.kind === 'const' ? this.upload(lz.node) : runExpression(this.ctx, lz.node as Op, lz.shape, lz.dtype);
-    } finally {
-      this.ctx.timestampLabel = label;
-    }
+    lz.buf = this.generated(() => (lz.node.kind === 'const' ? this.upload(lz.node) : runExpression(this.ctx, lz.node as Op, lz.shape, lz.dtype)));
     this.realized++;
     this.settle(lz);
     return lz.buf;
@@ -202,13 +196,7 @@ export class Fuser {
     if (todo.length < 2) { for (const lz of todo) this.realize(lz); return; }
     if (todo.some((lz) => !lz.alive)) throw new Error('webgan internal: a freed expression was used');
     const writes = todo.map((lz) => ({ into: allocOut(this.ctx, lz), root: lz.node as Op, shape: lz.shape, dtype: lz.dtype }));
-    const label = this.ctx.timestampLabel;
-    this.ctx.timestampLabel = 'fused elementwise';
-    try {
-      this.realized += runWrites(this.ctx, writes, this.maxLeaves + 1);
-    } finally {
-      this.ctx.timestampLabel = label;
-    }
+    this.realized += this.generated(() => runWrites(this.ctx, writes, this.maxLeaves + 1));
     todo.forEach((lz, i) => { lz.buf = writes[i].into; this.settle(lz); });
   }
 
@@ -273,13 +261,21 @@ export class Fuser {
     if (!this.writes.length) return;
     const ws = this.writes;
     this.writes = [];
+    try {
+      this.realized += this.generated(() => runWrites(this.ctx, ws, this.maxLeaves + 1));
+    } finally {
+      for (const w of ws) this.drop(w.bufs);
+    }
+  }
+
+  /** Run `fn`, which dispatches generated kernels, with the profiler's label for them. */
+  private generated<T>(fn: () => T): T {
     const label = this.ctx.timestampLabel;
     this.ctx.timestampLabel = 'fused elementwise';
     try {
-      this.realized += runWrites(this.ctx, ws, this.maxLeaves + 1);
+      return fn();
     } finally {
       this.ctx.timestampLabel = label;
-      for (const w of ws) this.drop(w.bufs);
     }
   }
 
