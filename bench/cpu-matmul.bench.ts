@@ -3,7 +3,8 @@
  * Run: npx deno run -A bench/cpu-matmul.bench.ts   (or any TS-capable runtime)
  * Prints GFLOP/s (2·n³ / mean time) for n = 256, 512, 1024, float32: webgan's default float32 path
  * (WebAssembly SIMD, on all GEMM threads: WEBGAN_CPU_THREADS or the core count, ≤ 8), the same on
- * one thread (`webgan-1t`, route cpuThreads: 1), webgan's JavaScript GEMM (`webgan-js`, route
+ * one thread (`webgan-1t`, route cpuThreads: 1), the same without relaxed SIMD's fused multiply-add
+ * (`webgan-1t-nofma`, route cpuGemm: 'wasm'; the same as webgan-1t where the runtime lacks it), webgan's JavaScript GEMM (`webgan-js`, route
  * cpuGemm: 'js', as WEBGAN_CPU_GEMM=js) and tfjs-cpu.
  */
 import { Bench } from 'tinybench';
@@ -23,7 +24,7 @@ const sizes = (globalThis as { Deno?: { args: string[] } }).Deno?.args.length
 // start the workers and wait until they are up, so that every timed call runs on all threads
 const pool = wasmGemm()?.phases;
 for (let t0 = Date.now(); pool && pool.ready() < pool.threads - 1 && Date.now() - t0 < 10_000;) await new Promise((r) => setTimeout(r, 10));
-console.log(`GEMM threads: ${pool?.threads ?? 1} (threadCount() = ${threadCount()})`);
+console.log(`GEMM threads: ${pool?.threads ?? 1} (threadCount() = ${threadCount()}); fused multiply-add (relaxed SIMD): ${wasmGemm()?.fma ?? false}`);
 
 const rows: { n: number; lib: string; ms: number; gflops: number }[] = [];
 for (const n of sizes) {
@@ -40,6 +41,7 @@ for (const n of sizes) {
   c.dispose(); tc.dispose();
   bench.add(`webgan cpu ${n}`, () => { wg.matmul(a, b).dispose(); });
   bench.add(`webgan-1t cpu ${n}`, () => wg.withRoutes({ cpuThreads: 1 }, () => wg.matmul(a, b).dispose()));
+  bench.add(`webgan-1t-nofma cpu ${n}`, () => wg.withRoutes({ cpuThreads: 1, cpuGemm: 'wasm' }, () => wg.matmul(a, b).dispose()));
   bench.add(`webgan-js cpu ${n}`, () => wg.withRoutes({ cpuGemm: 'js' }, () => wg.matmul(a, b).dispose()));
   bench.add(`tfjs cpu ${n}`, () => { tf.matMul(ta, tb).dispose(); });
   await bench.run();

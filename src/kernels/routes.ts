@@ -30,8 +30,8 @@ export interface Routes {
   directPatch: Block | 'auto';
   /** WebGPU, conv-window.ts: convolutions whose window is the whole input through texture-staged kernels */
   convWindow: boolean;
-  /** CPU, wasm-gemm.ts: the float32 GEMM in WebAssembly SIMD (where the runtime has it), or the JavaScript loops */
-  cpuGemm: 'wasm' | 'js';
+  /** CPU, wasm-gemm.ts: the float32 GEMM in WebAssembly SIMD with fused multiply-adds ('fma', relaxed SIMD where the runtime has it, else as 'wasm'), with separate multiply and add ('wasm'), or the JavaScript loops */
+  cpuGemm: 'fma' | 'wasm' | 'js';
   /** CPU, threads.ts: threads of the GEMM and convolution phases; 'auto' = the logical cores, at most 8 */
   cpuThreads: number | 'auto';
   /** CPU, conv.ts: float32 one-group convolutions packed straight into the GEMM's panels and one-channel-per-group ones plane by plane, or everything through a column matrix */
@@ -50,10 +50,10 @@ export interface Routes {
  * reads only `cpu`, WebGPU only its adapter's row); they hold the same values everywhere.
  */
 export const ROUTES: Readonly<Record<AdapterClass, Readonly<Routes>>> = {
-  gpu: { gemm: 'tiled', directBlock: 'auto', convTransposeDirect: false, directPatch: 'auto', convWindow: false, cpuGemm: 'wasm', cpuThreads: 'auto', cpuConv: 'fused' },
-  lavapipe: { gemm: 'direct', directBlock: 'auto', convTransposeDirect: true, directPatch: 'auto', convWindow: true, cpuGemm: 'wasm', cpuThreads: 'auto', cpuConv: 'fused' },
-  swiftshader: { gemm: 'tiled', directBlock: 'auto', convTransposeDirect: false, directPatch: 'auto', convWindow: false, cpuGemm: 'wasm', cpuThreads: 'auto', cpuConv: 'fused' },
-  cpu: { gemm: 'tiled', directBlock: 'auto', convTransposeDirect: false, directPatch: 'auto', convWindow: false, cpuGemm: 'wasm', cpuThreads: 'auto', cpuConv: 'fused' },
+  gpu: { gemm: 'tiled', directBlock: 'auto', convTransposeDirect: false, directPatch: 'auto', convWindow: false, cpuGemm: 'fma', cpuThreads: 'auto', cpuConv: 'fused' },
+  lavapipe: { gemm: 'direct', directBlock: 'auto', convTransposeDirect: true, directPatch: 'auto', convWindow: true, cpuGemm: 'fma', cpuThreads: 'auto', cpuConv: 'fused' },
+  swiftshader: { gemm: 'tiled', directBlock: 'auto', convTransposeDirect: false, directPatch: 'auto', convWindow: false, cpuGemm: 'fma', cpuThreads: 'auto', cpuConv: 'fused' },
+  cpu: { gemm: 'tiled', directBlock: 'auto', convTransposeDirect: false, directPatch: 'auto', convWindow: false, cpuGemm: 'fma', cpuThreads: 'auto', cpuConv: 'fused' },
 };
 
 /** The class of a WebGPU adapter, from its info (the one place adapter names are matched). */
@@ -69,7 +69,7 @@ export function adapterClass(info: { vendor?: string; architecture?: string; dev
  * for A/B benchmarks of one build:
  *   WEBGAN_GEMM=tiled|direct   gemm
  *   WEBGAN_CONV_WINDOW=on|off  convWindow
- *   WEBGAN_CPU_GEMM=js         cpuGemm: 'js'
+ *   WEBGAN_CPU_GEMM=fma|wasm|js  cpuGemm
  *   WEBGAN_CPU_THREADS=N       cpuThreads: N (1 = no worker threads; the better setting when
  *                              several runs share the machine)
  * Other values of the first three are ignored; a WEBGAN_CPU_THREADS that is not a positive integer
@@ -81,7 +81,8 @@ export function routesFromEnv(read: (name: string) => string | undefined = envVa
   if (gemm === 'tiled' || gemm === 'direct') r.gemm = gemm;
   const win = read('WEBGAN_CONV_WINDOW');
   if (win === 'on' || win === 'off') r.convWindow = win === 'on';
-  if (read('WEBGAN_CPU_GEMM') === 'js') r.cpuGemm = 'js';
+  const cpuGemm = read('WEBGAN_CPU_GEMM');
+  if (cpuGemm === 'fma' || cpuGemm === 'wasm' || cpuGemm === 'js') r.cpuGemm = cpuGemm;
   const threads = read('WEBGAN_CPU_THREADS');
   if (threads !== undefined && threads !== '') {
     const n = Number(threads);
@@ -124,7 +125,7 @@ const CHECKS: { [K in keyof Routes]: (v: unknown) => boolean } = {
   convTransposeDirect: (v) => typeof v === 'boolean',
   directPatch: block,
   convWindow: (v) => typeof v === 'boolean',
-  cpuGemm: (v) => v === 'wasm' || v === 'js',
+  cpuGemm: (v) => v === 'fma' || v === 'wasm' || v === 'js',
   cpuThreads: (v) => v === 'auto' || positive(v),
   cpuConv: (v) => v === 'fused' || v === 'im2col',
 };

@@ -1,7 +1,7 @@
 /** The CPU gemm (packed panels, 4x4 register tiles, k-blocking) against a naive triple loop. */
 import { describe, expect, test } from 'vitest';
 import { gemm } from '../../src/kernels/cpu/matmul.ts';
-import { wasmGemm } from '../../src/kernels/cpu/wasm-gemm.ts';
+import { hasRelaxedMadd, wasmGemm } from '../../src/kernels/cpu/wasm-gemm.ts';
 import { withRoutes } from '../../src/kernels/routes.ts';
 import { detRandom } from '../helpers/gradcheck.ts';
 
@@ -59,10 +59,13 @@ describe('gemm', () => {
   // transposes, accumulate, and sizes that are not multiples of the 4×8 tile, the 256-deep k-block,
   // the 64-row block (M = 65) or the 512-column block (N = 1000).
   const F32_SIZES: [number, number, number][] = [...SIZES, [4, 8, 1], [9, 17, 256], [64, 49, 300], [3, 1000, 7]];
-  for (const path of ['wasm', 'js'] as const) {
+  // 'fma': relaxed SIMD's fused multiply-add where the runtime has it (Deno, Chrome; not Node 20)
+  for (const path of ['fma', 'wasm', 'js'] as const) {
     describe(`float32 (${path} path)`, () => {
       test('WebAssembly SIMD is available in this runtime', () => {
         expect(wasmGemm()).not.toBeNull();
+        withRoutes({ cpuGemm: path }, () => expect(wasmGemm()?.fma ?? false).toBe(path === 'fma' && hasRelaxedMadd()));
+        if ('Deno' in globalThis) expect(hasRelaxedMadd()).toBe(true); // so the fma path is the one tested there
       });
       for (const [M, N, K] of F32_SIZES) {
         test(`M=${M} N=${N} K=${K}, all transposes, offsets, accumulate`, () => {

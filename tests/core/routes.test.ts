@@ -40,7 +40,7 @@ describe('kernel routes', () => {
     expect(ROUTES.lavapipe).toMatchObject({ gemm: 'direct', convTransposeDirect: true, convWindow: true });
     for (const cls of ['gpu', 'swiftshader', 'cpu'] as const) expect(ROUTES[cls]).toMatchObject({ gemm: 'tiled', convTransposeDirect: false, convWindow: false });
     for (const cls of ADAPTER_CLASSES) {
-      expect(ROUTES[cls]).toMatchObject({ directBlock: 'auto', directPatch: 'auto', cpuGemm: 'wasm', cpuThreads: 'auto', cpuConv: 'fused' });
+      expect(ROUTES[cls]).toMatchObject({ directBlock: 'auto', directPatch: 'auto', cpuGemm: 'fma', cpuThreads: 'auto', cpuConv: 'fused' });
     }
     // the public entry exports the same table and functions
     expect(wg.ROUTES).toBe(ROUTES);
@@ -54,7 +54,9 @@ describe('kernel routes', () => {
       .toEqual({ gemm: 'direct', convWindow: false, cpuGemm: 'js', cpuThreads: 3 });
     expect(read({ WEBGAN_GEMM: 'tiled', WEBGAN_CONV_WINDOW: 'on' })).toEqual({ gemm: 'tiled', convWindow: true });
     // unknown values of the switches are ignored, as an empty thread count
-    expect(read({ WEBGAN_GEMM: 'fast', WEBGAN_CONV_WINDOW: 'yes', WEBGAN_CPU_GEMM: 'wasm', WEBGAN_CPU_THREADS: '' })).toEqual({});
+    expect(read({ WEBGAN_CPU_GEMM: 'wasm' })).toEqual({ cpuGemm: 'wasm' });
+    expect(read({ WEBGAN_CPU_GEMM: 'fma' })).toEqual({ cpuGemm: 'fma' });
+    expect(read({ WEBGAN_GEMM: 'fast', WEBGAN_CONV_WINDOW: 'yes', WEBGAN_CPU_GEMM: 'simd', WEBGAN_CPU_THREADS: '' })).toEqual({});
     expect(() => read({ WEBGAN_CPU_THREADS: 'two' })).toThrow(/WEBGAN_CPU_THREADS must be a positive integer, got 'two'/);
     expect(() => read({ WEBGAN_CPU_THREADS: '0' })).toThrow(/WEBGAN_CPU_THREADS/);
     // the default reader is the process environment

@@ -7,7 +7,8 @@
  * where Ap[ip] is a packed 4-row panel (kc × 4, k-major: ap[k·4 + r]), Bp[jp] a packed 8-column
  * panel (kc × 8: bp[k·8 + c]), and C a row-major float32 block with leading dimension ldc
  * (in elements). The 4×8 register tile lives in eight f32x4 accumulators; per k the kernel loads
- * two f32x4 of B, broadcasts four scalars of A (v128.load32_splat) and does 8 mul + 8 add.
+ * two f32x4 of B, broadcasts four scalars of A (v128.load32_splat) and does 8 fused multiply-adds
+ * (relaxed SIMD's f32x4.relaxed_madd, where the runtime has it) or 8 mul + 8 add.
  * Accumulation is float32 (like PyTorch and the GPU); the JavaScript GEMM in matmul.ts stays the
  * path for float64 and int32, and for float32 when WebAssembly SIMD is unavailable or the
  * `cpuGemm` route (routes.ts; WEBGAN_CPU_GEMM=js) says 'js'. Speed: docs/benchmarks.md,
@@ -60,6 +61,7 @@ const v128store = (off: number) => simd(11, ...memarg(2, off));
 const v128zero = () => simd(12, ...new Array(16).fill(0));
 const f32x4add = simd(228);
 const f32x4mul = simd(230);
+const f32x4relaxedMadd = simd(0x105); // a·b + c, one fused multiply-add where the CPU has it
 const block = [0x02, 0x40], loop = [0x03, 0x40], end = 0x0b;
 const br = (d: number) => [0x0c, ...uleb(d)];
 const brIf = (d: number) => [0x0d, ...uleb(d)];
@@ -70,7 +72,7 @@ const [JP, IP, A, B, K, CP, BPAN, APAN, LDCB] = [7, 8, 9, 10, 11, 12, 13, 14, 15
 const ACC = (r: number, h: number) => 16 + r * 2 + h;
 const B0 = 24, B1 = 25, AV = 26;
 
-function kernelBody(): number[] {
+function kernelBody(fma: boolean): number[] {
   const c: number[] = [];
   const emit = (...xs: (number | number[])[]) => { for (const x of xs) Array.isArray(x) ? c.push(...x) : c.push(x); };
   emit(get(LDC), i32c(2), shl, set(LDCB));
@@ -88,8 +90,10 @@ function kernelBody(): number[] {
   emit(get(B), v128load(0), set(B0), get(B), v128load(16), set(B1));
   for (let r = 0; r < MR; r++) {
     emit(get(A), v128splat32(4 * r), set(AV));
-    emit(get(ACC(r, 0)), get(AV), get(B0), f32x4mul, f32x4add, set(ACC(r, 0)));
-    emit(get(ACC(r, 1)), get(AV), get(B1), f32x4mul, f32x4add, set(ACC(r, 1)));
+    for (let h = 0; h < 2; h++) {
+      if (fma) emit(get(AV), get(h ? B1 : B0), get(ACC(r, h)), f32x4relaxedMadd, set(ACC(r, h)));
+      else emit(get(ACC(r, h)), get(AV), get(h ? B1 : B0), f32x4mul, f32x4add, set(ACC(r, h)));
+    }
   }
   emit(get(A), i32c(4 * MR), add, set(A));
   emit(get(B), i32c(4 * NR), add, set(B));
@@ -118,14 +122,14 @@ function kernelBody(): number[] {
 const MAX_PAGES = 65536;
 
 /** The module; its memory import is `shared` (limits flag 3, with a maximum) for the thread pool. */
-function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
+function moduleBytes(shared: boolean, fma: boolean): Uint8Array<ArrayBuffer> {
   const type = section(1, vec([[0x60, ...vec(new Array(7).fill([I32])), 0]]));
   const limits = shared ? [0x03, ...uleb(1), ...uleb(MAX_PAGES)] : [0x00, ...uleb(1)];
   const imports = section(2, vec([[...str('env'), ...str('mem'), 0x02, ...limits]]));
   const funcs = section(3, vec([[0]]));
   const exports = section(7, vec([[...str('gemm'), 0x00, 0]]));
   const locals = vec([[...uleb(9), I32], [...uleb(11), V128]]);
-  const body = [...locals, ...kernelBody()];
+  const body = [...locals, ...kernelBody(fma)];
   const code = section(10, vec([[...uleb(body.length), ...body]]));
   return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...type, ...imports, ...funcs, ...exports, ...code]);
 }
@@ -140,33 +144,46 @@ export interface WasmGemm {
   /** make the memory at least `floats` float32 long; returns the (possibly new) view */
   reserve(floats: number): Float32Array;
   kernel: KernelFn;
+  /** whether the kernel uses relaxed SIMD's fused multiply-add (one rounding per step of k) */
+  fma: boolean;
   /** runs the GEMM's and the convolutions' phases, on worker threads sharing the memory where there are any (threads.ts) */
   phases: Phases;
 }
 
-/** One instance per thread count in use (normally one: threadCount()). */
-const instances = new Map<number, WasmGemm | null>();
+/** One instance per thread count and form in use (normally one: threadCount(), FMA where it validates). */
+const instances = new Map<string, WasmGemm | null>();
 
 /**
  * The WebAssembly SIMD GEMM on the routed thread count (threadCount()), or null when this runtime
- * lacks WebAssembly SIMD or the `cpuGemm` route is 'js'.
+ * lacks WebAssembly SIMD or the `cpuGemm` route is 'js'. Route 'fma' (the default) uses relaxed
+ * SIMD's fused multiply-add where the runtime validates it (Deno, Chrome ≥ 114, Node ≥ 22) and the
+ * separate multiply and add elsewhere (Node 20); 'wasm' always the latter.
  */
 export function wasmGemm(): WasmGemm | null {
-  if (routesFor('cpu').cpuGemm === 'js') return null;
-  const threads = threadCount();
-  if (!instances.has(threads)) instances.set(threads, createWasmGemm(threads));
-  return instances.get(threads)!;
+  const route = routesFor('cpu').cpuGemm;
+  if (route === 'js') return null;
+  const threads = threadCount(), key = `${threads}:${route}`;
+  if (!instances.has(key)) instances.set(key, createWasmGemm(threads, route === 'fma'));
+  return instances.get(key)!;
+}
+
+/** Whether this runtime's WebAssembly has relaxed SIMD's f32x4.relaxed_madd. */
+export function hasRelaxedMadd(): boolean {
+  const W = (globalThis as { WebAssembly?: typeof WebAssembly }).WebAssembly;
+  return !!W && W.validate(moduleBytes(false, true));
 }
 
 /**
  * A fresh instance of the kernel with its own memory, shared with `threads − 1` workers when
- * threads > 1 and the runtime can start them; null without WebAssembly SIMD.
+ * threads > 1 and the runtime can start them; null without WebAssembly SIMD. `fma`: use the fused
+ * multiply-add where it validates (`fma` in the result says whether it did).
  */
-export function createWasmGemm(threads: number): WasmGemm | null {
+export function createWasmGemm(threads: number, fma = true): WasmGemm | null {
   const W = (globalThis as { WebAssembly?: typeof WebAssembly }).WebAssembly;
   if (!W) return null;
   const shared = threads > 1;
-  const bytes = moduleBytes(shared);
+  let bytes = moduleBytes(shared, fma);
+  if (fma && !W.validate(bytes)) bytes = moduleBytes(shared, (fma = false));
   if (!W.validate(bytes)) return null;
   const mem = shared ? new W.Memory({ initial: 16, maximum: MAX_PAGES, shared: true }) : new W.Memory({ initial: 16 });
   const module = new W.Module(bytes);
@@ -181,6 +198,7 @@ export function createWasmGemm(threads: number): WasmGemm | null {
       return state.f32;
     },
     kernel,
+    fma,
     phases: startPhases(module, mem, kernel, threads),
   };
   return state;

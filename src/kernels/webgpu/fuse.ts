@@ -96,7 +96,7 @@ export class Fuser {
       }
     }
     const leaves = [...new Set(leavesOf(node).map((l) => l.buf))];
-    for (const b of leaves) this.holds.set(b, (this.holds.get(b) ?? 0) + 1);
+    this.hold(leaves);
     const lz = new LazyBuf(node, [...out.shape], out.dtype, leaves);
     this.live.add(lz);
     return lz;
@@ -252,7 +252,7 @@ export class Fuser {
     const reads = [...new Set(leavesOf(node).map((l) => l.buf))];
     if (this.writes.some((w) => w.into === d || w.bufs.includes(d) || reads.includes(w.into))) this.flushWrites();
     const bufs = [...new Set([...reads, d])];
-    for (const b of bufs) this.holds.set(b, (this.holds.get(b) ?? 0) + 1); // kept until the write runs
+    this.hold(bufs); // kept until the write runs
     this.writes.push({ into: d, root: node as Op, shape: [...dst.shape], dtype: dst.dtype, bufs });
   }
 
@@ -307,6 +307,11 @@ export class Fuser {
   private freeBuf(b: GBuf): void {
     if (this.holds.has(b)) this.orphans.add(b);
     else this.ctx.pool.release(b);
+  }
+
+  /** Keep `bufs` from the pool while an expression or a deferred write reads them (`drop` lets go). */
+  private hold(bufs: GBuf[]): void {
+    for (const b of bufs) this.holds.set(b, (this.holds.get(b) ?? 0) + 1);
   }
 
   private drop(bufs: GBuf[]): void {
