@@ -101,9 +101,31 @@ const INT_LOOPS2: Partial<Record<BinaryPrim, Loops2>> = mapValues(INT_FNS, (f, k
 const STRIDED = mapValues(BINARY_FNS, (f, k) => specialise(stridedLoop, f, `strided ${k}`));
 const INT_STRIDED: Partial<Record<BinaryPrim, LoopStrided>> = mapValues(INT_FNS, (f, k) => specialise(stridedLoop, f, `strided int32 ${k}`));
 
+/**
+ * Branch-free selection for 4-byte elements. `c ? a : b` over values whose signs are random (an
+ * activation, its gradient) mispredicts about every other element; so relu, where and the fused
+ * relu / leakyRelu epilogue (epilogue.ts) select bits, `(a & m) | (b & ~m)` on Int32 views, with
+ * the mask computed from the bits in integer arithmetic only (a comparison turned into a number
+ * compiled to a branch again in V8's mid tier). The bits are the ones the ternaries pick, so the
+ * results are identical (relu(NaN) = 0, as `x > 0 ? x : 0`). bench/cpu-elementwise.bench.ts.
+ */
+export const bits = (a: TypedArray): Int32Array => (a instanceof Int32Array ? a : new Int32Array(a.buffer, a.byteOffset, a.length));
+export const is4Bytes = (a: TypedArray): boolean => a.BYTES_PER_ELEMENT === 4;
+/** -1 where the float32 with bits b is > 0 (0 < b ≤ +Infinity's bits, so not NaN), else 0. */
+export const positiveMask = (b: number): number => ((-b | 0) & ((b - 0x7f800001) | 0)) >> 31;
+/** -1 where the value with bits b is not 0 (float32: shift 1 drops the sign of ±0; int32: shift 0). */
+const nonzeroMask = (b: number, shift: number): number => {
+  const t = b << shift;
+  return (t | -t) >> 31;
+};
+function reluBits(Y: Int32Array, XB: Int32Array): void {
+  for (let i = 0; i < XB.length; i++) { const b = XB[i]; Y[i] = b & positiveMask(b); }
+}
+
 export function unary(p: UnaryPrim, x: TypedArray, out: AbstractValue): TypedArray {
   const y = arrayFor(out.dtype, x.length);
-  LOOPS1[p](y, x);
+  if (p === 'relu' && x instanceof Float32Array) reluBits(bits(y), bits(x));
+  else LOOPS1[p](y, x);
   return y;
 }
 
@@ -166,14 +188,27 @@ function whereLoops(_: null): WhereLoops {
 }
 const WHERE: Record<string, WhereLoops> = {};
 const whereFor = (dtype: string) => (WHERE[dtype] ??= specialise(whereLoops, null, `where ${dtype}`));
+/**
+ * The same loops selecting bits: Y, A, B are Int32 views of 4-byte values, C the Int32 view of a
+ * 4-byte condition (`shift` 1 for float32, 0 for int32).
+ */
+type LoopWhereBits = (Y: Int32Array, C: Int32Array, A: Int32Array, B: Int32Array, shift: number) => void;
+interface WhereBitsLoops { ff: LoopWhereBits; fs: LoopWhereBits; sf: LoopWhereBits; ss: LoopWhereBits }
+const WHERE_BITS: WhereBitsLoops = {
+  ff: (Y, C, A, B, s) => { for (let i = 0; i < Y.length; i++) { const m = nonzeroMask(C[i], s); Y[i] = (A[i] & m) | (B[i] & ~m); } },
+  fs: (Y, C, A, B, s) => { const b = B[0]; for (let i = 0; i < Y.length; i++) { const m = nonzeroMask(C[i], s); Y[i] = (A[i] & m) | (b & ~m); } },
+  sf: (Y, C, A, B, s) => { const a = A[0]; for (let i = 0; i < Y.length; i++) { const m = nonzeroMask(C[i], s); Y[i] = (a & m) | (B[i] & ~m); } },
+  ss: (Y, C, A, B, s) => { const a = A[0], b = B[0]; for (let i = 0; i < Y.length; i++) { const m = nonzeroMask(C[i], s); Y[i] = (a & m) | (b & ~m); } },
+};
 
 export function where(c: TypedArray, cShape: Shape, a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, out: AbstractValue): TypedArray {
   const n = out.shape.reduce((x, y) => x * y, 1);
   const y = arrayFor(out.dtype, n);
   const nc = c.length, na = a.length, nb = b.length;
   if (nc === n && (na === n || na === 1) && (nb === n || nb === 1)) {
-    const l = whereFor(out.dtype);
-    (na === n ? (nb === n ? l.ff : l.fs) : nb === n ? l.sf : l.ss)(y, c, a, b);
+    const pick = <L>(l: { ff: L; fs: L; sf: L; ss: L }) => (na === n ? (nb === n ? l.ff : l.fs) : nb === n ? l.sf : l.ss);
+    if (is4Bytes(y) && is4Bytes(a) && is4Bytes(b) && is4Bytes(c)) pick(WHERE_BITS)(bits(y), bits(c), bits(a), bits(b), c instanceof Int32Array ? 0 : 1);
+    else pick(whereFor(out.dtype))(y, c, a, b);
     return y;
   }
   const ic = offsetsOrNull(cShape, out.shape), ia = offsetsOrNull(aShape, out.shape), ib = offsetsOrNull(bShape, out.shape);
