@@ -37,13 +37,13 @@ export type Job = (mem: Float32Array, p: Int32Array, kernel: Kernel, j: number) 
 /**
  * GEMM block j of a packed slice: C[i0.., j0..] += Ap[i0..] · Bp[j0..], blocks numbered
  * column-block-major (j = jb·nI + ib, the order of the single-threaded loop).
- * p[16..]: ap (bytes), bp (bytes), c (bytes), Mpad, Npad, kc, MC, NC, nI
+ * p[16..]: ap (bytes), bp (bytes), c (bytes), Mpad, Npad, kc, MC, NC, nI, MR (rows of a panel)
  */
 export function gemmBlock(_mem: Float32Array, p: Int32Array, kernel: Kernel, j: number): void {
-  const ap = p[16], bp = p[17], c = p[18], Mpad = p[19], Npad = p[20], kc = p[21], MC = p[22], NC = p[23], nI = p[24];
+  const ap = p[16], bp = p[17], c = p[18], Mpad = p[19], Npad = p[20], kc = p[21], MC = p[22], NC = p[23], nI = p[24], MR = p[25];
   const i0 = (j % nI) * MC, j0 = Math.floor(j / nI) * NC;
   const mc = Math.min(MC, Mpad - i0), nc = Math.min(NC, Npad - j0);
-  kernel(ap + i0 * kc * 4, bp + j0 * kc * 4, c + (i0 * Npad + j0) * 4, mc / 4, nc / 8, kc, Npad);
+  kernel(ap + i0 * kc * 4, bp + j0 * kc * 4, c + (i0 * Npad + j0) * 4, mc / MR, nc / 8, kc, Npad);
 }
 
 /**

@@ -10,6 +10,8 @@ const MR = 4; // rows of the register tile
 const NR = 4; // columns of the register tile
 const KC = 256; // k-block: one packed B panel (KC x NR) stays in L1
 const MC = 64; // rows per A block (MC x KC packed, kept in L2)
+/** Rows per A block of the WebAssembly kernel (16 of its WMR-row panels); the GEMM jobs are MC × NC blocks. */
+export const WMC = 16 * WMR;
 
 type Packed = Float32Array | Float64Array;
 
@@ -25,7 +27,7 @@ function packBuffer(like: TypedArray, size: number, old: TypedArray | undefined)
  *   ap[(p·kc + k)·MR + r] = op(A)[i0 + p·MR + r, k0 + k]   (0 past row M)
  * op(A)[i, k] = transA ? A[k·M + i] : A[i·K + k].
  */
-function packA(A: TypedArray, aOff: number, transA: boolean, M: number, K: number, i0: number, mc: number, k0: number, kc: number, ap: Packed): void {
+function packA(A: TypedArray, aOff: number, transA: boolean, M: number, K: number, i0: number, mc: number, k0: number, kc: number, ap: Packed, MR = 4): void {
   for (let p = 0; p * MR < mc; p++) {
     for (let r = 0; r < MR; r++) {
       const i = i0 + p * MR + r;
@@ -140,7 +142,7 @@ export function gemm(
 
 /**
  * The float32 path through the WebAssembly SIMD micro-kernel (wasm-gemm.ts), blocked like
- * GotoBLAS: per KC-deep slice, op(B) is packed into 8-column panels and op(A) into 4-row panels
+ * GotoBLAS: per KC-deep slice, op(B) is packed into 8-column panels and op(A) into WMR-row panels
  * once; then for each NC-wide block of columns (its packed B, KC·NC floats, stays in L2) and each
  * MC-high block of rows (its packed A stays in L1/L2) the kernel accumulates into a zero-padded
  * Mpad × Npad copy of C in the module's memory; C += that copy at the end.
@@ -205,15 +207,15 @@ export function gemmWasmWith(w: WasmGemm, A: Float32Array, aOff: number, transA:
   io.prepare?.(f32, extra);
   f32.fill(0, 0, cSize);
   const bp = cSize, ap = cSize + bSize;
-  const nI = Math.ceil(Mpad / MC), nJ = Math.ceil(Npad / NC);
+  const nI = Math.ceil(Mpad / WMC), nJ = Math.ceil(Npad / NC);
   // on the worker threads (threads.ts) once they are up, for products worth waking them for
   const parallel = Mpad * Npad * K >= THREADED_MIN_MACS && nI * nJ > 1;
   for (let k0 = 0; k0 < K; k0 += KC) {
     const kc = Math.min(KC, K - k0);
     io.packB(f32, bp, k0, kc, Npad, extra);
     f32 = w.f32;
-    packA(A, aOff, transA, M, K, 0, Mpad, k0, kc, f32.subarray(ap));
-    w.phases.run(JobKind.Gemm, [ap * 4, bp * 4, 0, Mpad, Npad, kc, MC, NC, nI], nI * nJ, parallel);
+    packA(A, aOff, transA, M, K, 0, Mpad, k0, kc, f32.subarray(ap), WMR);
+    w.phases.run(JobKind.Gemm, [ap * 4, bp * 4, 0, Mpad, Npad, kc, WMC, NC, nI, WMR], nI * nJ, parallel);
   }
   io.finish(w.f32, Npad, extra);
 }

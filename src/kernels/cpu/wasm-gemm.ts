@@ -3,12 +3,14 @@
  * here from its opcodes — no toolchain, no binary blob, the same source in Node, Deno and Chrome.
  *
  * What the module computes (one call = one KC-deep slice for one MC-high block of rows):
- *   for jp < np, ip < mp:   C[ip·4 .. ip·4+3, jp·8 .. jp·8+7] += Ap[ip] · Bp[jp]
- * where Ap[ip] is a packed 4-row panel (kc × 4, k-major: ap[k·4 + r]), Bp[jp] a packed 8-column
- * panel (kc × 8: bp[k·8 + c]), and C a row-major float32 block with leading dimension ldc
- * (in elements). The 4×8 register tile lives in eight f32x4 accumulators; per k the kernel loads
- * two f32x4 of B, broadcasts four scalars of A (v128.load32_splat) and does 8 fused multiply-adds
- * (relaxed SIMD's f32x4.relaxed_madd, where the runtime has it) or 8 mul + 8 add.
+ *   for jp < np, ip < mp:   C[ip·6 .. ip·6+5, jp·8 .. jp·8+7] += Ap[ip] · Bp[jp]
+ * where Ap[ip] is a packed 6-row panel (kc × 6, k-major: ap[k·6 + r]; MR = 6), Bp[jp] a packed
+ * 8-column panel (kc × 8: bp[k·8 + c]), and C a row-major float32 block with leading dimension ldc
+ * (in elements). The 6×8 register tile lives in twelve f32x4 accumulators (with the two B vectors
+ * and the broadcast A, 15 of x86-64's 16 vector registers); per k the kernel loads two f32x4 of B,
+ * broadcasts six scalars of A (v128.load32_splat) and does 12 fused multiply-adds (relaxed SIMD's
+ * f32x4.relaxed_madd, where the runtime has it) or 12 mul + 12 add. A 6×8 tile ran matmul 1024
+ * 8–11 % faster than the 4×8 one on one thread and 20 % on two (bench/RESULTS-cpu.md).
  * Accumulation is float32 (like PyTorch and the GPU); the JavaScript GEMM in matmul.ts stays the
  * path for float64 and int32, and for float32 when WebAssembly SIMD is unavailable or the
  * `cpuGemm` route (routes.ts; WEBGAN_CPU_GEMM=js) says 'js'. Speed: docs/benchmarks.md,
@@ -17,7 +19,7 @@
 import { routesFor } from '../routes.ts';
 import { startPhases, threadCount, type Phases } from './threads.ts';
 
-export const MR = 4;
+export const MR = 6;
 export const NR = 8;
 
 // ---- a tiny assembler: only what this one function needs --------------------------------------
@@ -70,7 +72,7 @@ const brIf = (d: number) => [0x0d, ...uleb(d)];
 const [AP, BP, C, MP, NP, KC, LDC] = [0, 1, 2, 3, 4, 5, 6];
 const [JP, IP, A, B, K, CP, BPAN, APAN, LDCB] = [7, 8, 9, 10, 11, 12, 13, 14, 15];
 const ACC = (r: number, h: number) => 16 + r * 2 + h;
-const B0 = 24, B1 = 25, AV = 26;
+const B0 = 16 + 2 * MR, B1 = B0 + 1, AV = B0 + 2;
 
 function kernelBody(fma: boolean): number[] {
   const c: number[] = [];
@@ -100,15 +102,15 @@ function kernelBody(fma: boolean): number[] {
   emit(get(K), i32c(1), sub, set(K));
   emit(get(K), brIf(0));
   emit(end, end); // L3, B3
-  // cp = c + ip·4·ldc·4 + jp·8·4
-  emit(get(C), get(IP), get(LDC), mul, i32c(4), shl, add, get(JP), i32c(5), shl, add, set(CP));
+  // cp = c + ip·MR·ldc·4 + jp·8·4
+  emit(get(C), get(IP), get(LDC), mul, i32c(MR * 4), mul, add, get(JP), i32c(5), shl, add, set(CP));
   for (let r = 0; r < MR; r++) {
     for (let h = 0; h < 2; h++) {
       emit(get(CP), get(CP), v128load(16 * h), get(ACC(r, h)), f32x4add, v128store(16 * h));
     }
     if (r < MR - 1) emit(get(CP), get(LDCB), add, set(CP));
   }
-  emit(get(APAN), get(KC), i32c(4), shl, add, set(APAN)); // apan += kc·MR·4 (MR·4 = 16)
+  emit(get(APAN), get(KC), i32c(MR * 4), mul, add, set(APAN)); // apan += kc·MR·4
   emit(get(IP), i32c(1), add, set(IP));
   emit(br(0), end, end); // L2, B2
   emit(get(BPAN), get(KC), i32c(5), shl, add, set(BPAN)); // bpan += kc·NR·4 (NR·4 = 32)
@@ -128,7 +130,7 @@ function moduleBytes(shared: boolean, fma: boolean): Uint8Array<ArrayBuffer> {
   const imports = section(2, vec([[...str('env'), ...str('mem'), 0x02, ...limits]]));
   const funcs = section(3, vec([[0]]));
   const exports = section(7, vec([[...str('gemm'), 0x00, 0]]));
-  const locals = vec([[...uleb(9), I32], [...uleb(11), V128]]);
+  const locals = vec([[...uleb(9), I32], [...uleb(2 * MR + 3), V128]]);
   const body = [...locals, ...kernelBody(fma)];
   const code = section(10, vec([[...uleb(body.length), ...body]]));
   return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...type, ...imports, ...funcs, ...exports, ...code]);
