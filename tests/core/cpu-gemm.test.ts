@@ -54,10 +54,10 @@ describe('gemm', () => {
     expect(Array.from(C)).toEqual(Array.from(naive(A, 0, false, B, 0, false, 2, 2, 3)));
   });
 
-  // float32 goes through the WebAssembly SIMD micro-kernel (6×8 tiles, float32 accumulation)
+  // float32 goes through the WebAssembly SIMD micro-kernel (6×8 tiles with FMA, 4×8 without; float32 accumulation)
   // unless forced to the JavaScript path; both are checked on every shape, with offsets,
-  // transposes, accumulate, and sizes that are not multiples of the 6×8 tile (or the JS path's 4×4), the 256-deep k-block,
-  // the row block (JS path 64: M = 65; WebAssembly path 96: M = 97, 193) or the 512-column block (N = 1000).
+  // transposes, accumulate, and sizes that are not multiples of the tile (6×8, 4×8, or the JS path's 4×4), the 256-deep k-block,
+  // the row block (JS path 64: M = 65; WebAssembly path 96 or 64: M = 97, 193) or the 512-column block (N = 1000).
   const F32_SIZES: [number, number, number][] = [...SIZES, [4, 8, 1], [9, 17, 256], [64, 49, 300], [3, 1000, 7], [97, 13, 40], [193, 20, 260]];
   // 'fma': relaxed SIMD's fused multiply-add where the runtime has it (Deno, Chrome; not Node 20)
   for (const path of ['fma', 'wasm', 'js'] as const) {

@@ -5,8 +5,8 @@
  * jobs, and the thread-count switch.
  */
 import { describe, expect, test } from 'vitest';
-import { gemmWasm, WMC } from '../../src/kernels/cpu/matmul.ts';
-import { createWasmGemm, MR, type WasmGemm } from '../../src/kernels/cpu/wasm-gemm.ts';
+import { gemmWasm, wasmRowBlock } from '../../src/kernels/cpu/matmul.ts';
+import { createWasmGemm, type WasmGemm } from '../../src/kernels/cpu/wasm-gemm.ts';
 import { threadCount } from '../../src/kernels/cpu/threads.ts';
 import { overrideRoutes, withRoutes } from '../../src/kernels/routes.ts';
 import { JobKind } from '../../src/kernels/cpu/cpu-jobs.ts';
@@ -39,7 +39,7 @@ function reference(M: number, N: number, K: number, tA: boolean, tB: boolean, ac
   return C;
 }
 
-// ragged against every block size: the 6×8 tile, MC = 96 rows, NC = 512 columns, KC = 256 deep
+// ragged against every block size: the 6×8 (or 4×8) tile, MC = 96 (64) rows, NC = 512 columns, KC = 256 deep
 const SHAPES: [number, number, number][] = [[130, 1030, 257], [257, 77, 600], [64, 513, 256], [1023, 17, 65], [200, 300, 1]];
 
 describe('CPU GEMM threads', () => {
@@ -74,7 +74,7 @@ describe('CPU GEMM threads', () => {
       return m;
     };
     for (let r = 0; r < 10; r++) product(w, 512, 1024, 256, false, false, false);
-    expect(total).toBe(10 * Math.ceil(Math.ceil(512 / MR) * MR / WMC) * 2); // row blocks × the two 512-column blocks
+    expect(total).toBe(10 * Math.ceil(Math.ceil(512 / w.mr) * w.mr / wasmRowBlock(w)) * 2); // row blocks × the two 512-column blocks
     expect(mine).toBeLessThan(total);
   });
 
@@ -82,7 +82,7 @@ describe('CPU GEMM threads', () => {
     const w = createWasmGemm(2)!, one = createWasmGemm(1)!;
     await until(() => w.phases.ready() === 1);
     // GEMM blocks whose packed-A offset lies far past the memory: every job traps (out of bounds)
-    const bad = [2 ** 30, 0, 0, 512, 1024, 8, WMC, 512, 8, MR];
+    const bad = [2 ** 30, 0, 0, 512, 1024, 8, wasmRowBlock(w), 512, 8, w.mr];
     expect(() => w.phases.run(JobKind.Gemm, bad, 16, true)).toThrow();
     expect(product(w, 300, 700, 200, false, true, false)).toEqual(product(one, 300, 700, 200, false, true, false));
   });

@@ -3,15 +3,15 @@ import { arrayFor, sizeOf } from '../../base/dtype.ts';
 import type { AbstractValue } from '../../base/prims.ts';
 import { stridedOffsets } from '../ref/strided.ts';
 import { broadcastStrides } from '../../base/dtype.ts';
-import { MR as WMR, NR as WNR, wasmGemm, type WasmGemm } from './wasm-gemm.ts';
+import { NR as WNR, wasmGemm, type WasmGemm } from './wasm-gemm.ts';
 import { JobKind } from './cpu-jobs.ts';
 
 const MR = 4; // rows of the register tile
 const NR = 4; // columns of the register tile
 const KC = 256; // k-block: one packed B panel (KC x NR) stays in L1
 const MC = 64; // rows per A block (MC x KC packed, kept in L2)
-/** Rows per A block of the WebAssembly kernel (16 of its WMR-row panels); the GEMM jobs are MC × NC blocks. */
-export const WMC = 16 * WMR;
+/** Rows per A block of the WebAssembly kernel: 16 of its mr-row panels; the GEMM jobs are MC × NC blocks. */
+export const wasmRowBlock = (w: WasmGemm): number => 16 * w.mr;
 
 type Packed = Float32Array | Float64Array;
 
@@ -142,7 +142,7 @@ export function gemm(
 
 /**
  * The float32 path through the WebAssembly SIMD micro-kernel (wasm-gemm.ts), blocked like
- * GotoBLAS: per KC-deep slice, op(B) is packed into 8-column panels and op(A) into WMR-row panels
+ * GotoBLAS: per KC-deep slice, op(B) is packed into 8-column panels and op(A) into w.mr-row panels
  * once; then for each NC-wide block of columns (its packed B, KC·NC floats, stays in L2) and each
  * MC-high block of rows (its packed A stays in L1/L2) the kernel accumulates into a zero-padded
  * Mpad × Npad copy of C in the module's memory; C += that copy at the end.
@@ -199,6 +199,7 @@ export interface GemmIO {
 /** C = op(A) · op(B) in the kernel's memory, op(B) packed by `io`; then `io.finish` reads it. */
 export function gemmWasmWith(w: WasmGemm, A: Float32Array, aOff: number, transA: boolean, M: number, N: number, K: number, io: GemmIO): void {
   const np = Math.ceil(N / WNR), Npad = np * WNR;
+  const WMR = w.mr, WMC = wasmRowBlock(w);
   const Mpad = Math.ceil(M / WMR) * WMR;
   const kcMax = Math.min(KC, K);
   const cSize = Mpad * Npad, bSize = Npad * kcMax, aSize = Mpad * kcMax;

@@ -4,13 +4,14 @@
  *
  * What the module computes (one call = one KC-deep slice for one MC-high block of rows):
  *   for jp < np, ip < mp:   C[ip·6 .. ip·6+5, jp·8 .. jp·8+7] += Ap[ip] · Bp[jp]
- * where Ap[ip] is a packed 6-row panel (kc × 6, k-major: ap[k·6 + r]; MR = 6), Bp[jp] a packed
+ * where Ap[ip] is a packed 6-row panel (kc × 6, k-major: ap[k·6 + r]; 4 rows without FMA), Bp[jp] a packed
  * 8-column panel (kc × 8: bp[k·8 + c]), and C a row-major float32 block with leading dimension ldc
  * (in elements). The 6×8 register tile lives in twelve f32x4 accumulators (with the two B vectors
  * and the broadcast A, 15 of x86-64's 16 vector registers); per k the kernel loads two f32x4 of B,
  * broadcasts six scalars of A (v128.load32_splat) and does 12 fused multiply-adds (relaxed SIMD's
- * f32x4.relaxed_madd, where the runtime has it) or 12 mul + 12 add. A 6×8 tile ran matmul 1024
- * 8–11 % faster than the 4×8 one on one thread and 20 % on two (bench/RESULTS-cpu.md).
+ * f32x4.relaxed_madd, where the runtime has it). A 6×8 tile ran matmul 1024 8–11 % faster than the
+ * 4×8 one on one thread and 20 % on two (bench/RESULTS-cpu.md); without FMA (8 mul + 8 add per
+ * step) it was 4–7 % slower, so that form keeps the 4×8 tile.
  * Accumulation is float32 (like PyTorch and the GPU); the JavaScript GEMM in matmul.ts stays the
  * path for float64 and int32, and for float32 when WebAssembly SIMD is unavailable or the
  * `cpuGemm` route (routes.ts; WEBGAN_CPU_GEMM=js) says 'js'. Speed: docs/benchmarks.md,
@@ -19,7 +20,8 @@
 import { routesFor } from '../routes.ts';
 import { startPhases, threadCount, type Phases } from './threads.ts';
 
-export const MR = 6;
+/** Rows of the register tile: 6 with fused multiply-adds, 4 without (where 6 ran 4–7 % slower). */
+export const tileRows = (fma: boolean): number => (fma ? 6 : 4);
 export const NR = 8;
 
 // ---- a tiny assembler: only what this one function needs --------------------------------------
@@ -72,9 +74,9 @@ const brIf = (d: number) => [0x0d, ...uleb(d)];
 const [AP, BP, C, MP, NP, KC, LDC] = [0, 1, 2, 3, 4, 5, 6];
 const [JP, IP, A, B, K, CP, BPAN, APAN, LDCB] = [7, 8, 9, 10, 11, 12, 13, 14, 15];
 const ACC = (r: number, h: number) => 16 + r * 2 + h;
-const B0 = 16 + 2 * MR, B1 = B0 + 1, AV = B0 + 2;
 
 function kernelBody(fma: boolean): number[] {
+  const MR = tileRows(fma), B0 = 16 + 2 * MR, B1 = B0 + 1, AV = B0 + 2;
   const c: number[] = [];
   const emit = (...xs: (number | number[])[]) => { for (const x of xs) Array.isArray(x) ? c.push(...x) : c.push(x); };
   emit(get(LDC), i32c(2), shl, set(LDCB));
@@ -130,7 +132,7 @@ function moduleBytes(shared: boolean, fma: boolean): Uint8Array<ArrayBuffer> {
   const imports = section(2, vec([[...str('env'), ...str('mem'), 0x02, ...limits]]));
   const funcs = section(3, vec([[0]]));
   const exports = section(7, vec([[...str('gemm'), 0x00, 0]]));
-  const locals = vec([[...uleb(9), I32], [...uleb(2 * MR + 3), V128]]);
+  const locals = vec([[...uleb(9), I32], [...uleb(2 * tileRows(fma) + 3), V128]]);
   const body = [...locals, ...kernelBody(fma)];
   const code = section(10, vec([[...uleb(body.length), ...body]]));
   return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...type, ...imports, ...funcs, ...exports, ...code]);
@@ -148,6 +150,8 @@ export interface WasmGemm {
   kernel: KernelFn;
   /** whether the kernel uses relaxed SIMD's fused multiply-add (one rounding per step of k) */
   fma: boolean;
+  /** rows of its register tile, so of a packed A panel (tileRows) */
+  mr: number;
   /** runs the GEMM's and the convolutions' phases, on worker threads sharing the memory where there are any (threads.ts) */
   phases: Phases;
 }
@@ -201,6 +205,7 @@ export function createWasmGemm(threads: number, fma = true): WasmGemm | null {
     },
     kernel,
     fma,
+    mr: tileRows(fma),
     phases: startPhases(module, mem, kernel, threads),
   };
   return state;
