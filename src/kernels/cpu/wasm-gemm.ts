@@ -162,7 +162,7 @@ const instances = new Map<string, WasmGemm | null>();
 /**
  * The WebAssembly SIMD GEMM on the routed thread count (threadCount()), or null when this runtime
  * lacks WebAssembly SIMD or the `cpuGemm` route is 'js'. Route 'fma' (the default) uses relaxed
- * SIMD's fused multiply-add where the runtime validates it (Deno, Chrome ≥ 114, Node ≥ 22) and the
+ * SIMD's fused multiply-add where the runtime validates it (Deno 2, Chrome ≥ 114; not Node 20) and the
  * separate multiply and add elsewhere (Node 20); 'wasm' always the latter.
  */
 export function wasmGemm(): WasmGemm | null {
