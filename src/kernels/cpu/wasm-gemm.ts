@@ -173,7 +173,12 @@ export function wasmGemm(): WasmGemm | null {
   return instances.get(key)!;
 }
 
-/** Whether this runtime's WebAssembly has relaxed SIMD's f32x4.relaxed_madd. */
+/**
+ * Whether this runtime's WebAssembly has relaxed SIMD's f32x4.relaxed_madd. Node 20's V8 (11.3)
+ * has it behind --experimental-wasm-relaxed-simd, which can be set while running; with it the
+ * `dcgan` step ran 1.4–1.6× slower than with the separate multiply and add (7 Dec), so it is
+ * left off there.
+ */
 export function hasRelaxedMadd(): boolean {
   const W = (globalThis as { WebAssembly?: typeof WebAssembly }).WebAssembly;
   return !!W && W.validate(moduleBytes(false, true));
