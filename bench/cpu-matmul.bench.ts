@@ -3,15 +3,16 @@
  * Run: npx deno run -A bench/cpu-matmul.bench.ts   (or any TS-capable runtime)
  * Prints GFLOP/s (2·n³ / mean time) for n = 256, 512, 1024, float32: webgan's default float32 path
  * (WebAssembly SIMD, on all GEMM threads: WEBGAN_CPU_THREADS or the core count, ≤ 8), the same on
- * one thread (`webgan-1t`, route cpuThreads: 1), the same without relaxed SIMD's fused multiply-add
- * (`webgan-1t-nofma`, route cpuGemm: 'wasm'; the same as webgan-1t where the runtime lacks it), webgan's JavaScript GEMM (`webgan-js`, route
+ * one thread (`webgan-1t`, route cpuThreads: 1), the same with relaxed SIMD's fused multiply-add and
+ * the 6×8 tile (`webgan-fma`, `webgan-1t-fma`: route cpuGemm 'fma', opt-in; as the default where the
+ * runtime lacks relaxed SIMD), webgan's JavaScript GEMM (`webgan-js`, route
  * cpuGemm: 'js', as WEBGAN_CPU_GEMM=js) and tfjs-cpu.
  */
 import { Bench } from 'tinybench';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as wg from '../src/index.ts';
-import { wasmGemm } from '../src/kernels/cpu/wasm-gemm.ts';
+import { hasRelaxedMadd, wasmGemm } from '../src/kernels/cpu/wasm-gemm.ts';
 import { threadCount } from '../src/kernels/cpu/threads.ts';
 
 await tf.setBackend('cpu');
@@ -24,7 +25,7 @@ const sizes = (globalThis as { Deno?: { args: string[] } }).Deno?.args.length
 // start the workers and wait until they are up, so that every timed call runs on all threads
 const pool = wasmGemm()?.phases;
 for (let t0 = Date.now(); pool && pool.ready() < pool.threads - 1 && Date.now() - t0 < 10_000;) await new Promise((r) => setTimeout(r, 10));
-console.log(`GEMM threads: ${pool?.threads ?? 1} (threadCount() = ${threadCount()}); fused multiply-add (relaxed SIMD): ${wasmGemm()?.fma ?? false}`);
+console.log(`GEMM threads: ${pool?.threads ?? 1} (threadCount() = ${threadCount()}); relaxed SIMD available for the fma route: ${hasRelaxedMadd()}`);
 
 const rows: { n: number; lib: string; ms: number; gflops: number }[] = [];
 for (const n of sizes) {
@@ -41,7 +42,8 @@ for (const n of sizes) {
   c.dispose(); tc.dispose();
   bench.add(`webgan cpu ${n}`, () => { wg.matmul(a, b).dispose(); });
   bench.add(`webgan-1t cpu ${n}`, () => wg.withRoutes({ cpuThreads: 1 }, () => wg.matmul(a, b).dispose()));
-  bench.add(`webgan-1t-nofma cpu ${n}`, () => wg.withRoutes({ cpuThreads: 1, cpuGemm: 'wasm' }, () => wg.matmul(a, b).dispose()));
+  bench.add(`webgan-fma cpu ${n}`, () => wg.withRoutes({ cpuGemm: 'fma' }, () => wg.matmul(a, b).dispose()));
+  bench.add(`webgan-1t-fma cpu ${n}`, () => wg.withRoutes({ cpuThreads: 1, cpuGemm: 'fma' }, () => wg.matmul(a, b).dispose()));
   bench.add(`webgan-js cpu ${n}`, () => wg.withRoutes({ cpuGemm: 'js' }, () => wg.matmul(a, b).dispose()));
   bench.add(`tfjs cpu ${n}`, () => { tf.matMul(ta, tb).dispose(); });
   await bench.run();

@@ -161,9 +161,12 @@ const instances = new Map<string, WasmGemm | null>();
 
 /**
  * The WebAssembly SIMD GEMM on the routed thread count (threadCount()), or null when this runtime
- * lacks WebAssembly SIMD or the `cpuGemm` route is 'js'. Route 'fma' (the default) uses relaxed
+ * lacks WebAssembly SIMD or the `cpuGemm` route is 'js'. Route 'fma' (opt-in: WEBGAN_CPU_GEMM=fma) uses relaxed
  * SIMD's fused multiply-add where the runtime validates it (Deno 2, Chrome ≥ 114; not Node 20) and the
- * separate multiply and add elsewhere (Node 20); 'wasm' always the latter.
+ * separate multiply and add elsewhere (Node 20); 'wasm' (the default) always the latter. fma is not
+ * the default yet: its rounding differs from Node 20's, and two tests that compare chaotic training
+ * dynamics across runtimes (a lab failure preset on another seed, Chrome vs Node after one step)
+ * depend on the runtimes agreeing bit for bit.
  */
 export function wasmGemm(): WasmGemm | null {
   const route = routesFor('cpu').cpuGemm;
