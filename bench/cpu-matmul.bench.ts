@@ -3,9 +3,10 @@
  * Run: npx deno run -A bench/cpu-matmul.bench.ts   (or any TS-capable runtime)
  * Prints GFLOP/s (2·n³ / mean time) for n = 256, 512, 1024, float32: webgan's default float32 path
  * (WebAssembly SIMD, on all GEMM threads: WEBGAN_CPU_THREADS or the core count, ≤ 8), the same on
- * one thread (`webgan-1t`, route cpuThreads: 1), the same with relaxed SIMD's fused multiply-add and
- * the 6×8 tile (`webgan-fma`, `webgan-1t-fma`: route cpuGemm 'fma', opt-in; as the default where the
- * runtime lacks relaxed SIMD), webgan's JavaScript GEMM (`webgan-js`, route
+ * one thread (`webgan-1t`, route cpuThreads: 1) — with relaxed SIMD's fused multiply-add and the 6×8
+ * tile where the runtime has it (route cpuGemm 'fma', the default) — the same with separate multiply
+ * and add and the 4×8 tile (`webgan-nofma`, `webgan-1t-nofma`: route cpuGemm 'wasm', what Node 20
+ * runs), webgan's JavaScript GEMM (`webgan-js`, route
  * cpuGemm: 'js', as WEBGAN_CPU_GEMM=js) and tfjs-cpu.
  */
 import { Bench } from 'tinybench';
@@ -42,8 +43,8 @@ for (const n of sizes) {
   c.dispose(); tc.dispose();
   bench.add(`webgan cpu ${n}`, () => { wg.matmul(a, b).dispose(); });
   bench.add(`webgan-1t cpu ${n}`, () => wg.withRoutes({ cpuThreads: 1 }, () => wg.matmul(a, b).dispose()));
-  bench.add(`webgan-fma cpu ${n}`, () => wg.withRoutes({ cpuGemm: 'fma' }, () => wg.matmul(a, b).dispose()));
-  bench.add(`webgan-1t-fma cpu ${n}`, () => wg.withRoutes({ cpuThreads: 1, cpuGemm: 'fma' }, () => wg.matmul(a, b).dispose()));
+  bench.add(`webgan-nofma cpu ${n}`, () => wg.withRoutes({ cpuGemm: 'wasm' }, () => wg.matmul(a, b).dispose()));
+  bench.add(`webgan-1t-nofma cpu ${n}`, () => wg.withRoutes({ cpuThreads: 1, cpuGemm: 'wasm' }, () => wg.matmul(a, b).dispose()));
   bench.add(`webgan-js cpu ${n}`, () => wg.withRoutes({ cpuGemm: 'js' }, () => wg.matmul(a, b).dispose()));
   bench.add(`tfjs cpu ${n}`, () => { tf.matMul(ta, tb).dispose(); });
   await bench.run();

@@ -1,7 +1,7 @@
 /**
  * Median wall time of webgan's nsgan training step on the CPU backend (the step of
  * bench/torch_dcgan_step.py), as one JSON line. WEBGAN_CPU_THREADS sets the thread count,
- * WEBGAN_CPU_GEMM=fma turns the GEMM's fused multiply-add on (`fma` in the line says which ran).
+ * WEBGAN_CPU_GEMM=wasm turns the GEMM's fused multiply-add off (`fma` in the line says which ran).
  *
  *   npx deno run -A bench/cpu-step.ts [dcgan|mlp2d] [steps]
  */

@@ -13,9 +13,9 @@ deno=node_modules/.bin/deno
 out=$(mktemp)
 for threads in 1 2; do
   for preset in dcgan mlp2d; do
-    line=$(WEBGAN_CPU_THREADS=$threads WEBGAN_CPU_GEMM=fma $deno run -A bench/cpu-step.ts $preset "$steps" 2>/dev/null | grep '^{')
+    line=$(WEBGAN_CPU_THREADS=$threads $deno run -A bench/cpu-step.ts $preset "$steps" 2>/dev/null | grep '^{')
     echo "$line" >> "$out"
-    # the same step without the GEMM's fused multiply-add (route cpuGemm: 'wasm', the default)
+    # the same step without the GEMM's fused multiply-add (route cpuGemm: 'wasm', what Node 20 runs)
     WEBGAN_CPU_THREADS=$threads WEBGAN_CPU_GEMM=wasm $deno run -A bench/cpu-step.ts $preset "$steps" 2>/dev/null | grep '^{' >> "$out"
     # PyTorch at webgan's batch for the preset (the recipe's default)
     batch=$(echo "$line" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["batch"])')
@@ -29,7 +29,7 @@ done
 import json, sys, platform
 rows = [json.loads(l) for l in open(sys.argv[1])]
 print(f"{rows[0]['date'][:16]} UTC — {platform.processor() or platform.machine()}, {open('/proc/cpuinfo').read().count('processor')} CPUs — median of {sys.argv[2]} steps after 1 warm-up\n")
-print('| step | threads | webgan CPU ms (WEBGAN_CPU_GEMM=fma) | webgan CPU ms, no FMA (the default) | PyTorch ms (ConvTranspose2d) | PyTorch ms (zero insertion + conv2d) | webgan ÷ PyTorch\'s fastest (> 1: webgan slower) |')
+print('| step | threads | webgan CPU ms (the defaults: FMA) | webgan CPU ms, no FMA (WEBGAN_CPU_GEMM=wasm, as Node 20) | PyTorch ms (ConvTranspose2d) | PyTorch ms (zero insertion + conv2d) | webgan ÷ PyTorch\'s fastest (> 1: webgan slower) |')
 print('|---|--:|--:|--:|--:|--:|--:|')
 for threads in (1, 2):
     for preset in ('dcgan', 'mlp2d'):

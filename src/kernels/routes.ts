@@ -30,7 +30,7 @@ export interface Routes {
   directPatch: Block | 'auto';
   /** WebGPU, conv-window.ts: convolutions whose window is the whole input through texture-staged kernels */
   convWindow: boolean;
-  /** CPU, wasm-gemm.ts: the float32 GEMM in WebAssembly SIMD with separate multiply and add ('wasm', the default), with fused multiply-adds and a 6×8 tile ('fma': relaxed SIMD where the runtime has it, else as 'wasm'; opt-in, see docs/benchmarks.md), or the JavaScript loops */
+  /** CPU, wasm-gemm.ts: the float32 GEMM in WebAssembly SIMD with fused multiply-adds and a 6×8 tile ('fma', the default: relaxed SIMD where the runtime has it — Deno 2, Chrome ≥ 114 — else as 'wasm'), with separate multiply and add and a 4×8 tile ('wasm'), or the JavaScript loops */
   cpuGemm: 'fma' | 'wasm' | 'js';
   /** CPU, threads.ts: threads of the GEMM and convolution phases; 'auto' = the logical cores, at most 8 */
   cpuThreads: number | 'auto';
@@ -50,10 +50,10 @@ export interface Routes {
  * reads only `cpu`, WebGPU only its adapter's row); they hold the same values everywhere.
  */
 export const ROUTES: Readonly<Record<AdapterClass, Readonly<Routes>>> = {
-  gpu: { gemm: 'tiled', directBlock: 'auto', convTransposeDirect: false, directPatch: 'auto', convWindow: false, cpuGemm: 'wasm', cpuThreads: 'auto', cpuConv: 'fused' },
-  lavapipe: { gemm: 'direct', directBlock: 'auto', convTransposeDirect: true, directPatch: 'auto', convWindow: true, cpuGemm: 'wasm', cpuThreads: 'auto', cpuConv: 'fused' },
-  swiftshader: { gemm: 'tiled', directBlock: 'auto', convTransposeDirect: false, directPatch: 'auto', convWindow: false, cpuGemm: 'wasm', cpuThreads: 'auto', cpuConv: 'fused' },
-  cpu: { gemm: 'tiled', directBlock: 'auto', convTransposeDirect: false, directPatch: 'auto', convWindow: false, cpuGemm: 'wasm', cpuThreads: 'auto', cpuConv: 'fused' },
+  gpu: { gemm: 'tiled', directBlock: 'auto', convTransposeDirect: false, directPatch: 'auto', convWindow: false, cpuGemm: 'fma', cpuThreads: 'auto', cpuConv: 'fused' },
+  lavapipe: { gemm: 'direct', directBlock: 'auto', convTransposeDirect: true, directPatch: 'auto', convWindow: true, cpuGemm: 'fma', cpuThreads: 'auto', cpuConv: 'fused' },
+  swiftshader: { gemm: 'tiled', directBlock: 'auto', convTransposeDirect: false, directPatch: 'auto', convWindow: false, cpuGemm: 'fma', cpuThreads: 'auto', cpuConv: 'fused' },
+  cpu: { gemm: 'tiled', directBlock: 'auto', convTransposeDirect: false, directPatch: 'auto', convWindow: false, cpuGemm: 'fma', cpuThreads: 'auto', cpuConv: 'fused' },
 };
 
 /** The class of a WebGPU adapter, from its info (the one place adapter names are matched). */

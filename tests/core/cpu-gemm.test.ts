@@ -3,6 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { gemm } from '../../src/kernels/cpu/matmul.ts';
 import { hasRelaxedMadd, wasmGemm } from '../../src/kernels/cpu/wasm-gemm.ts';
 import { withRoutes } from '../../src/kernels/routes.ts';
+import { CpuBackend } from '../../src/kernels/cpu/index.ts';
 import { detRandom } from '../helpers/gradcheck.ts';
 
 function naive(A: ArrayLike<number>, aOff: number, tA: boolean, B: ArrayLike<number>, bOff: number, tB: boolean, M: number, N: number, K: number): Float64Array {
@@ -64,7 +65,13 @@ describe('gemm', () => {
     describe(`float32 (${path} path)`, () => {
       test('WebAssembly SIMD is available in this runtime', () => {
         expect(wasmGemm()).not.toBeNull();
-        withRoutes({ cpuGemm: path }, () => expect(wasmGemm()?.fma ?? false).toBe(path === 'fma' && hasRelaxedMadd()));
+        withRoutes({ cpuGemm: path }, () => {
+          expect(wasmGemm()?.fma ?? false).toBe(path === 'fma' && hasRelaxedMadd());
+          // backendInfo() says which ran
+          const info = new CpuBackend().info();
+          expect(info).toMatchObject({ gemm: path === 'js' ? 'js' : 'wasm-simd', fma: path === 'fma' && hasRelaxedMadd() });
+          expect(String(info.description).includes('fused multiply-add')).toBe(info.fma);
+        });
         if ('Deno' in globalThis) expect(hasRelaxedMadd()).toBe(true); // so the fma path is the one tested there
       });
       for (const [M, N, K] of F32_SIZES) {

@@ -40,7 +40,7 @@ describe('kernel routes', () => {
     expect(ROUTES.lavapipe).toMatchObject({ gemm: 'direct', convTransposeDirect: true, convWindow: true });
     for (const cls of ['gpu', 'swiftshader', 'cpu'] as const) expect(ROUTES[cls]).toMatchObject({ gemm: 'tiled', convTransposeDirect: false, convWindow: false });
     for (const cls of ADAPTER_CLASSES) {
-      expect(ROUTES[cls]).toMatchObject({ directBlock: 'auto', directPatch: 'auto', cpuGemm: 'wasm', cpuThreads: 'auto', cpuConv: 'fused' });
+      expect(ROUTES[cls]).toMatchObject({ directBlock: 'auto', directPatch: 'auto', cpuGemm: 'fma', cpuThreads: 'auto', cpuConv: 'fused' });
     }
     // the public entry exports the same table and functions
     expect(wg.ROUTES).toBe(ROUTES);

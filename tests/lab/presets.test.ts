@@ -22,15 +22,17 @@ function settingsOf(failure: PresetName, cures: PresetName[], seed: number): Lab
 
 interface Point { step: number; kl: number; top: number; mean: [number, number]; gNorm: number; dFake: number; fake: Float32Array }
 
-/** train in chunks of `every` steps up to `steps`, a frame after each */
-async function trajectory(s: LabSettings, steps: number, every: number): Promise<Point[]> {
+/** train up to each of `frames` (ascending step counts) in turn, a frame at each */
+async function trajectory(s: LabSettings, frames: number[]): Promise<Point[]> {
   const p = parseSettings('?' + settingsQuery(s));
   expect(p.errors).toEqual([]);
   const run = await LabSession.create(p.config!);
   const out: Point[] = [];
   try {
-    for (let st = every; st <= steps; st += every) {
-      const rec = await run.train(every);
+    let done = 0;
+    for (const st of frames) {
+      const rec = await run.train(st - done);
+      done = st;
       await new Promise((r) => setTimeout(r, 0)); // the CPU backend computes synchronously: let vitest's messages through
       const f: LabFrame = await run.frame();
       const h = f.metrics!.histogram;
@@ -43,6 +45,9 @@ async function trajectory(s: LabSettings, steps: number, every: number): Promise
   }
   return out;
 }
+
+/** every `every` steps up to `steps` */
+const upTo = (steps: number, every: number) => Array.from({ length: steps / every }, (_, i) => (i + 1) * every);
 const brief = (t: Point[]) => t.map((p) => `${p.step}: KL ${p.kl.toFixed(2)} top ${p.top} mean ${p.mean.map((v) => v.toFixed(2))} ‖∇G‖ ${p.gNorm.toExponential(1)}`).join('; ');
 
 describe('failure presets and cures: the buttons\' settings', () => {
@@ -71,16 +76,19 @@ describe('failure presets and cures: the buttons\' settings', () => {
 
 describe('failure presets and cures: the phenomena (CPU, seeds other than the presets\')', () => {
   it('mode collapse: a few modes hold the samples for 800 steps; Packing and R1 spread them', async () => {
-    const bad = await trajectory(settingsOf('collapse', [], 4), 800, 100);
+    const bad = await trajectory(settingsOf('collapse', [], 4), upTo(800, 100));
     expect(bad.slice(1).every((p) => p.kl > 0.5), brief(bad)).toBe(true);
     for (const c of ['packing', 'r1'] as const) {
-      const good = await trajectory(settingsOf('collapse', [c], 4), 800, 400);
+      const good = await trajectory(settingsOf('collapse', [c], 4), upTo(800, 400));
       expect(good.at(-1)!.kl, `${c}: ${brief(good)}`).toBeLessThan(0.15);
     }
   }, 600_000);
 
   it('vanishing gradients: D(G(z)) → 0, G\'s gradient norms → 0 and G stops; WGAN-GP keeps them', async () => {
-    const bad = await trajectory(settingsOf('vanishing', [], 6), 300, 50);
+    // the first frame at step 10: how soon the gradient vanishes is chaotic (on this seed step 40
+    // with the GEMM's fused multiply-add, step 150 without: the same phenomenon, rounded apart)
+    const frames = [10, 50, 100, 150, 200, 250, 300];
+    const bad = await trajectory(settingsOf('vanishing', [], 6), frames);
     const end = bad.at(-1)!, before = bad.at(-2)!;
     // from about 1 in the first steps to ≤ 1e-3 (Adam still turns a tiny gradient into a small step)
     expect(bad[0].gNorm, brief(bad)).toBeGreaterThan(0.1);
@@ -90,17 +98,17 @@ describe('failure presets and cures: the phenomena (CPU, seeds other than the pr
     const moved = (a: Float32Array, b: Float32Array) => { let d = 0; for (let i = 0; i < a.length; i += 2) d += Math.hypot(a[i] - b[i], a[i + 1] - b[i + 1]); return (2 * d) / a.length; };
     expect(moved(end.fake, before.fake), 'G moved over the last 50 steps').toBeLessThan(0.05);
     expect(moved(bad[1].fake, bad[0].fake), 'G moved early on').toBeGreaterThan(0.2);
-    const good = await trajectory(settingsOf('vanishing', ['wgan-gp'], 6), 300, 50);
+    const good = await trajectory(settingsOf('vanishing', ['wgan-gp'], 6), frames);
     expect(Math.min(...good.map((p) => p.gNorm)), brief(good)).toBeGreaterThan(1e-2);
     expect(good.at(-1)!.kl).toBeLessThan(0.5);
   }, 600_000);
 
   it('oscillation: the dominant mode keeps travelling round the ring; R1 settles it', async () => {
-    const bad = await trajectory(settingsOf('oscillation', [], 3), 800, 100);
+    const bad = await trajectory(settingsOf('oscillation', [], 3), upTo(800, 100));
     const moves = bad.slice(1).filter((p, i) => p.top !== bad[i].top).length;
     expect(moves, brief(bad)).toBeGreaterThanOrEqual(4);
     expect(bad.every((p) => p.kl > 0.5), brief(bad)).toBe(true);
-    const good = await trajectory(settingsOf('oscillation', ['r1'], 3), 400, 200);
+    const good = await trajectory(settingsOf('oscillation', ['r1'], 3), upTo(400, 200));
     const last = good.at(-1)!;
     expect(last.kl, brief(good)).toBeLessThan(0.15);
     expect(Math.hypot(...last.mean)).toBeLessThan(0.15);

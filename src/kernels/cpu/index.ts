@@ -29,7 +29,7 @@ export class CpuBackend extends ArrayBackend {
   info(): Record<string, unknown> {
     const w = wasmGemm();
     const threads = w ? w.phases.threads : 1;
-    const gemm = w ? `float32 GEMM and convolutions in WebAssembly SIMD on ${threads} thread${threads > 1 ? 's' : ''}` : 'JavaScript GEMM';
-    return { backend: 'cpu', description: `webgan CPU backend (JavaScript; ${gemm})`, bytesPerFloat: bytesPer('float32'), gemm: w ? 'wasm-simd' : 'js', threads };
+    const gemm = w ? `float32 GEMM and convolutions in WebAssembly SIMD${w.fma ? ' with fused multiply-add' : ''} on ${threads} thread${threads > 1 ? 's' : ''}` : 'JavaScript GEMM';
+    return { backend: 'cpu', description: `webgan CPU backend (JavaScript; ${gemm})`, bytesPerFloat: bytesPer('float32'), gemm: w ? 'wasm-simd' : 'js', fma: w ? w.fma : false, threads };
   }
 }

@@ -161,12 +161,11 @@ const instances = new Map<string, WasmGemm | null>();
 
 /**
  * The WebAssembly SIMD GEMM on the routed thread count (threadCount()), or null when this runtime
- * lacks WebAssembly SIMD or the `cpuGemm` route is 'js'. Route 'fma' (opt-in: WEBGAN_CPU_GEMM=fma) uses relaxed
+ * lacks WebAssembly SIMD or the `cpuGemm` route is 'js'. Route 'fma' (the default) uses relaxed
  * SIMD's fused multiply-add where the runtime validates it (Deno 2, Chrome ≥ 114; not Node 20) and the
- * separate multiply and add elsewhere (Node 20); 'wasm' (the default) always the latter. fma is not
- * the default yet: its rounding differs from Node 20's, and two tests that compare chaotic training
- * dynamics across runtimes (a lab failure preset on another seed, Chrome vs Node after one step)
- * depend on the runtimes agreeing bit for bit.
+ * separate multiply and add elsewhere (Node 20); 'wasm' (WEBGAN_CPU_GEMM=wasm) always the latter.
+ * The two round differently, so the same training run in Deno and in Node 20 drifts apart by
+ * rounding (bit-identical runs across runtimes: WEBGAN_CPU_GEMM=wasm on both).
  */
 export function wasmGemm(): WasmGemm | null {
   const route = routesFor('cpu').cpuGemm;
@@ -184,8 +183,11 @@ export function wasmGemm(): WasmGemm | null {
  */
 export function hasRelaxedMadd(): boolean {
   const W = (globalThis as { WebAssembly?: typeof WebAssembly }).WebAssembly;
-  return !!W && W.validate(moduleBytes(false, true));
+  return !!W && W.validate(relaxedMaddModule());
 }
+
+/** the fused kernel's module bytes: another runtime (a browser page) validates them to tell whether it fuses */
+export const relaxedMaddModule = (): Uint8Array<ArrayBuffer> => moduleBytes(false, true);
 
 /**
  * A fresh instance of the kernel with its own memory, shared with `threads − 1` workers when
