@@ -9,12 +9,14 @@
  * "traced step within 1.3× of its conv + BN kernels" target.
  *
  * Run: npx deno run -A bench/jit-step.ts [preset[:loss] ...] [--steps N] [--profile]
+ * (presets of `webgan train`, cyclegan and pix2pix included: those at their defaults, the loss not read)
  * (default: mlp2d:wgan-gp dcgan:nsgan, 5 measured steps after 4 warm-up steps — a program is
  * compiled at the third traced call of a step function). Results: bench/RESULTS-jit.md.
  * WEBGAN_GEMM=tiled runs the kernel routes of a real GPU on a software adapter (routes.ts).
  */
 import * as wg from '../src/index.ts';
 import { GanTrainer } from '../src/gan/trainer.ts';
+import { TranslationTrainer } from '../src/gan/translation/trainer.ts';
 import type { LossName } from '../src/gan/losses.ts';
 import type { PresetName } from '../src/gan/models.ts';
 import { type AdapterClass, routesFor } from '../src/kernels/routes.ts';
@@ -34,8 +36,12 @@ interface Run { dispatches: number; recordMs: number; submitMs: number; wallMs: 
 /** the context's flush-every-N-dispatches off while measuring: eager work is then submitted once per step, as a replay is */
 const ctx = (gpu as unknown as { ctx: { maxBatch: number } }).ctx;
 
+const TRANSLATION = ['cyclegan', 'pix2pix'];
+
 async function run(preset: PresetName, loss: LossName, jit: boolean): Promise<Run> {
-  const t = await GanTrainer.create({ preset, loss, limit: 512, seed: 0 });
+  // translation presets: their own trainer, at its defaults (loss lsgan for cyclegan, nsgan for pix2pix)
+  const t = TRANSLATION.includes(preset) ? await TranslationTrainer.create({ preset: preset as 'cyclegan' | 'pix2pix', limit: 64, seed: 0 }) : await GanTrainer.create({ preset, loss, limit: 512, seed: 0 });
+  const nets = t instanceof TranslationTrainer ? Object.values(t.models.nets) : [t.models.G, t.models.D];
   t.jit = jit;
   try {
     for (let i = 0; i < WARM; i++) t.trainStep(); // pipelines, pool; traced calls and the compile
@@ -56,7 +62,7 @@ async function run(preset: PresetName, loss: LossName, jit: boolean): Promise<Ru
     }
     const wallMs = (performance.now() - t0) / steps;
     ctx.maxBatch = batch;
-    const params = await Promise.all([...t.models.G.parameters(), ...t.models.D.parameters()].map(async (p) => (await p.data()) as Float32Array));
+    const params = await Promise.all(nets.flatMap((n) => n.parameters()).map(async (p) => (await p.data()) as Float32Array));
     const js = Object.values(t.jitStats());
     return { dispatches: (dispatches() - d0) / steps, recordMs: recordMs / steps, submitMs: submitMs / steps, wallMs, params, jit: js.length === 1 ? js[0] : null };
   } finally {
@@ -70,7 +76,8 @@ console.log('\n| step | mode | dispatches / step | host ms / step: record | host
 console.log('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|');
 const mb = (b: number | null) => (b === null ? '—' : (b / 2 ** 20).toFixed(1));
 for (const c of todo) {
-  const [preset, loss = 'nsgan'] = c.split(':') as [PresetName, LossName?];
+  const [preset, given] = c.split(':') as [PresetName, LossName?];
+  const loss = given ?? (preset === 'cyclegan' ? 'lsgan' : 'nsgan');
   const eager = await run(preset, loss as LossName, false);
   const traced = await run(preset, loss as LossName, true);
   let maxDiff = 0;

@@ -17,6 +17,7 @@ import { runTraining } from '../../src/gan/run.ts';
 import { loadClassifier } from '../../src/gan/classifier.ts';
 import { NLayerDiscriminator, ResnetGenerator, UnetGenerator } from '../../src/gan/translation/networks.ts';
 import { ImagePool, TranslationTrainer } from '../../src/gan/translation/trainer.ts';
+import { philoxWords, uniformFromWord } from '../../src/base/philox.ts';
 import { makeTranslationSource } from '../../src/gan/translation/data.ts';
 import { scoreTranslations } from '../../src/gan/translation/evaluate.ts';
 import { readNpy, writeNpy } from '../../src/io/npy.ts';
@@ -101,6 +102,37 @@ describe('the history pool', () => {
     }
     expect(swaps).toBeGreaterThan(10); // p = ½ over 50 draws
     expect(swaps).toBeLessThan(40);
+  });
+
+  it('equals the one-image-at-a-time pool (a list of images, as the authors\' ImagePool) for any size and batch, images stored earlier in the same batch included', async () => {
+    for (const size of [0, 1, 3, 5]) for (const n of [1, 2, 5]) {
+      const pool = new ImagePool(size, [11, size]);
+      // the reference: a list, image by image, drawing from the same Philox stream
+      let draws = 0;
+      const uniform = () => uniformFromWord(philoxWords([11, size], draws++, 1)[0]);
+      const list: number[] = [];
+      let reusedInBatch = 0;
+      for (let q = 0; q < 25; q++) {
+        const imgs = Array.from({ length: n }, (_, i) => 1000 * q + i + 1);
+        const want: number[] = [];
+        for (let i = 0; i < n; i++) {
+          if (size === 0) want.push(imgs[i]);
+          else if (list.length < size) { list.push(imgs[i]); want.push(imgs[i]); }
+          else if (uniform() < 0.5) {
+            const j = Math.min(Math.floor(uniform() * size), size - 1);
+            if (imgs.slice(0, i).includes(list[j])) reusedInBatch++;
+            want.push(list[j]);
+            list[j] = imgs[i];
+          } else want.push(imgs[i]);
+        }
+        expect(Array.from(await pool.query(batch(imgs)).data()), `size ${size}, batch ${n}, query ${q}`).toEqual(want);
+        expect(Array.from((await pool.toTensor()?.data()) ?? []), `size ${size}, batch ${n}, query ${q}: the store`).toEqual(list);
+        expect(pool.draws).toBe(draws);
+      }
+      // an image stored earlier in the same batch and returned in a later one's place
+      if (size === 1 && n === 5) expect(reusedInBatch).toBeGreaterThan(0);
+    }
+    expect(() => new ImagePool(2, [1, 1]).load(batch([1, 2, 3]), 0)).toThrow('history pool: the checkpoint holds 3 images, more than the pool\'s size 2');
   });
 
   it('replays exactly from its images and draw count; size 0 passes batches through', async () => {

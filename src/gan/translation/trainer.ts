@@ -1,5 +1,5 @@
 import * as wg from '../../index.ts';
-import type { Tensor } from '../../index.ts';
+import type { Shape, Tensor } from '../../index.ts';
 import * as nn from '../../nn/index.ts';
 import { philoxWords, uniformFromWord } from '../../base/philox.ts';
 import { loadCheckpoint, saveCheckpoint, type LoadedCheckpoint } from '../../io/checkpoint.ts';
@@ -35,47 +35,84 @@ export interface TranslationCheckpointMeta {
  * §4): until `size` images are stored each new image is stored and returned; after that, with
  * probability ½ a stored image is returned in its place and replaced by it. The coin flips and
  * the slots come from a Philox stream of their own, so a resumed run draws the same.
+ *
+ * The choices are made on the host (`plan`: which image each output row and each slot takes,
+ * as indices into [stored; batch]) and applied on the device (`apply`: two index selections,
+ * the store rewritten in place), so a traced training step (wg.jit) takes the plan as arguments
+ * and replays the same commands every step.
  */
 export class ImagePool {
-  images: Tensor[] = [];
+  /** the stored images, [size, ...image] (rows from `count` on are zeros), once the first image arrived */
+  private store: Tensor | null = null;
+  /** how many slots hold an image */
+  count = 0;
   constructor(readonly size: number, private readonly seed: [number, number], public draws = 0) {}
 
   private uniform(): number {
     return uniformFromWord(philoxWords(this.seed, this.draws++, 1)[0]);
   }
 
-  /** the batch the discriminator sees for this batch of (detached) fakes */
-  query(batch: Tensor): Tensor {
-    if (this.size === 0) return batch;
-    const out: Tensor[] = [];
-    for (let i = 0; i < batch.shape[0]; i++) {
-      const img = wg.narrow(batch, 0, i, 1);
-      if (this.images.length < this.size) {
-        this.images.push(wg.keep(wg.mul(img, 1)));
-        out.push(img);
-      } else if (this.uniform() < 0.5) {
-        const j = Math.min(Math.floor(this.uniform() * this.size), this.size - 1);
-        out.push(wg.mul(this.images[j], 1));
-        this.images[j].dispose();
-        this.images[j] = wg.keep(wg.mul(img, 1));
-      } else out.push(img);
-    }
-    return wg.cat(out, 0);
+  /** allocate the store for images of this shape (no-op when it exists or size is 0) */
+  ready(image: Shape): void {
+    if (this.size > 0 && !this.store) this.store = wg.keep(wg.zeros([this.size, ...image]));
   }
 
+  /**
+   * For a batch of n images, in order: `out[i]`, the row D sees in image i's place, and
+   * `slots[j]`, what slot j holds afterwards — indices into [stored (size rows); batch (n rows)].
+   * An image stored earlier in the same batch is returned as that image.
+   */
+  plan(n: number): { out: Int32Array; slots: Int32Array } {
+    const S = this.size;
+    const slots = Int32Array.from({ length: S }, (_, j) => j);
+    const out = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      out[i] = S + i;
+      if (this.count < S) slots[this.count++] = S + i;
+      else if (S > 0 && this.uniform() < 0.5) {
+        const j = Math.min(Math.floor(this.uniform() * S), S - 1);
+        out[i] = slots[j];
+        slots[j] = S + i;
+      }
+    }
+    return { out, slots };
+  }
+
+  /** the batch D sees for these (detached) fakes under a plan (int32 tensors), the store updated in place */
+  apply(batch: Tensor, out: Tensor, slots: Tensor): Tensor {
+    if (this.size === 0) return batch;
+    this.ready(batch.shape.slice(1));
+    const all = wg.cat([this.store!, batch], 0);
+    const seen = wg.indexSelect(all, 0, out);
+    nn.assign_(this.store!, wg.indexSelect(all, 0, slots), 'ImagePool.apply');
+    return seen;
+  }
+
+  /** plan and apply in one: the batch the discriminator sees for this batch of (detached) fakes */
+  query(batch: Tensor): Tensor {
+    if (this.size === 0) return batch;
+    const p = this.plan(batch.shape[0]);
+    return wg.tidy(() => this.apply(batch, wg.tensor(p.out, [p.out.length], { dtype: 'int32' }), wg.tensor(p.slots, [this.size], { dtype: 'int32' })));
+  }
+
+  /** the stored images (count rows), or null while empty */
   toTensor(): Tensor | null {
-    return this.images.length ? wg.cat(this.images, 0) : null;
+    return this.count ? wg.narrow(this.store!, 0, 0, this.count) : null;
   }
 
   load(t: Tensor | undefined, draws: number): void {
     this.dispose();
     this.draws = draws;
-    if (t) for (let i = 0; i < t.shape[0]; i++) this.images.push(wg.keep(wg.mul(wg.narrow(t, 0, i, 1), 1)));
+    if (!t) return;
+    if (t.shape[0] > this.size) throw new ConfigError(`history pool: the checkpoint holds ${t.shape[0]} images, more than the pool's size ${this.size}`);
+    this.count = t.shape[0];
+    this.store = wg.keep(this.count === this.size ? wg.mul(t, 1) : wg.cat([t, wg.zeros([this.size - this.count, ...t.shape.slice(1)])], 0));
   }
 
   dispose(): void {
-    for (const t of this.images) t.dispose();
-    this.images = [];
+    this.store?.dispose();
+    this.store = null;
+    this.count = 0;
   }
 }
 
@@ -129,11 +166,14 @@ export class TranslationTrainer implements RunTrainer {
     return this.cfg.loss === 'lsgan' ? 'lsgan' : 'nsgan';
   }
 
-  /** CycleGAN: G_A and G_B together (adversarial + λ·cycle + λ·λ_idt·identity), then D_A and D_B on pooled fakes. */
-  private cycleganStep(): Tensor[] {
+  /**
+   * CycleGAN: G_A and G_B together (adversarial + λ·cycle + λ·λ_idt·identity), then D_A and D_B on
+   * pooled fakes; `plans`: each history pool's plan for this batch (A, B: out and slots, int32), or
+   * none when the pools have size 0.
+   */
+  private cycleganStep(realA: Tensor, realB: Tensor, plans: Tensor[]): Tensor[] {
     const { cfg, models: m } = this;
     const { G_A, G_B, D_A, D_B } = m.nets;
-    const { a: realA, b: realB } = this.source.next(cfg.batch);
     const lam = cfg.lambdaCycle!, idt = cfg.lambdaIdentity!;
     setRequiresGrad(m.discriminators, false);
     const fakeB = G_A.call(realA), recA = G_B.call(fakeB);
@@ -151,8 +191,9 @@ export class TranslationTrainer implements RunTrainer {
     this.optG.step();
     setRequiresGrad(m.discriminators, true);
     const dLoss = (D: nn.Module, real: Tensor, fake: Tensor) => wg.mul(wg.add(ganTerm(this.lossKind, D.call(real), true), ganTerm(this.lossKind, D.call(fake), false)), 0.5);
-    const dA = dLoss(D_A, realB, this.pools[1].query(fakeB.detach()));
-    const dB = dLoss(D_B, realA, this.pools[0].query(fakeA.detach()));
+    const pooled = (i: number, fake: Tensor) => (plans.length ? this.pools[i].apply(fake, plans[2 * i], plans[2 * i + 1]) : fake);
+    const dA = dLoss(D_A, realB, pooled(1, fakeB.detach()));
+    const dB = dLoss(D_B, realA, pooled(0, fakeA.detach()));
     this.optD.zeroGrad();
     wg.add(dA, dB).backward();
     this.optD.step();
@@ -185,23 +226,35 @@ export class TranslationTrainer implements RunTrainer {
   }
 
   /**
-   * One training step. pix2pix's is traced and replayed on WebGPU with `jit` (on by default; the
-   * batch is its argument, src/tensor/jit.ts); cyclegan's runs eagerly: its history pools decide
-   * on the host, image by image, what D sees, so no two steps issue the same commands.
+   * One training step, traced and replayed on WebGPU with `jit` (on by default; src/tensor/jit.ts):
+   * the batches are its arguments, and for cyclegan the history pools' plans — the pools choose
+   * on the host from their own streams (ImagePool.plan) and the step applies the choices.
    */
   trainStep(): void {
     const lr = this.lr;
     for (const o of [this.optG, this.optD]) for (const g of o.paramGroups) g.lr = lr;
     const stack = (terms: Tensor[]) => wg.stack(terms.map((t) => wg.reshape(t.detach(), [])));
+    const { a, b } = this.source.next(this.cfg.batch);
     let v: Tensor;
-    if (this.models.preset === 'cyclegan') v = wg.tidy(() => stack(this.cycleganStep()));
-    else {
-      const { a, b } = this.source.next(this.cfg.batch);
+    if (this.models.preset === 'cyclegan') {
+      // pool A holds fakes of domain A (G_B's outputs, a's shape), pool B fakes of domain B
+      const plans: Tensor[] = [];
+      if (this.cfg.poolSize! > 0) {
+        this.pools.forEach((p, i) => {
+          p.ready((i === 0 ? a : b).shape.slice(1));
+          const { out, slots } = p.plan(this.cfg.batch);
+          plans.push(wg.tensor(out, [out.length], { dtype: 'int32' }), wg.tensor(slots, [slots.length], { dtype: 'int32' }));
+        });
+      }
+      const step = (x: Tensor, y: Tensor, ...p: Tensor[]) => wg.tidy(() => stack(this.cycleganStep(x, y, p)));
+      v = this.jit ? (this.cyclegan ??= wg.jit(step, { name: 'cyclegan train step' }))(a, b, ...plans) : step(a, b, ...plans);
+      for (const t of plans) t.dispose();
+    } else {
       const step = (x: Tensor, y: Tensor) => wg.tidy(() => stack(this.pix2pixStep(x, y)));
       v = this.jit ? (this.pix2pix ??= wg.jit(step, { name: 'pix2pix train step' }))(a, b) : step(a, b);
-      a.dispose();
-      b.dispose();
     }
+    a.dispose();
+    b.dispose();
     const acc = this.statAcc ? wg.keep(wg.add(this.statAcc, v)) : wg.keep(v);
     if (this.statAcc) { this.statAcc.dispose(); v.dispose(); }
     this.statAcc = acc;
@@ -209,13 +262,14 @@ export class TranslationTrainer implements RunTrainer {
     this.step++;
   }
 
-  /** trace and replay pix2pix's step (wg.jit; WebGPU) — false runs every step eagerly */
+  /** trace and replay the step (wg.jit; WebGPU) — false runs every step eagerly */
   jit = true;
   private pix2pix: wg.Jitted<[Tensor, Tensor], Tensor> | null = null;
+  private cyclegan: wg.Jitted<Tensor[], Tensor> | null = null;
 
-  /** the traced step function's state (pix2pix; empty for cyclegan) */
+  /** the traced step function's state */
   jitStats(): Record<string, wg.JitStats> {
-    return this.pix2pix ? { pix2pix: this.pix2pix.stats() } : {};
+    return this.pix2pix ? { pix2pix: this.pix2pix.stats() } : this.cyclegan ? { cyclegan: this.cyclegan.stats() } : {};
   }
 
   async collect(withNorms = true): Promise<LogRecord> {
@@ -320,6 +374,7 @@ export class TranslationTrainer implements RunTrainer {
 
   dispose(): void {
     this.pix2pix?.dispose();
+    this.cyclegan?.dispose();
     for (const net of Object.values(this.models.nets)) net.dispose();
     this.optG.dispose();
     this.optD.dispose();
