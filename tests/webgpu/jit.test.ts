@@ -357,13 +357,17 @@ test('pix2pix and cyclegan (TranslationTrainer): traced and replayed steps equal
 });
 
 describe('runTraining with wg.jit on WebGPU', () => {
-  test('checkpoints equal --no-jit\'s; resume from a checkpoint is exact', async () => {
+  // cyclegan: its history pools (size 3, batch 2) are in the checkpoint and written in place by the replays
+  test.each([
+    { preset: 'mlp2d' as const, loss: 'wgan-gp' as const, data: 'ring', batch: 32, gWidth: 16, dWidth: 16 },
+    { preset: 'cyclegan' as const, batch: 2, limit: 8, ngf: 4, ndf: 4, blocks: 1, poolSize: 3 },
+  ])('$preset: checkpoints equal --no-jit\'s; resume from a checkpoint is exact', async (c) => {
     wg.setBackend(gpu!);
     const { runTraining } = await import('../../src/gan/run.ts');
     const { mkdtempSync, readFileSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
-    const cfg = { preset: 'mlp2d' as const, loss: 'wgan-gp' as const, data: 'ring', steps: 8, batch: 32, gWidth: 16, dWidth: 16, logEvery: 4, sampleEvery: 100, ckptEvery: 4, seed: 9 };
+    const cfg = { ...c, steps: 8, logEvery: 4, sampleEvery: 100, ckptEvery: 4, seed: 9 };
     const train = async (jit: boolean, resume?: string, dir = mkdtempSync(join(tmpdir(), 'webgan-jit-'))) => {
       const r = await runTraining(cfg, { out: dir, jit, resume });
       const replayed = Object.values((r.trainer as { jitStats(): Record<string, wg.JitStats> }).jitStats()).reduce((n, st) => n + st.replayed, 0);
