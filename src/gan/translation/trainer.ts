@@ -78,6 +78,12 @@ export class ImagePool {
     return { out, slots };
   }
 
+  /** plan(n) as the int32 tensors `apply` takes: [out, slots] */
+  planTensors(n: number): [Tensor, Tensor] {
+    const { out, slots } = this.plan(n);
+    return [wg.tensor(out, [n], { dtype: 'int32' }), wg.tensor(slots, [this.size], { dtype: 'int32' })];
+  }
+
   /** the batch D sees for these (detached) fakes under a plan (int32 tensors), the store updated in place */
   apply(batch: Tensor, out: Tensor, slots: Tensor): Tensor {
     if (this.size === 0) return batch;
@@ -91,8 +97,7 @@ export class ImagePool {
   /** plan and apply in one: the batch the discriminator sees for this batch of (detached) fakes */
   query(batch: Tensor): Tensor {
     if (this.size === 0) return batch;
-    const p = this.plan(batch.shape[0]);
-    return wg.tidy(() => this.apply(batch, wg.tensor(p.out, [p.out.length], { dtype: 'int32' }), wg.tensor(p.slots, [this.size], { dtype: 'int32' })));
+    return wg.tidy(() => this.apply(batch, ...this.planTensors(batch.shape[0])));
   }
 
   /** the stored images (count rows), or null while empty */
@@ -242,8 +247,7 @@ export class TranslationTrainer implements RunTrainer {
       if (this.cfg.poolSize! > 0) {
         this.pools.forEach((p, i) => {
           p.ready((i === 0 ? a : b).shape.slice(1));
-          const { out, slots } = p.plan(this.cfg.batch);
-          plans.push(wg.tensor(out, [out.length], { dtype: 'int32' }), wg.tensor(slots, [slots.length], { dtype: 'int32' }));
+          plans.push(...p.planTensors(this.cfg.batch));
         });
       }
       const step = (x: Tensor, y: Tensor, ...p: Tensor[]) => wg.tidy(() => stack(this.cycleganStep(x, y, p)));
