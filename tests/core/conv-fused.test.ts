@@ -108,6 +108,7 @@ describe('fused float32 convolutions on the CPU', () => {
     } finally {
       phases.run = original;
     }
-    expect([...kinds].sort()).toEqual([JobKind.Gemm, JobKind.PackColsRows, JobKind.PackColsT, JobKind.Col2im].sort());
+    // PackPanels: every product's A operand, and convTranspose2d's input as its B, packed on the threads
+    expect([...kinds].sort()).toEqual([JobKind.Gemm, JobKind.PackColsRows, JobKind.PackColsT, JobKind.Col2im, JobKind.PackPanels].sort());
   });
 });

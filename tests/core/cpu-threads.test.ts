@@ -65,17 +65,23 @@ describe('CPU GEMM threads', () => {
     const w = createWasmGemm(2)!;
     await until(() => w.phases.ready() === 1);
     const run = w.phases.run.bind(w.phases);
-    let mine = 0, total = 0;
+    const mine = [0, 0], total = [0, 0]; // GEMM blocks, packing jobs
     w.phases.run = (kind, params, nJobs, parallel) => {
       const m = run(kind, params, nJobs, parallel);
       expect(parallel).toBe(true);
-      mine += m;
-      total += nJobs;
+      expect([JobKind.Gemm, JobKind.PackPanels]).toContain(kind);
+      const i = kind === JobKind.Gemm ? 0 : 1;
+      mine[i] += m;
+      total[i] += nJobs;
       return m;
     };
     for (let r = 0; r < 10; r++) product(w, 512, 1024, 256, false, false, false);
-    expect(total).toBe(10 * Math.ceil(Math.ceil(512 / w.mr) * w.mr / wasmRowBlock(w)) * 2); // row blocks × the two 512-column blocks
-    expect(mine).toBeLessThan(total);
+    expect(total[0]).toBe(10 * Math.ceil(Math.ceil(512 / w.mr) * w.mr / wasmRowBlock(w)) * 2); // row blocks × the two 512-column blocks
+    // A (512 / mr panels) and B (1024 / 8 panels) packed in phases of about 16 jobs, whole panels each
+    const packJobs = (panels: number) => Math.ceil(panels / Math.ceil(panels / 16));
+    expect(total[1]).toBe(10 * (packJobs(Math.ceil(512 / w.mr)) + packJobs(1024 / 8)));
+    expect(mine[0]).toBeLessThan(total[0]);
+    expect(mine[1]).toBeLessThan(total[1]);
   });
 
   test('a job that traps ends the phase with an error, and the pool keeps working', async () => {
@@ -116,13 +122,14 @@ describe('CPU GEMM threads', () => {
   test('small products stay on the calling thread', async () => {
     const w = createWasmGemm(2)!;
     await until(() => w.phases.ready() === 1);
-    let phases = 0;
+    const phases = { gemm: 0, pack: 0 };
     const run = w.phases.run.bind(w.phases);
-    w.phases.run = (kind, params, nJobs, parallel) => (phases += +parallel, run(kind, params, nJobs, parallel));
-    product(w, 30, 40, 50, false, false, false); // 60k multiply-adds
-    expect(phases).toBe(0);
+    w.phases.run = (kind, params, nJobs, parallel) => (phases[kind === JobKind.Gemm ? 'gemm' : 'pack'] += +parallel, run(kind, params, nJobs, parallel));
+    product(w, 30, 40, 50, false, false, false); // 60k multiply-adds, 1,500 and 2,000 elements to pack
+    expect(phases).toEqual({ gemm: 0, pack: 0 });
     product(w, 256, 256, 300, false, false, false); // two k-slices
-    expect(phases).toBe(2);
+    // A (256 × 300) packed in one phase; B slice by slice: 256 × 256 on the threads, the last 44 rows here
+    expect(phases).toEqual({ gemm: 2, pack: 2 });
   });
 
   test('the cpuThreads route sets the count (WEBGAN_CPU_THREADS feeds it: routes.test.ts) and rejects nonsense', () => {

@@ -1,7 +1,7 @@
 import type { Shape, TypedArray } from '../../base/dtype.ts';
 import { arrayFor, sizeOf } from '../../base/dtype.ts';
 import type { AbstractValue, Conv2dParams } from '../../base/prims.ts';
-import { gemm, gemmWasmWith, copyOut, packB } from './matmul.ts';
+import { gemm, gemmWasmWith, copyOut, dense, packPhase, strided, PARALLEL_MIN, JOBS_PER_PHASE } from './matmul.ts';
 import { wasmGemm, NR, type WasmGemm } from './wasm-gemm.ts';
 import { JOBS, JobKind, PARAMS, endInside, firstInside } from './cpu-jobs.ts';
 import { routesFor } from '../routes.ts';
@@ -248,11 +248,6 @@ function fusedPath(a: TypedArray, b: TypedArray, p: Conv2dParams): WasmGemm | nu
   return wasmGemm();
 }
 
-/** Elements a pack or col2im phase must move before it is worth waking the workers. */
-const PARALLEL_MIN = 1 << 15;
-/** Jobs a phase is split into (a few per thread, so uneven jobs still balance). */
-const JOBS_PER_PHASE = 16;
-
 /** The geometry parameters shared by the pack jobs: C, H, W, kh, kw, Ho, Wo, sh, sw, ph, pw, dh, dw. */
 function geometryParams(C: number, H: number, W: number, kh: number, kw: number, Ho: number, Wo: number, p: Conv2dParams): number[] {
   return [C, H, W, kh, kw, Ho, Wo, p.stride[0], p.stride[1], p.padding[0], p.padding[1], p.dilation[0], p.dilation[1]];
@@ -267,7 +262,7 @@ function conv2dFused(w: WasmGemm, x: Float32Array, xs: Shape, wt: Float32Array, 
   for (let n0 = 0; n0 < N; n0 += nbMax) {
     const nb = Math.min(nbMax, N - n0);
     // y[:, chunk] = W · cols(x[chunk])
-    gemmWasmWith(w, wt, 0, false, O, nb * P, R, {
+    gemmWasmWith(w, dense(wt, 0, O, R, false), O, nb * P, R, {
       extra: nb * img,
       prepare: (f32, xb) => f32.set(x.subarray(n0 * img, (n0 + nb) * img), xb),
       packB: (_f32, bp, k0, kc, Npad, xb) => {
@@ -287,12 +282,12 @@ function conv2dWeightGradFused(w: WasmGemm, x: Float32Array, xs: Shape, gy: Floa
   const P = Ho * Wo, R = C * kh * kw, img = C * H * W;
   const geo = geometryParams(C, H, W, kh, kw, Ho, Wo, p);
   const nbMax = chunkSize(N, R, P);
-  const gm = new Float32Array(O * nbMax * P), dw = new Float32Array(O * R);
+  const dw = new Float32Array(O * R);
   for (let n0 = 0; n0 < N; n0 += nbMax) {
     const nb = Math.min(nbMax, N - n0);
-    toMatrix(gy, n0, nb, O, 0, O, P, gm);
-    // dW += gy[chunk] · cols(x[chunk])ᵀ   (K runs over the chunk's (n, oi, oj))
-    gemmWasmWith(w, gm, 0, false, O, R, nb * P, {
+    // dW += gy[chunk] · cols(x[chunk])ᵀ   (K runs over the chunk's (n, oi, oj)): gy read as [O, nb·P]
+    const a = { data: gy, offset: n0 * O * P, length: nb * O * P, across: strided(P), along: [P, O * P, 1] as const };
+    gemmWasmWith(w, a, O, R, nb * P, {
       extra: nb * img,
       prepare: (f32, xb) => f32.set(x.subarray(n0 * img, (n0 + nb) * img), xb),
       packB: (_f32, bp, k0, kc, Npad, xb) => {
@@ -309,18 +304,20 @@ function convTranspose2dFused(w: WasmGemm, x: Float32Array, xs: Shape, wt: Float
   const [N, C, H, W] = xs, [, O, kh, kw] = ws, [, , Ho, Wo] = out.shape;
   const P = H * W, R = O * kh * kw, yImg = O * Ho * Wo;
   const nbMax = chunkSize(N, Math.max(R, C), P);
-  const xm = new Float32Array(C * nbMax * P), y = new Float32Array(N * yImg);
+  const y = new Float32Array(N * yImg);
   // col2im's geometry: the conv whose input is y (O × Ho × Wo) and output x (H × W)
   const [sh, sw] = p.stride, [ph, pw] = p.padding, [dh, dw] = p.dilation;
+  // x[chunk] read as the [C, nb·H·W] matrix op(B)
+  const b = { across: [P, C * P, 1] as const, along: strided(P) };
   for (let n0 = 0; n0 < N; n0 += nbMax) {
-    const nb = Math.min(nbMax, N - n0), ld = nb * P;
-    toMatrix(x, n0, nb, C, 0, C, P, xm);
+    const nb = Math.min(nbMax, N - n0), ld = nb * P, xImgs = nb * C * P;
     // cols = Wᵀ · x[chunk], then y[chunk] = col2im(cols)
-    gemmWasmWith(w, wt, 0, true, R, ld, C, {
-      extra: nb * yImg,
-      packB: (f32, bp, k0, kc) => packB(xm, 0, false, ld, C, k0, kc, f32.subarray(bp), NR),
-      finish: (_f32, Npad, yb) => {
-        const per = Math.ceil(O / JOBS_PER_PHASE);
+    gemmWasmWith(w, dense(wt, 0, R, C, true), R, ld, C, {
+      extra: xImgs + nb * yImg,
+      prepare: (f32, xb) => f32.set(x.subarray(n0 * C * P, n0 * C * P + xImgs), xb),
+      packB: (_f32, bp, k0, kc, Npad, xb) => packPhase(w, bp, xb, NR, ld, Npad / NR, k0, k0 + kc, b),
+      finish: (_f32, Npad, xb) => {
+        const yb = xb + xImgs, per = Math.ceil(O / JOBS_PER_PHASE);
         w.phases.run(JobKind.Col2im, [0, Npad, yb, per, O, Ho, Wo, kh, kw, H, W, sh, sw, ph, pw, dh, dw, nb], Math.ceil(O / per), R * ld >= PARALLEL_MIN);
         y.set(w.f32.subarray(yb, yb + nb * yImg), n0 * yImg);
       },

@@ -1,7 +1,7 @@
 /**
  * The jobs the CPU backend's threads run on the WebAssembly GEMM's memory (`mem`, float32 view):
- * the GEMM's micro-kernel blocks, and the convolution's im2col (written straight into the GEMM's
- * packed B panels) and col2im (read straight from the GEMM's output), and the convolutions with one
+ * the GEMM's micro-kernel blocks, the packing of its operands into panels (packPanels), the
+ * convolution's im2col (written straight into the GEMM's packed B panels) and col2im (read straight from the GEMM's output), and the convolutions with one
  * channel per group that bypass the GEMM (convPlanes). Each phase is split into
  * jobs that write disjoint memory, so a phase gives the same bits on any number of threads.
  *
@@ -36,14 +36,67 @@ export type Job = (mem: Float32Array, p: Int32Array, kernel: Kernel, j: number) 
 
 /**
  * GEMM block j of a packed slice: C[i0.., j0..] += Ap[i0..] · Bp[j0..], blocks numbered
- * column-block-major (j = jb·nI + ib, the order of the single-threaded loop).
- * p[16..]: ap (bytes), bp (bytes), c (bytes), Mpad, Npad, kc, MC, NC, nI, MR (rows of a panel)
+ * column-block-major (j = jb·nI + ib, the order of the single-threaded loop). With `zero` set (the
+ * first slice) the job zeroes its block of C first, so C needs no zeroing pass of its own.
+ * p[16..]: ap (bytes), bp (bytes), c (bytes), Mpad, Npad, kc, MC, NC, nI, MR (rows of a panel), zero
  */
-export function gemmBlock(_mem: Float32Array, p: Int32Array, kernel: Kernel, j: number): void {
+export function gemmBlock(mem: Float32Array, p: Int32Array, kernel: Kernel, j: number): void {
   const ap = p[16], bp = p[17], c = p[18], Mpad = p[19], Npad = p[20], kc = p[21], MC = p[22], NC = p[23], nI = p[24], MR = p[25];
   const i0 = (j % nI) * MC, j0 = Math.floor(j / nI) * NC;
   const mc = Math.min(MC, Mpad - i0), nc = Math.min(NC, Npad - j0);
+  if (p[26]) for (let i = 0, row = c / 4 + i0 * Npad + j0; i < mc; i++, row += Npad) mem.fill(0, row, row + nc);
   kernel(ap + i0 * kc * 4, bp + j0 * kc * 4, c + (i0 * Npad + j0) * 4, mc / MR, nc / 8, kc, Npad);
+}
+
+/**
+ * Pack an operand of the GEMM, op(X)[a, k] (a: rows of op(A), or columns of op(B); k: the
+ * product's inner index), from the memory into `width`-wide panels, KC-deep slice by slice:
+ *   dst[nPanels·width·(k0 − kStart) + (panel·kc + k − k0)·width + lane] = op(X)[panel·width + lane, k]
+ * for the slice [k0, k0 + kc) holding k (0 for a ≥ nAcross). Where an element lies is a sum of
+ * two terms, one per index, each blocked once — t ↦ ⌊t/P⌋·block + (t mod P)·stride — which
+ * covers plain and transposed matrices (P beyond the index range) and NCHW tensors read as
+ * [C, N·H·W] matrices (P = H·W, block = C·H·W), so a convolution's operands need no reordering
+ * first. Job j packs panels [part·per, (part+1)·per) of slice ⌊j / parts⌋.
+ * p[16..]: dst, src, width, nAcross, nPanels, kStart, kEnd, KC, parts, per, aP, aBlock, aStride, kP, kBlock, kStride
+ */
+export function packPanels(mem: Float32Array, p: Int32Array, _kernel: Kernel, j: number): void {
+  const dst = p[16], src = p[17], width = p[18], nAcross = p[19], nPanels = p[20], kStart = p[21], kEnd = p[22], KC = p[23];
+  const parts = p[24], per = p[25], aP = p[26], aBlock = p[27], aStride = p[28], kP = p[29], kBlock = p[30], kStride = p[31];
+  const k0 = kStart + Math.floor(j / parts) * KC, kc = Math.min(KC, kEnd - k0);
+  const from = (j % parts) * per, to = Math.min(nPanels, from + per);
+  const start = new Int32Array(width);
+  const n0 = Math.floor(k0 / kP), s0 = k0 % kP;
+  for (let panel = from; panel < to; panel++) {
+    let valid = 0;
+    for (let lane = 0, a = panel * width; lane < width && a < nAcross; lane++, a++, valid++) {
+      start[lane] = src + Math.floor(a / aP) * aBlock + (a % aP) * aStride;
+    }
+    const o0 = dst + nPanels * width * (k0 - kStart) + panel * kc * width;
+    if (kStride === 1) {
+      // k runs along memory: lane by lane, a contiguous read per run of k inside one block
+      for (let lane = 0; lane < width; lane++) {
+        let o = o0 + lane;
+        if (lane >= valid) { for (let k = 0; k < kc; k++, o += width) mem[o] = 0; continue; }
+        for (let k = 0, n = n0, s = s0; k < kc; n++, s = 0) {
+          const run = Math.min(kc - k, kP - s);
+          for (let i = start[lane] + n * kBlock + s, e = i + run; i < e; i++, o += width) mem[o] = mem[i];
+          k += run;
+        }
+      }
+    } else if (valid === width && aStride === 1 && start[width - 1] - start[0] === width - 1) {
+      // the panel's lanes are adjacent in memory: one contiguous read per k
+      for (let k = 0, o = o0, n = n0, s = s0, src = start[0] + n0 * kBlock + s0 * kStride; k < kc; k++, o += width) {
+        for (let lane = 0; lane < width; lane++) mem[o + lane] = mem[src + lane];
+        if (++s === kP) { s = 0; n++; src = start[0] + n * kBlock; } else src += kStride;
+      }
+    } else {
+      for (let k = 0, o = o0, n = n0, s = s0, off = n0 * kBlock + s0 * kStride; k < kc; k++, o += width) {
+        for (let lane = 0; lane < valid; lane++) mem[o + lane] = mem[start[lane] + off];
+        for (let lane = valid; lane < width; lane++) mem[o + lane] = 0;
+        if (++s === kP) { s = 0; n++; off = n * kBlock; } else off += kStride;
+      }
+    }
+  }
 }
 
 /**
@@ -207,7 +260,7 @@ export function convPlanes(mem: Float32Array, p: Int32Array, _kernel: Kernel, j:
 }
 
 /** The job table, indexed by phase kind (the workers receive the same list, stringified). */
-export const JOBS: readonly Job[] = [gemmBlock, packColsRows, packColsT, col2imChannels, convPlanes];
-export const JobKind = { Gemm: 0, PackColsRows: 1, PackColsT: 2, Col2im: 3, ConvPlanes: 4 } as const;
+export const JOBS: readonly Job[] = [gemmBlock, packColsRows, packColsT, col2imChannels, convPlanes, packPanels];
+export const JobKind = { Gemm: 0, PackColsRows: 1, PackColsT: 2, Col2im: 3, ConvPlanes: 4, PackPanels: 5 } as const;
 /** First parameter slot of the control block (slots below it belong to the thread protocol). */
 export const PARAMS = 16;

@@ -27,7 +27,7 @@ function packBuffer(like: TypedArray, size: number, old: TypedArray | undefined)
  *   ap[(p·kc + k)·MR + r] = op(A)[i0 + p·MR + r, k0 + k]   (0 past row M)
  * op(A)[i, k] = transA ? A[k·M + i] : A[i·K + k].
  */
-function packA(A: TypedArray, aOff: number, transA: boolean, M: number, K: number, i0: number, mc: number, k0: number, kc: number, ap: Packed, MR = 4): void {
+function packA(A: TypedArray, aOff: number, transA: boolean, M: number, K: number, i0: number, mc: number, k0: number, kc: number, ap: Packed): void {
   for (let p = 0; p * MR < mc; p++) {
     for (let r = 0; r < MR; r++) {
       const i = i0 + p * MR + r;
@@ -49,7 +49,7 @@ function packA(A: TypedArray, aOff: number, transA: boolean, M: number, K: numbe
  *   bp[(p·kc + k)·NR + c] = op(B)[k0 + k, p·NR + c]   (0 past column N)
  * op(B)[k, j] = transB ? B[j·K + k] : B[k·N + j].
  */
-export function packB(B: TypedArray, bOff: number, transB: boolean, N: number, K: number, k0: number, kc: number, bp: Packed, NR = 4): void {
+function packB(B: TypedArray, bOff: number, transB: boolean, N: number, K: number, k0: number, kc: number, bp: Packed): void {
   const np = Math.ceil(N / NR);
   if (transB) {
     for (let p = 0; p < np; p++) {
@@ -147,8 +147,9 @@ export function gemm(
  * MC-high block of rows (its packed A stays in L1/L2) the kernel accumulates into a zero-padded
  * Mpad × Npad copy of C in the module's memory; C += that copy at the end.
  * With more than one CPU thread (threads.ts) the MC × NC blocks of each slice are shared out
- * over the workers (cpu-jobs.ts gemmBlock, numbered in this loop order); the result is bitwise the
- * same. NC blocking keeps a block's packed B in L2 (docs/benchmarks.md, "Kernel routes").
+ * over the workers (cpu-jobs.ts gemmBlock, numbered in this loop order), and so is the packing of
+ * both operands (packPanels: the operands are copied into the memory first); the result is bitwise
+ * the same. NC blocking keeps a block's packed B in L2 (docs/benchmarks.md, "Kernel routes").
  */
 const NC = 512;
 /**
@@ -161,9 +162,11 @@ export function gemmWasm(
   B: Float32Array, bOff: number, transB: boolean, C: Float32Array, cOff: number, M: number, N: number, K: number,
   accumulate: boolean,
 ): void {
-  gemmWasmWith(w, A, aOff, transA, M, N, K, {
-    extra: 0,
-    packB: (f32, bp, k0, kc) => packB(B, bOff, transB, N, K, k0, kc, f32.subarray(bp), WNR),
+  const b = dense(B, bOff, N, K, !transB); // op(B)[k, j] with j across its panels
+  gemmWasmWith(w, dense(A, aOff, M, K, transA), M, N, K, {
+    extra: b.length,
+    prepare: (f32, xb) => f32.set(B.subarray(bOff, bOff + b.length), xb),
+    packB: (_f32, bp, k0, kc, Npad, xb) => packPhase(w, bp, xb, WNR, N, Npad / WNR, k0, k0 + kc, b),
     finish: (f32, Npad) => copyOut(f32, Npad, C, cOff, M, N, accumulate),
   });
 }
@@ -182,6 +185,44 @@ export function copyOut(f32: Float32Array, Npad: number, C: Float32Array, cOff: 
 }
 
 /**
+ * Where the elements of one index of an operand lie: t ↦ ⌊t/P⌋·block + (t mod P)·stride
+ * (cpu-jobs.ts packPanels). A matrix's index has one stride (P beyond any index); an NCHW tensor's
+ * (n, h·w) index, read as one index of N·H·W, has P = H·W and block = C·H·W.
+ */
+export type Lines = readonly [P: number, block: number, stride: number];
+export const strided = (stride: number): Lines => [0x3fffffff, 0, stride];
+
+/**
+ * A GEMM operand op(X)[a, k] — a: a row of op(A) or a column of op(B); k: the product's inner
+ * index — stored in `data` from `offset` on over `length` elements: element (a, k) is at
+ * offset + across(a) + along(k).
+ */
+export interface Operand { data: Float32Array; offset: number; length: number; across: Lines; along: Lines }
+
+/** op(X)[a, k] of a row-major matrix: X[a·nk + k], or X[k·na + a] when `kMajor`. */
+export function dense(data: Float32Array, offset: number, na: number, nk: number, kMajor: boolean): Operand {
+  return { data, offset, length: na * nk, across: strided(kMajor ? 1 : nk), along: strided(kMajor ? na : 1) };
+}
+
+/** Elements a pack or col2im phase must move before it is worth waking the workers. */
+export const PARALLEL_MIN = 1 << 15;
+/** Jobs a phase is split into (a few per thread, so uneven jobs still balance). */
+export const JOBS_PER_PHASE = 16;
+
+/**
+ * Pack rows [kStart, kEnd) of an operand whose elements are in the memory from `src` on into
+ * `width`-wide panels at `dst`, KC-deep slice after slice (cpu-jobs.ts packPanels), on the threads.
+ */
+export function packPhase(w: WasmGemm, dst: number, src: number, width: number, nAcross: number, nPanels: number, kStart: number, kEnd: number, op: Pick<Operand, 'across' | 'along'>): void {
+  const slices = Math.ceil((kEnd - kStart) / KC), parallel = nPanels * width * (kEnd - kStart) >= PARALLEL_MIN;
+  // on the threads: a few jobs per thread in all, slices split into parts; here: a job per slice
+  const per = parallel ? Math.ceil(nPanels / Math.max(1, Math.min(nPanels, Math.ceil(JOBS_PER_PHASE / slices)))) : nPanels;
+  const parts = Math.ceil(nPanels / per);
+  const params = [dst, src, width, nAcross, nPanels, kStart, kEnd, KC, parts, per, ...op.across, ...op.along];
+  w.phases.run(JobKind.PackPanels, params, slices * parts, parallel);
+}
+
+/**
  * Where op(B) comes from and where the product goes, for gemmWasmWith: offsets are in floats into
  * the kernel's memory (`f32`, re-read by the caller after any growth).
  */
@@ -196,18 +237,23 @@ export interface GemmIO {
   finish(f32: Float32Array, Npad: number, extra: number): void;
 }
 
-/** C = op(A) · op(B) in the kernel's memory, op(B) packed by `io`; then `io.finish` reads it. */
-export function gemmWasmWith(w: WasmGemm, A: Float32Array, aOff: number, transA: boolean, M: number, N: number, K: number, io: GemmIO): void {
+/**
+ * C = op(A) · op(B) in the kernel's memory, op(B) packed by `io`; then `io.finish` reads it.
+ * op(A) is copied into the memory and packed whole, every slice in one phase; each GEMM job of
+ * the first slice zeroes its own block of C.
+ */
+export function gemmWasmWith(w: WasmGemm, A: Operand, M: number, N: number, K: number, io: GemmIO): void {
   const np = Math.ceil(N / WNR), Npad = np * WNR;
   const WMR = w.mr, WMC = wasmRowBlock(w);
   const Mpad = Math.ceil(M / WMR) * WMR;
   const kcMax = Math.min(KC, K);
-  const cSize = Mpad * Npad, bSize = Npad * kcMax, aSize = Mpad * kcMax;
-  const extra = cSize + bSize + aSize;
+  const cSize = Mpad * Npad, bSize = Npad * kcMax;
+  const bp = cSize, ap = cSize + bSize, aCopy = ap + Mpad * K, extra = aCopy + A.length;
   let f32 = w.reserve(extra + io.extra);
+  f32.set(A.data.subarray(A.offset, A.offset + A.length), aCopy);
   io.prepare?.(f32, extra);
-  f32.fill(0, 0, cSize);
-  const bp = cSize, ap = cSize + bSize;
+  if (K === 0) f32.fill(0, 0, cSize);
+  packPhase(w, ap, aCopy, WMR, M, Mpad / WMR, 0, K, A);
   const nI = Math.ceil(Mpad / WMC), nJ = Math.ceil(Npad / NC);
   // on the worker threads (threads.ts) once they are up, for products worth waking them for
   const parallel = Mpad * Npad * K >= THREADED_MIN_MACS && nI * nJ > 1;
@@ -215,8 +261,7 @@ export function gemmWasmWith(w: WasmGemm, A: Float32Array, aOff: number, transA:
     const kc = Math.min(KC, K - k0);
     io.packB(f32, bp, k0, kc, Npad, extra);
     f32 = w.f32;
-    packA(A, aOff, transA, M, K, 0, Mpad, k0, kc, f32.subarray(ap), WMR);
-    w.phases.run(JobKind.Gemm, [ap * 4, bp * 4, 0, Mpad, Npad, kc, WMC, NC, nI, WMR], nI * nJ, parallel);
+    w.phases.run(JobKind.Gemm, [(ap + Mpad * k0) * 4, bp * 4, 0, Mpad, Npad, kc, WMC, NC, nI, WMR, k0 === 0 ? 1 : 0], nI * nJ, parallel);
   }
   io.finish(w.f32, Npad, extra);
 }

@@ -1,7 +1,7 @@
 /**
  * Worker threads for the CPU backend's float32 GEMM and convolutions: T threads (this one and
  * T − 1 workers) share the WebAssembly GEMM's memory and split each *phase* — one packed slice's
- * micro-kernel blocks, an im2col into packed panels, a col2im (cpu-jobs.ts) — into jobs.
+ * micro-kernel blocks, an operand's or an im2col's packing into panels, a col2im (cpu-jobs.ts) — into jobs.
  *
  * Threads take jobs from a shared counter; each job writes its own part of the memory and runs
  * the same arithmetic in the same order on any thread, so a phase gives the single-threaded bits
