@@ -1,7 +1,7 @@
 import type { Shape, TypedArray } from '../../base/dtype.ts';
 import { arrayFor, sizeOf } from '../../base/dtype.ts';
 import type { AbstractValue, Conv2dParams } from '../../base/prims.ts';
-import { gemm, gemmWasmWith, copyOut, dense, packPhase, strided, PARALLEL_MIN, JOBS_PER_PHASE } from './matmul.ts';
+import { gemm, gemmWasmWith, copyOut, dense, nchwLines, packPhase, PARALLEL_MIN, JOBS_PER_PHASE } from './matmul.ts';
 import { wasmGemm, NR, type WasmGemm } from './wasm-gemm.ts';
 import { JOBS, JobKind, PARAMS, endInside, firstInside } from './cpu-jobs.ts';
 import { routesFor } from '../routes.ts';
@@ -286,8 +286,8 @@ function conv2dWeightGradFused(w: WasmGemm, x: Float32Array, xs: Shape, gy: Floa
   for (let n0 = 0; n0 < N; n0 += nbMax) {
     const nb = Math.min(nbMax, N - n0);
     // dW += gy[chunk] · cols(x[chunk])ᵀ   (K runs over the chunk's (n, oi, oj)): gy read as [O, nb·P]
-    const a = { data: gy, offset: n0 * O * P, length: nb * O * P, across: strided(P), along: [P, O * P, 1] as const };
-    gemmWasmWith(w, a, O, R, nb * P, {
+    const { channel, pixel } = nchwLines(O, P);
+    gemmWasmWith(w, { data: gy, offset: n0 * O * P, length: nb * O * P, across: channel, along: pixel }, O, R, nb * P, {
       extra: nb * img,
       prepare: (f32, xb) => f32.set(x.subarray(n0 * img, (n0 + nb) * img), xb),
       packB: (_f32, bp, k0, kc, Npad, xb) => {
@@ -308,7 +308,7 @@ function convTranspose2dFused(w: WasmGemm, x: Float32Array, xs: Shape, wt: Float
   // col2im's geometry: the conv whose input is y (O × Ho × Wo) and output x (H × W)
   const [sh, sw] = p.stride, [ph, pw] = p.padding, [dh, dw] = p.dilation;
   // x[chunk] read as the [C, nb·H·W] matrix op(B)
-  const b = { across: [P, C * P, 1] as const, along: strided(P) };
+  const { channel, pixel } = nchwLines(C, P), b = { across: pixel, along: channel };
   for (let n0 = 0; n0 < N; n0 += nbMax) {
     const nb = Math.min(nbMax, N - n0), ld = nb * P, xImgs = nb * C * P;
     // cols = Wᵀ · x[chunk], then y[chunk] = col2im(cols)

@@ -1,9 +1,10 @@
 /**
  * The jobs the CPU backend's threads run on the WebAssembly GEMM's memory (`mem`, float32 view):
  * the GEMM's micro-kernel blocks, the packing of its operands into panels (packPanels), the
- * convolution's im2col (written straight into the GEMM's packed B panels) and col2im (read straight from the GEMM's output), and the convolutions with one
- * channel per group that bypass the GEMM (convPlanes). Each phase is split into
- * jobs that write disjoint memory, so a phase gives the same bits on any number of threads.
+ * convolution's im2col (written straight into the GEMM's packed B panels) and col2im (read
+ * straight from the GEMM's output), and the convolutions with one channel per group that bypass
+ * the GEMM (convPlanes). Each phase is split into jobs that write disjoint memory, so a phase
+ * gives the same bits on any number of threads.
  *
  * Every job is self-contained — the worker threads run copies of their source (threads.ts) — so
  * they use no module-level names but JOB_HELPERS, and read their arguments from the
@@ -85,9 +86,9 @@ export function packPanels(mem: Float32Array, p: Int32Array, _kernel: Kernel, j:
       }
     } else if (valid === width && aStride === 1 && start[width - 1] - start[0] === width - 1) {
       // the panel's lanes are adjacent in memory: one contiguous read per k
-      for (let k = 0, o = o0, n = n0, s = s0, src = start[0] + n0 * kBlock + s0 * kStride; k < kc; k++, o += width) {
-        for (let lane = 0; lane < width; lane++) mem[o + lane] = mem[src + lane];
-        if (++s === kP) { s = 0; n++; src = start[0] + n * kBlock; } else src += kStride;
+      for (let k = 0, o = o0, n = n0, s = s0, at = start[0] + n0 * kBlock + s0 * kStride; k < kc; k++, o += width) {
+        for (let lane = 0; lane < width; lane++) mem[o + lane] = mem[at + lane];
+        if (++s === kP) { s = 0; n++; at = start[0] + n * kBlock; } else at += kStride;
       }
     } else {
       for (let k = 0, o = o0, n = n0, s = s0, off = n0 * kBlock + s0 * kStride; k < kc; k++, o += width) {

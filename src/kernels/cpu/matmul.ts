@@ -193,6 +193,13 @@ export type Lines = readonly [P: number, block: number, stride: number];
 export const strided = (stride: number): Lines => [0x3fffffff, 0, stride];
 
 /**
+ * The two indexes of an NCHW tensor read as a [C, N·H·W] matrix (P = H·W): the channel, and the
+ * pixel (n, h·w) as one index. A convolution's weight gradient reads its output gradient with
+ * channels across and pixels along k; a transposed convolution its input the other way round.
+ */
+export const nchwLines = (C: number, P: number): { channel: Lines; pixel: Lines } => ({ channel: strided(P), pixel: [P, C * P, 1] });
+
+/**
  * A GEMM operand op(X)[a, k] — a: a row of op(A) or a column of op(B); k: the product's inner
  * index — stored in `data` from `offset` on over `length` elements: element (a, k) is at
  * offset + across(a) + along(k).
