@@ -6,7 +6,8 @@
  */
 import { describe, expect, test } from 'vitest';
 import { gemmWasm, wasmRowBlock } from '../../src/kernels/cpu/matmul.ts';
-import { createWasmGemm, type WasmGemm } from '../../src/kernels/cpu/wasm-gemm.ts';
+import { createWasmGemm, wasmGemm, type WasmGemm } from '../../src/kernels/cpu/wasm-gemm.ts';
+import { init } from '../../src/init.ts';
 import { threadCount } from '../../src/kernels/cpu/threads.ts';
 import { overrideRoutes, withRoutes } from '../../src/kernels/routes.ts';
 import { JobKind } from '../../src/kernels/cpu/cpu-jobs.ts';
@@ -130,6 +131,16 @@ describe('CPU GEMM threads', () => {
     product(w, 256, 256, 300, false, false, false); // two k-slices
     // A (256 × 300) packed in one phase; B slice by slice: 256 × 256 on the threads, the last 44 rows here
     expect(phases).toEqual({ gemm: 2, pack: 2 });
+  });
+
+  test('init starts the CPU backend with its worker threads already up', async () => {
+    // a thread count no other test uses, so that init has to start a fresh pool
+    await withRoutes({ cpuThreads: 5 }, async () => {
+      await init({ backend: 'cpu' });
+      const w = wasmGemm()!;
+      expect(w.phases.threads).toBe(5);
+      expect(w.phases.ready()).toBe(4);
+    });
   });
 
   test('the cpuThreads route sets the count (WEBGAN_CPU_THREADS feeds it: routes.test.ts) and rejects nonsense', () => {

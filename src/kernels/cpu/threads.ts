@@ -31,9 +31,10 @@
  * calling thread (same results).
  *
  * Threads: the `cpuThreads` route (routes.ts; WEBGAN_CPU_THREADS, 1 = off), by default the number
- * of logical cores, at most 8. Workers
- * start in the background when the GEMM is first used; until all have reported ready, phases
- * run on one thread. Idle workers block in Atomics.wait and do not keep the process alive.
+ * of logical cores, at most 8. Workers start in the background when the GEMM is first used
+ * (`init` starts them and waits for them: wasm-gemm.ts gemmThreadsReady); until all have reported
+ * ready, phases run on one thread. Idle workers block in Atomics.wait and do not keep the process
+ * alive.
  */
 import { routesFor } from '../routes.ts';
 import { JOBS, JOB_HELPERS, JobKind, PARAMS, type Kernel } from './cpu-jobs.ts';

@@ -176,6 +176,19 @@ export function wasmGemm(): WasmGemm | null {
 }
 
 /**
+ * Start the GEMM's worker threads (threads.ts) and wait, up to `ms`, until all of them have
+ * reported ready, so that the first products already use them (until then phases run on the
+ * calling thread: right, but a first training step or a benchmark would run on one thread).
+ * Resolves to the threads in use.
+ */
+export async function gemmThreadsReady(ms = 10_000): Promise<number> {
+  const w = wasmGemm();
+  if (!w) return 1;
+  for (const t0 = Date.now(); w.phases.ready() < w.phases.threads - 1 && Date.now() - t0 < ms;) await new Promise((r) => setTimeout(r, 5));
+  return w.phases.ready() === w.phases.threads - 1 ? w.phases.threads : 1;
+}
+
+/**
  * Whether this runtime's WebAssembly has relaxed SIMD's f32x4.relaxed_madd. Node 20's V8 (11.3)
  * has it behind --experimental-wasm-relaxed-simd, which can be set while running; with it the
  * `dcgan` step ran 1.4–1.6× slower than with the separate multiply and add (7 Dec), so it is
