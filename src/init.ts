@@ -1,6 +1,6 @@
 import type { Backend, MemoryInfo } from './kernels/backend.ts';
 import { CpuBackend } from './kernels/cpu/index.ts';
-import { gemmThreadsReady } from './kernels/cpu/wasm-gemm.ts';
+import { wasmGemm, workersReady } from './kernels/cpu/wasm-gemm.ts';
 import { RefBackend } from './kernels/ref/index.ts';
 import { getBackend, setBackend } from './tensor/runtime.ts';
 
@@ -39,7 +39,8 @@ export async function init(opts: InitOptions = {}): Promise<Backend> {
     }
   }
   backend ??= new CpuBackend();
-  if (backend instanceof CpuBackend) await gemmThreadsReady(); // the workers up before the first step
+  const gemm = backend instanceof CpuBackend ? wasmGemm() : null; // starts the GEMM's worker threads
+  if (gemm) await workersReady(gemm); // up before the first step
   setBackend(backend);
   if (opts.verbose) console.error(`webgan: backend ${backend.name}${backend.name === 'webgpu' ? ` (${String(backend.info().description)})` : ''}`);
   return backend;

@@ -7,7 +7,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { packPhase, strided, type Lines } from '../../src/kernels/cpu/matmul.ts';
-import { createWasmGemm } from '../../src/kernels/cpu/wasm-gemm.ts';
+import { createWasmGemm, workersReady } from '../../src/kernels/cpu/wasm-gemm.ts';
 
 const line = ([P, block, stride]: Lines, t: number) => Math.floor(t / P) * block + (t % P) * stride;
 
@@ -26,7 +26,7 @@ describe('packPanels', () => {
       test(`${c.name}, width ${width}`, async () => {
         for (const threads of [1, 2]) {
           const w = createWasmGemm(threads)!;
-          for (const t0 = Date.now(); w.phases.ready() < threads - 1 && Date.now() - t0 < 20_000;) await new Promise((r) => setTimeout(r, 10));
+          expect(await workersReady(w, 20_000)).toBe(true);
           expect(w.phases.ready()).toBe(threads - 1);
           const src = 1000, nPanels = Math.ceil(c.na / width), dst = src + c.size + 17;
           const f32 = w.reserve(dst + nPanels * width * c.nk + 64);

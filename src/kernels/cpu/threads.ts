@@ -1,7 +1,8 @@
 /**
  * Worker threads for the CPU backend's float32 GEMM and convolutions: T threads (this one and
  * T − 1 workers) share the WebAssembly GEMM's memory and split each *phase* — one packed slice's
- * micro-kernel blocks, an operand's or an im2col's packing into panels, a col2im (cpu-jobs.ts) — into jobs.
+ * micro-kernel blocks, an operand's or an im2col's packing into panels, a col2im (cpu-jobs.ts) —
+ * into jobs.
  *
  * Threads take jobs from a shared counter; each job writes its own part of the memory and runs
  * the same arithmetic in the same order on any thread, so a phase gives the single-threaded bits
@@ -32,7 +33,7 @@
  *
  * Threads: the `cpuThreads` route (routes.ts; WEBGAN_CPU_THREADS, 1 = off), by default the number
  * of logical cores, at most 8. Workers start in the background when the GEMM is first used
- * (`init` starts them and waits for them: wasm-gemm.ts gemmThreadsReady); until all have reported
+ * (`init` starts them and waits for them: wasm-gemm.ts workersReady); until all have reported
  * ready, phases run on one thread. Idle workers block in Atomics.wait and do not keep the process
  * alive.
  */

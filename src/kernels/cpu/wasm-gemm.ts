@@ -176,16 +176,13 @@ export function wasmGemm(): WasmGemm | null {
 }
 
 /**
- * Start the GEMM's worker threads (threads.ts) and wait, up to `ms`, until all of them have
- * reported ready, so that the first products already use them (until then phases run on the
- * calling thread: right, but a first training step or a benchmark would run on one thread).
- * Resolves to the threads in use.
+ * Wait, up to `ms`, until every worker thread of `w` (threads.ts) has reported ready, so that the
+ * next products already use them (until then phases run on the calling thread: right, but a first
+ * training step or a benchmark would run on one thread). Resolves to whether they all have.
  */
-export async function gemmThreadsReady(ms = 10_000): Promise<number> {
-  const w = wasmGemm();
-  if (!w) return 1;
+export async function workersReady(w: WasmGemm, ms = 10_000): Promise<boolean> {
   for (const t0 = Date.now(); w.phases.ready() < w.phases.threads - 1 && Date.now() - t0 < ms;) await new Promise((r) => setTimeout(r, 5));
-  return w.phases.ready() === w.phases.threads - 1 ? w.phases.threads : 1;
+  return w.phases.ready() === w.phases.threads - 1;
 }
 
 /**
